@@ -1,0 +1,67 @@
+"""Turns typed domain errors into rich google.rpc.Status (ErrorInfo + BadRequest); hides everything else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from core.errors import DOMAIN, DomainError, InvalidArgument, reason_name
+
+log = logging.getLogger(__name__)
+
+
+def to_status(error: DomainError) -> status_pb2.Status:
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=reason_name(error.reason), domain=DOMAIN, metadata=error.metadata))
+    details = [info]
+    if isinstance(error, InvalidArgument):
+        bad_request = any_pb2.Any()
+        bad_request.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=field, description=description)
+                    for field, description in error.violations
+                ]
+            )
+        )
+        details.append(bad_request)
+    return status_pb2.Status(code=error.code.value[0], message=error.message, details=details)
+
+
+class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        method = handler_call_details.method
+
+        async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                return await inner(request, context)
+            except DomainError as error:
+                await context.abort_with_status(rpc_status.to_status(to_status(error)))
+            except grpc.aio.AbortError:
+                raise
+            except Exception:
+                # Never leak internals (SQL, stack, secrets) to the caller; the log has the details.
+                log.exception("unhandled error in %s", method)
+                await context.abort_with_status(
+                    rpc_status.to_status(status_pb2.Status(code=code_pb2.INTERNAL, message="internal error"))
+                )
+
+        return grpc.unary_unary_rpc_method_handler(
+            behavior,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )

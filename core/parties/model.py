@@ -1,0 +1,118 @@
+"""The parties aggregate as the core sees it: plain records, no protobuf, no SQL."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    CPO = "CPO"
+    EMSP = "EMSP"
+    HUB = "HUB"
+    NAP = "NAP"
+    NSP = "NSP"
+    OTHER = "OTHER"
+    SCSP = "SCSP"
+
+
+class Environment(StrEnum):
+    SANDBOX = "SANDBOX"
+    PRODUCTION = "PRODUCTION"
+
+
+class PartyState(StrEnum):
+    INVITED = "INVITED"
+    REGISTERED = "REGISTERED"
+    UNREGISTERED = "UNREGISTERED"
+
+
+class PlatformState(StrEnum):
+    REGISTERED = "REGISTERED"
+    UNREGISTERED = "UNREGISTERED"
+
+
+class TokenKind(StrEnum):
+    REGISTRATION = "A"
+    CREDENTIALS = "C"
+
+
+@dataclass(frozen=True, slots=True)
+class PartyKey:
+    country_code: str
+    party_id: str
+    role: Role
+
+    @property
+    def name(self) -> str:
+        return f"parties/{self.country_code}/{self.party_id}/{self.role}"
+
+    def __str__(self) -> str:
+        return f"{self.country_code}/{self.party_id} {self.role}"
+
+
+@dataclass(slots=True)
+class Party:
+    key: PartyKey
+    display_name: str
+    environment: Environment
+    state: PartyState
+    suspended: bool = False
+    platform_id: uuid.UUID | None = None
+    invite_expire_time: datetime | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    identifier: str
+    role: str  # "SENDER" | "RECEIVER"
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialsRole:
+    key: PartyKey
+    business_details: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Platform:
+    id: uuid.UUID
+    state: PlatformState
+    environment: Environment
+    versions_url: str
+    version: str
+    endpoints: list[Endpoint]
+    roles: list[CredentialsRole]
+    encode_auth_token: bool
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return f"platforms/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRegistration:
+    """What a party sends in credentials POST/PUT, plus what the facade discovered from its endpoints."""
+
+    token_b: str
+    versions_url: str
+    version: str
+    endpoints: list[Endpoint]
+    roles: list[CredentialsRole]
+    encode_auth_token: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    kind: TokenKind
+    token: str
+    parties: list[Party] = field(default_factory=list)
+    platform: Platform | None = None

@@ -1,0 +1,293 @@
+"""SQL for the parties aggregate: parties, platforms, hub tokens and credential events.
+
+Every method runs on the connection it is given, so one use case is one transaction (see `service.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from core.parties.model import (
+    CredentialsRole,
+    Endpoint,
+    Environment,
+    Party,
+    PartyKey,
+    PartyState,
+    Platform,
+    PlatformState,
+    Role,
+    TokenKind,
+)
+
+_PARTY_COLUMNS = (
+    "p.country_code, p.party_id, p.role, p.display_name, p.environment, p.state, p.suspend_time, p.platform_id,"
+    " p.create_time, p.update_time,"
+    " (SELECT max(t.expire_time) FROM hub_tokens t WHERE t.kind = 'A' AND t.revoke_time IS NULL"
+    "  AND (t.country_code, t.party_id, t.role) = (p.country_code, p.party_id, p.role)) AS invite_expire_time"
+)
+_PLATFORM_COLUMNS = (
+    "id, state, environment, versions_url, version, endpoints, roles, encode_auth_token, create_time, update_time"
+)
+
+
+def _party_from_row(row: asyncpg.Record) -> Party:
+    return Party(
+        key=PartyKey(row["country_code"], row["party_id"], Role(row["role"])),
+        display_name=row["display_name"],
+        environment=Environment(row["environment"]),
+        state=PartyState(row["state"]),
+        suspended=row["suspend_time"] is not None,
+        platform_id=row["platform_id"],
+        invite_expire_time=row["invite_expire_time"],
+        create_time=row["create_time"],
+        update_time=row["update_time"],
+    )
+
+
+def _platform_from_row(row: asyncpg.Record) -> Platform:
+    return Platform(
+        id=row["id"],
+        state=PlatformState(row["state"]),
+        environment=Environment(row["environment"]),
+        versions_url=row["versions_url"],
+        version=row["version"],
+        endpoints=[Endpoint(**e) for e in json.loads(row["endpoints"])],
+        roles=[
+            CredentialsRole(PartyKey(r["country_code"], r["party_id"], Role(r["role"])), r["business_details"])
+            for r in json.loads(row["roles"])
+        ],
+        encode_auth_token=row["encode_auth_token"],
+        create_time=row["create_time"],
+        update_time=row["update_time"],
+    )
+
+
+def _endpoints_json(endpoints: Sequence[Endpoint]) -> str:
+    return json.dumps([{"identifier": e.identifier, "role": e.role, "url": e.url} for e in endpoints])
+
+
+def _roles_json(roles: Sequence[CredentialsRole]) -> str:
+    return json.dumps(
+        [
+            {
+                "country_code": r.key.country_code,
+                "party_id": r.key.party_id,
+                "role": str(r.key.role),
+                "business_details": r.business_details,
+            }
+            for r in roles
+        ]
+    )
+
+
+class PartyRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    # Parties
+
+    async def get_party(self, key: PartyKey, *, for_update: bool = False) -> Party | None:
+        lock = " FOR UPDATE OF p" if for_update else ""
+        row = await self._conn.fetchrow(
+            f"SELECT {_PARTY_COLUMNS} FROM parties p"  # noqa: S608 — constant column list
+            f" WHERE p.country_code = $1 AND p.party_id = $2 AND p.role = $3{lock}",
+            key.country_code,
+            key.party_id,
+            str(key.role),
+        )
+        return _party_from_row(row) if row else None
+
+    async def list_parties(
+        self,
+        *,
+        after: tuple[str, str, str] | None,
+        limit: int,
+        country_code: str = "",
+        party_id: str = "",
+        role: str = "",
+        state: str = "",
+        platform_id: uuid.UUID | None = None,
+    ) -> list[Party]:
+        rows = await self._conn.fetch(
+            f"SELECT {_PARTY_COLUMNS} FROM parties p"  # noqa: S608 — constant column list
+            " WHERE ($1::text IS NULL OR (p.country_code, p.party_id, p.role) > ($1, $2, $3))"
+            " AND ($4 = '' OR p.country_code = $4) AND ($5 = '' OR p.party_id = $5) AND ($6 = '' OR p.role = $6)"
+            " AND ($7 = '' OR (CASE WHEN p.suspend_time IS NOT NULL THEN 'SUSPENDED' ELSE p.state END) = $7)"
+            " AND ($8::uuid IS NULL OR p.platform_id = $8)"
+            " ORDER BY p.country_code, p.party_id, p.role LIMIT $9",
+            *(after or (None, None, None)),
+            country_code,
+            party_id,
+            role,
+            state,
+            platform_id,
+            limit,
+        )
+        return [_party_from_row(row) for row in rows]
+
+    async def insert_party(self, party: Party) -> None:
+        await self._conn.execute(
+            "INSERT INTO parties (country_code, party_id, role, display_name, environment, state)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            party.key.country_code,
+            party.key.party_id,
+            str(party.key.role),
+            party.display_name,
+            str(party.environment),
+            str(party.state),
+        )
+
+    async def set_party_state(
+        self, key: PartyKey, state: PartyState, *, platform_id: uuid.UUID | None, display_name: str | None = None
+    ) -> None:
+        await self._conn.execute(
+            "UPDATE parties SET state = $4, platform_id = $5, display_name = coalesce($6, display_name),"
+            " update_time = now() WHERE country_code = $1 AND party_id = $2 AND role = $3",
+            key.country_code,
+            key.party_id,
+            str(key.role),
+            str(state),
+            platform_id,
+            display_name,
+        )
+
+    async def set_suspended(self, key: PartyKey, suspended: bool) -> None:
+        await self._conn.execute(
+            "UPDATE parties SET suspend_time = CASE WHEN $4 THEN coalesce(suspend_time, now()) END,"
+            " update_time = now() WHERE country_code = $1 AND party_id = $2 AND role = $3",
+            key.country_code,
+            key.party_id,
+            str(key.role),
+            suspended,
+        )
+
+    # Platforms
+
+    async def get_platform(self, platform_id: uuid.UUID, *, for_update: bool = False) -> Platform | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(
+            f"SELECT {_PLATFORM_COLUMNS} FROM platforms WHERE id = $1{lock}",  # noqa: S608 — constant column list
+            platform_id,
+        )
+        return _platform_from_row(row) if row else None
+
+    async def get_platform_token_b(self, platform_id: uuid.UUID) -> bytes | None:
+        value: bytes | None = await self._conn.fetchval(
+            "SELECT token_b_encrypted FROM platforms WHERE id = $1", platform_id
+        )
+        return value
+
+    async def insert_platform(self, platform: Platform, token_b_encrypted: bytes) -> None:
+        await self._conn.execute(
+            "INSERT INTO platforms (id, state, environment, versions_url, version, endpoints, roles,"
+            " token_b_encrypted, encode_auth_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            platform.id,
+            str(platform.state),
+            str(platform.environment),
+            platform.versions_url,
+            platform.version,
+            _endpoints_json(platform.endpoints),
+            _roles_json(platform.roles),
+            token_b_encrypted,
+            platform.encode_auth_token,
+        )
+
+    async def update_platform(self, platform: Platform, token_b_encrypted: bytes | None) -> None:
+        await self._conn.execute(
+            "UPDATE platforms SET state = $2, versions_url = $3, version = $4, endpoints = $5, roles = $6,"
+            " token_b_encrypted = coalesce($7, token_b_encrypted), encode_auth_token = $8, update_time = now()"
+            " WHERE id = $1",
+            platform.id,
+            str(platform.state),
+            platform.versions_url,
+            platform.version,
+            _endpoints_json(platform.endpoints),
+            _roles_json(platform.roles),
+            token_b_encrypted,
+            platform.encode_auth_token,
+        )
+
+    # Hub-issued tokens
+
+    async def find_token(self, token_hash: bytes) -> asyncpg.Record | None:
+        return await self._conn.fetchrow(
+            "SELECT kind, country_code, party_id, role, platform_id, expire_time, revoke_time, now() AS now"
+            " FROM hub_tokens WHERE token_hash = $1",
+            token_hash,
+        )
+
+    async def insert_registration_token(self, token_hash: bytes, key: PartyKey, expire_time: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO hub_tokens (token_hash, kind, country_code, party_id, role, expire_time)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            token_hash,
+            str(TokenKind.REGISTRATION),
+            key.country_code,
+            key.party_id,
+            str(key.role),
+            expire_time,
+        )
+
+    async def insert_credentials_token(self, token_hash: bytes, platform_id: uuid.UUID) -> None:
+        await self._conn.execute(
+            "INSERT INTO hub_tokens (token_hash, kind, platform_id) VALUES ($1, $2, $3)",
+            token_hash,
+            str(TokenKind.CREDENTIALS),
+            platform_id,
+        )
+
+    async def revoke_registration_tokens(self, key: PartyKey) -> None:
+        await self._conn.execute(
+            "UPDATE hub_tokens SET revoke_time = now() WHERE kind = 'A' AND revoke_time IS NULL"
+            " AND country_code = $1 AND party_id = $2 AND role = $3",
+            key.country_code,
+            key.party_id,
+            str(key.role),
+        )
+
+    async def expire_credentials_tokens(self, platform_id: uuid.UUID, expire_time: datetime) -> None:
+        """Shortens the life of every live TOKEN_C of the platform to `expire_time` (rotation grace)."""
+        await self._conn.execute(
+            "UPDATE hub_tokens SET expire_time = least(coalesce(expire_time, $2), $2)"
+            " WHERE kind = 'C' AND platform_id = $1 AND revoke_time IS NULL",
+            platform_id,
+            expire_time,
+        )
+
+    async def revoke_credentials_tokens(self, platform_id: uuid.UUID) -> None:
+        await self._conn.execute(
+            "UPDATE hub_tokens SET revoke_time = now() WHERE kind = 'C' AND platform_id = $1 AND revoke_time IS NULL",
+            platform_id,
+        )
+
+    async def now(self) -> datetime:
+        value: datetime = await self._conn.fetchval("SELECT now()")
+        return value
+
+    # Audit
+
+    async def record_event(
+        self,
+        event: str,
+        *,
+        key: PartyKey | None = None,
+        platform_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        await self._conn.execute(
+            "INSERT INTO credential_events (event, country_code, party_id, role, platform_id, detail)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            event,
+            key.country_code if key else None,
+            key.party_id if key else None,
+            str(key.role) if key else None,
+            platform_id,
+            json.dumps(detail or {}),
+        )

@@ -1,0 +1,345 @@
+"""Use cases of the parties aggregate: onboarding (invites) and the credentials lifecycle.
+
+Each public method is one transaction. Tokens appear here in clear only on their way in or out; only hashes are
+stored for the tokens the Hub issues, and TOKEN_B is stored encrypted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
+
+from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from core.parties import validation
+from core.parties.model import (
+    Authentication,
+    Environment,
+    Party,
+    PartyKey,
+    PartyState,
+    Platform,
+    PlatformRegistration,
+    PlatformState,
+    Role,
+    TokenKind,
+)
+from core.parties.repository import PartyRepository
+from core.parties.secrets import TokenVault, mint_token, token_hash
+
+_MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class PartyPolicy:
+    hub_country_code: str
+    hub_party_id: str
+    hub_environment: Environment
+    invite_ttl: timedelta
+    rotation_grace: timedelta
+
+
+class PartiesService:
+    def __init__(self, pool: asyncpg.Pool, vault: TokenVault, policy: PartyPolicy) -> None:
+        self._pool = pool
+        self._vault = vault
+        self._policy = policy
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[PartyRepository]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PartyRepository(conn)
+
+    # Onboarding
+
+    async def invite(
+        self, key: PartyKey, display_name: str, environment: Environment | None, expires_in: timedelta | None
+    ) -> tuple[Party, str]:
+        environment = environment or self._policy.hub_environment
+        violations = validation.party_key_violations(key) + validation.display_name_violations(display_name)
+        if (key.country_code, key.party_id) == (self._policy.hub_country_code, self._policy.hub_party_id):
+            violations.append(("party_id", f"{key.country_code}/{key.party_id} is the Hub's own identity"))
+        if environment is Environment.SANDBOX and self._policy.hub_environment is Environment.PRODUCTION:
+            violations.append(("environment", "a production Hub does not take sandbox parties"))
+        violations += self._ttl_violations(expires_in)
+        if violations:
+            raise InvalidArgument(violations)
+        async with self._transaction() as repo:
+            if await repo.get_party(key, for_update=True):
+                raise AlreadyExists(
+                    ErrorReason.ERROR_REASON_PARTY_EXISTS,
+                    f"{key} is already known; use rotate-invite for a new TOKEN_A",
+                    metadata={"party": key.name},
+                )
+            await repo.insert_party(Party(key, display_name.strip(), environment, PartyState.INVITED))
+            token_a = await self._mint_registration_token(repo, key, expires_in)
+            await repo.record_event("INVITED", key=key, detail={"environment": str(environment)})
+            party = await repo.get_party(key)
+        assert party
+        return party, token_a
+
+    async def rotate_invite(self, key: PartyKey, expires_in: timedelta | None) -> tuple[Party, str]:
+        if violations := self._ttl_violations(expires_in):
+            raise InvalidArgument(violations)
+        async with self._transaction() as repo:
+            party = await self._get_party(repo, key, for_update=True)
+            if party.state is PartyState.REGISTERED:
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE,
+                    f"{key} is registered; its platform rotates tokens with credentials PUT",
+                    metadata={"party": key.name},
+                )
+            await repo.revoke_registration_tokens(key)
+            await repo.set_party_state(key, PartyState.INVITED, platform_id=None)
+            token_a = await self._mint_registration_token(repo, key, expires_in)
+            await repo.record_event("INVITE_ROTATED", key=key)
+            party = await self._get_party(repo, key)
+        return party, token_a
+
+    async def get_party(self, key: PartyKey) -> Party:
+        async with self._pool.acquire() as conn:
+            return await self._get_party(PartyRepository(conn), key)
+
+    async def list_parties(
+        self,
+        page_size: int,
+        after: tuple[str, str, str] | None,
+        *,
+        country_code: str = "",
+        party_id: str = "",
+        role: str = "",
+        state: str = "",
+    ) -> tuple[list[Party], tuple[str, str, str] | None]:
+        limit = min(page_size or 100, _MAX_PAGE_SIZE)
+        async with self._pool.acquire() as conn:
+            parties = await PartyRepository(conn).list_parties(
+                after=after,
+                limit=limit + 1,
+                country_code=country_code.upper(),
+                party_id=party_id.upper(),
+                role=role,
+                state=state,
+            )
+        if len(parties) <= limit:
+            return parties, None
+        last = parties[limit - 1].key
+        return parties[:limit], (last.country_code, last.party_id, str(last.role))
+
+    async def set_suspended(self, key: PartyKey, suspended: bool) -> Party:
+        async with self._transaction() as repo:
+            await self._get_party(repo, key, for_update=True)
+            await repo.set_suspended(key, suspended)
+            await repo.record_event("SUSPENDED" if suspended else "REINSTATED", key=key)
+            return await self._get_party(repo, key)
+
+    async def get_platform(self, platform_id: uuid.UUID) -> Platform:
+        async with self._pool.acquire() as conn:
+            platform = await PartyRepository(conn).get_platform(platform_id)
+        if not platform:
+            raise NotFound(ErrorReason.ERROR_REASON_PLATFORM_NOT_FOUND, f"no platform {platform_id}")
+        return platform
+
+    # Credentials lifecycle
+
+    async def authenticate(self, candidates: list[str]) -> Authentication:
+        async with self._pool.acquire() as conn:
+            return await self._authenticate(PartyRepository(conn), candidates)
+
+    async def register(
+        self, token_a: str, registration: PlatformRegistration, *, validate_only: bool
+    ) -> tuple[Platform, str]:
+        if violations := validation.credentials_roles_violations(registration.roles):
+            raise InvalidArgument(violations)
+        async with self._transaction() as repo:
+            auth = await self._authenticate(repo, [token_a])
+            if auth.kind is TokenKind.REGISTRATION:
+                # Lock the invited party, then look again: a concurrent POST with the same TOKEN_A may have used it.
+                await repo.get_party(auth.parties[0].key, for_update=True)
+                auth = await self._authenticate(repo, [token_a])
+            if auth.kind is TokenKind.CREDENTIALS:
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_ALREADY_REGISTERED, "this platform is already registered"
+                )
+            inviting = auth.parties[0]
+            listed = {role.key for role in registration.roles}
+            if inviting.key not in listed:
+                raise InvalidArgument([("roles", f"TOKEN_A was issued to {inviting.key}, which the roles do not list")])
+            for role in registration.roles:
+                await self._check_joinable(repo, role.key, inviting.environment, platform_id=None)
+            platform = Platform(
+                id=uuid.uuid4(),
+                state=PlatformState.REGISTERED,
+                environment=inviting.environment,
+                versions_url=registration.versions_url,
+                version=registration.version,
+                endpoints=registration.endpoints,
+                roles=registration.roles,
+                encode_auth_token=registration.encode_auth_token,
+            )
+            if validate_only:
+                return platform, ""
+            await repo.insert_platform(platform, self._vault.encrypt(registration.token_b))
+            for role in registration.roles:
+                await repo.revoke_registration_tokens(role.key)
+                await repo.set_party_state(
+                    role.key, PartyState.REGISTERED, platform_id=platform.id, display_name=role.business_details["name"]
+                )
+            token_c = mint_token()
+            await repo.insert_credentials_token(token_hash(token_c), platform.id)
+            await repo.record_event("REGISTERED", key=inviting.key, platform_id=platform.id, detail=_audit(platform))
+            stored = await repo.get_platform(platform.id)
+        assert stored
+        return stored, token_c
+
+    async def update_credentials(
+        self, token: str, registration: PlatformRegistration, *, validate_only: bool
+    ) -> tuple[Platform, str]:
+        if violations := validation.credentials_roles_violations(registration.roles):
+            raise InvalidArgument(violations)
+        async with self._transaction() as repo:
+            current = await self._registered_platform(repo, token, for_update=True)
+            for role in registration.roles:
+                await self._check_joinable(repo, role.key, current.environment, platform_id=current.id)
+            updated = Platform(
+                id=current.id,
+                state=PlatformState.REGISTERED,
+                environment=current.environment,
+                versions_url=registration.versions_url,
+                version=registration.version,
+                endpoints=registration.endpoints,
+                roles=registration.roles,
+                encode_auth_token=registration.encode_auth_token,
+                create_time=current.create_time,
+            )
+            if validate_only:
+                return updated, ""
+            await repo.update_platform(updated, self._vault.encrypt(registration.token_b))
+            listed = {role.key for role in registration.roles}
+            for dropped in (role.key for role in current.roles if role.key not in listed):
+                await repo.set_party_state(dropped, PartyState.UNREGISTERED, platform_id=current.id)
+            for role in registration.roles:
+                await repo.revoke_registration_tokens(role.key)
+                await repo.set_party_state(
+                    role.key, PartyState.REGISTERED, platform_id=current.id, display_name=role.business_details["name"]
+                )
+            # The old TOKEN_C lives on for the grace period, so a party that lost our answer can still get in.
+            await repo.expire_credentials_tokens(current.id, await repo.now() + self._policy.rotation_grace)
+            token_c = mint_token()
+            await repo.insert_credentials_token(token_hash(token_c), current.id)
+            await repo.record_event("ROTATED", platform_id=current.id, detail=_audit(updated))
+            stored = await repo.get_platform(current.id)
+        assert stored
+        return stored, token_c
+
+    async def unregister(self, token: str) -> Platform:
+        async with self._transaction() as repo:
+            platform = await self._registered_platform(repo, token, for_update=True)
+            platform.state = PlatformState.UNREGISTERED
+            await repo.update_platform(platform, None)
+            await repo.revoke_credentials_tokens(platform.id)
+            for role in platform.roles:
+                await repo.set_party_state(role.key, PartyState.UNREGISTERED, platform_id=platform.id)
+            await repo.record_event("UNREGISTERED", platform_id=platform.id)
+            return platform
+
+    async def platform_token_b(self, platform_id: uuid.UUID) -> str:
+        async with self._pool.acquire() as conn:
+            ciphertext = await PartyRepository(conn).get_platform_token_b(platform_id)
+        if ciphertext is None:
+            raise NotFound(ErrorReason.ERROR_REASON_PLATFORM_NOT_FOUND, f"no platform {platform_id}")
+        return self._vault.decrypt(ciphertext)
+
+    # Helpers
+
+    def _ttl_violations(self, expires_in: timedelta | None) -> validation.Violations:
+        if expires_in is not None and not timedelta(minutes=1) <= expires_in <= timedelta(days=30):
+            return [("expires_in", "a TOKEN_A must live between 1 minute and 30 days")]
+        return []
+
+    async def _mint_registration_token(self, repo: PartyRepository, key: PartyKey, expires_in: timedelta | None) -> str:
+        token_a = mint_token()
+        expire_time = await repo.now() + (expires_in or self._policy.invite_ttl)
+        await repo.insert_registration_token(token_hash(token_a), key, expire_time)
+        return token_a
+
+    async def _get_party(self, repo: PartyRepository, key: PartyKey, *, for_update: bool = False) -> Party:
+        party = await repo.get_party(key, for_update=for_update)
+        if not party:
+            raise NotFound(ErrorReason.ERROR_REASON_PARTY_NOT_FOUND, f"no party {key}", metadata={"party": key.name})
+        return party
+
+    async def _check_joinable(
+        self, repo: PartyRepository, key: PartyKey, environment: Environment, platform_id: uuid.UUID | None
+    ) -> None:
+        """A role may join a platform if it was invited, or already belongs to that platform."""
+        party = await repo.get_party(key, for_update=True)
+        own = party is not None and platform_id is not None and party.platform_id == platform_id
+        if party is None or (party.state is not PartyState.INVITED and not own):
+            raise FailedPrecondition(
+                ErrorReason.ERROR_REASON_ROLE_NOT_INVITED,
+                f"{key} has not been invited to the Hub (ask the Hub operator for an invitation)",
+                metadata={"party": key.name},
+            )
+        if party.suspended:
+            raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, f"{key} is suspended")
+        if party.environment is not environment:
+            raise FailedPrecondition(
+                ErrorReason.ERROR_REASON_ROLE_NOT_INVITED,
+                f"{key} was invited to the {party.environment.lower()} environment, not {environment.lower()}",
+                metadata={"party": key.name},
+            )
+
+    async def _registered_platform(self, repo: PartyRepository, token: str, *, for_update: bool) -> Platform:
+        auth = await self._authenticate(repo, [token])
+        if auth.kind is TokenKind.REGISTRATION or auth.platform is None:
+            raise FailedPrecondition(ErrorReason.ERROR_REASON_NOT_REGISTERED, "this platform is not registered yet")
+        platform = await repo.get_platform(auth.platform.id, for_update=for_update)
+        assert platform
+        return platform
+
+    async def _authenticate(self, repo: PartyRepository, candidates: list[str]) -> Authentication:
+        refusal: Unauthenticated | None = None
+        for candidate in dict.fromkeys(candidates):
+            row = await repo.find_token(token_hash(candidate))
+            if row is None:
+                continue
+            try:
+                return await self._authentication_for(repo, candidate, row)
+            except Unauthenticated as exc:
+                refusal = refusal or exc
+        raise refusal or Unauthenticated(ErrorReason.ERROR_REASON_TOKEN_UNKNOWN, "unknown token")
+
+    async def _authentication_for(self, repo: PartyRepository, token: str, row: asyncpg.Record) -> Authentication:
+        if row["revoke_time"] is not None:
+            raise Unauthenticated(ErrorReason.ERROR_REASON_TOKEN_REVOKED, "this token has been revoked or already used")
+        if row["expire_time"] is not None and row["expire_time"] <= row["now"]:
+            raise Unauthenticated(ErrorReason.ERROR_REASON_TOKEN_EXPIRED, "this token has expired")
+        kind = TokenKind(row["kind"])
+        if kind is TokenKind.REGISTRATION:
+            party = await self._get_party(repo, PartyKey(row["country_code"], row["party_id"], Role(row["role"])))
+            if party.suspended:
+                raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, f"{party.key} is suspended")
+            return Authentication(kind, token, [party])
+        platform = await repo.get_platform(row["platform_id"])
+        assert platform
+        if platform.state is not PlatformState.REGISTERED:
+            raise Unauthenticated(ErrorReason.ERROR_REASON_TOKEN_REVOKED, "this platform has unregistered")
+        parties = await repo.list_parties(after=None, limit=_MAX_PAGE_SIZE, platform_id=platform.id)
+        active = [p for p in parties if p.state is PartyState.REGISTERED and not p.suspended]
+        if not active:
+            raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, "every party of this platform is suspended")
+        return Authentication(kind, token, active, platform)
+
+
+def _audit(platform: Platform) -> dict[str, object]:
+    return {
+        "versions_url": platform.versions_url,
+        "version": platform.version,
+        "roles": [str(role.key) for role in platform.roles],
+        "modules": sorted({endpoint.identifier for endpoint in platform.endpoints}),
+    }

@@ -1,0 +1,137 @@
+"""gRPC servicers of ocpihub.parties.v1: validate the request shape, call the domain, convert the answer."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+from ocpihub.parties.v1 import parties_pb2 as pb
+from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
+
+from core.errors import InvalidArgument
+from core.parties import convert
+from core.parties.model import PartyKey, TokenKind
+from core.parties.service import PartiesService
+
+
+def _page_token(token: str) -> tuple[str, str, str] | None:
+    if not token:
+        return None
+    parts = token.split("/")
+    if len(parts) != 3:
+        raise InvalidArgument([("page_token", "is not a token this service issued")])
+    return parts[0], parts[1], parts[2]
+
+
+def _platform_id(name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(name.removeprefix("platforms/"))
+    except ValueError:
+        raise InvalidArgument([("name", f"{name!r} is not of the form platforms/{{id}}")]) from None
+
+
+class PartiesServicer(rpc_grpc.PartiesServiceServicer):
+    def __init__(self, service: PartiesService) -> None:
+        self._service = service
+
+    async def InviteParty(
+        self, request: rpc.InvitePartyRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.InvitePartyResponse:
+        key = PartyKey(request.country_code.upper(), request.party_id.upper(), convert.role_from_pb(request.role))
+        party, token_a = await self._service.invite(
+            key,
+            request.display_name,
+            convert.environment_from_pb(request.environment),
+            convert.duration(request.expires_in, request.HasField("expires_in")),
+        )
+        return rpc.InvitePartyResponse(party=convert.party_to_pb(party), token_a=token_a)
+
+    async def RotateInvite(
+        self, request: rpc.RotateInviteRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.RotateInviteResponse:
+        party, token_a = await self._service.rotate_invite(
+            convert.party_key_from_name(request.name),
+            convert.duration(request.expires_in, request.HasField("expires_in")),
+        )
+        return rpc.RotateInviteResponse(party=convert.party_to_pb(party), token_a=token_a)
+
+    async def GetParty(self, request: rpc.GetPartyRequest, context: grpc.aio.ServicerContext) -> rpc.GetPartyResponse:
+        party = await self._service.get_party(convert.party_key_from_name(request.name))
+        return rpc.GetPartyResponse(party=convert.party_to_pb(party))
+
+    async def ListParties(
+        self, request: rpc.ListPartiesRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ListPartiesResponse:
+        if request.page_size < 0:
+            raise InvalidArgument([("page_size", "must not be negative")])
+        parties, last = await self._service.list_parties(
+            request.page_size,
+            _page_token(request.page_token),
+            country_code=request.country_code,
+            party_id=request.party_id,
+            role=pb.Role.Name(request.role).removeprefix("ROLE_") if request.role else "",
+            state=pb.PartyState.Name(request.state).removeprefix("PARTY_STATE_") if request.state else "",
+        )
+        return rpc.ListPartiesResponse(
+            parties=[convert.party_to_pb(p) for p in parties], next_page_token="/".join(last) if last else ""
+        )
+
+    async def SuspendParty(
+        self, request: rpc.SuspendPartyRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.SuspendPartyResponse:
+        party = await self._service.set_suspended(convert.party_key_from_name(request.name), True)
+        return rpc.SuspendPartyResponse(party=convert.party_to_pb(party))
+
+    async def ReinstateParty(
+        self, request: rpc.ReinstatePartyRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ReinstatePartyResponse:
+        party = await self._service.set_suspended(convert.party_key_from_name(request.name), False)
+        return rpc.ReinstatePartyResponse(party=convert.party_to_pb(party))
+
+    async def GetPlatform(
+        self, request: rpc.GetPlatformRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.GetPlatformResponse:
+        platform = await self._service.get_platform(_platform_id(request.name))
+        return rpc.GetPlatformResponse(platform=convert.platform_to_pb(platform))
+
+
+class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
+    def __init__(self, service: PartiesService) -> None:
+        self._service = service
+
+    async def AuthenticateToken(
+        self, request: rpc.AuthenticateTokenRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.AuthenticateTokenResponse:
+        auth = await self._service.authenticate(list(request.candidates))
+        kind = rpc.TOKEN_KIND_REGISTRATION if auth.kind is TokenKind.REGISTRATION else rpc.TOKEN_KIND_CREDENTIALS
+        return rpc.AuthenticateTokenResponse(
+            kind=kind,
+            token=auth.token,
+            parties=[convert.party_to_pb(p) for p in auth.parties],
+            platform=convert.platform_to_pb(auth.platform) if auth.platform else None,
+        )
+
+    async def RegisterPlatform(
+        self, request: rpc.RegisterPlatformRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.RegisterPlatformResponse:
+        registration = convert.registration_from_pb(request.token_b, request.platform)
+        platform, token_c = await self._service.register(
+            request.token_a, registration, validate_only=request.validate_only
+        )
+        return rpc.RegisterPlatformResponse(platform=convert.platform_to_pb(platform), token_c=token_c)
+
+    async def UpdatePlatformCredentials(
+        self, request: rpc.UpdatePlatformCredentialsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.UpdatePlatformCredentialsResponse:
+        registration = convert.registration_from_pb(request.token_b, request.platform)
+        platform, token_c = await self._service.update_credentials(
+            request.token, registration, validate_only=request.validate_only
+        )
+        return rpc.UpdatePlatformCredentialsResponse(platform=convert.platform_to_pb(platform), token_c=token_c)
+
+    async def UnregisterPlatform(
+        self, request: rpc.UnregisterPlatformRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.UnregisterPlatformResponse:
+        platform = await self._service.unregister(request.token)
+        return rpc.UnregisterPlatformResponse(platform=convert.platform_to_pb(platform))

@@ -1,0 +1,121 @@
+"""The core's gRPC server: factory apart from the process (`create_server`), `serve()` for `python -m core`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import asyncpg
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
+
+from core import db
+from core.interceptors import DomainErrorInterceptor
+from core.parties.model import Environment
+from core.parties.secrets import TokenVault
+from core.parties.service import PartiesService, PartyPolicy
+from core.parties.servicer import CredentialsServicer, PartiesServicer
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Health service name the facade checks to report "database reachable".
+DATABASE_HEALTH = "postgresql"
+_DATABASE_PROBE_SECONDS = 5.0
+
+
+class CoreServer:
+    """A started-or-startable grpc.aio server that also owns the database pool and background tasks."""
+
+    def __init__(self, server: grpc.aio.Server, pool: asyncpg.Pool, health_servicer: health.aio.HealthServicer) -> None:
+        self.grpc = server
+        self._pool = pool
+        self._health = health_servicer
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        await self.grpc.start()
+        self._tasks.append(asyncio.create_task(self._watch_database(), name="database-probe"))
+
+    async def stop(self, grace: float | None = 5.0) -> None:
+        await self._health.enter_graceful_shutdown()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.grpc.stop(grace)
+        await self._pool.close()
+
+    async def wait_for_termination(self) -> None:
+        await self.grpc.wait_for_termination()
+
+    async def _watch_database(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(_DATABASE_PROBE_SECONDS):
+                    await self._pool.fetchval("SELECT 1")
+                status = health_pb2.HealthCheckResponse.SERVING
+            except Exception:  # any failure means "not reachable"; the reason is in the database's own log
+                status = health_pb2.HealthCheckResponse.NOT_SERVING
+            await self._health.set(DATABASE_HEALTH, status)
+            await asyncio.sleep(_DATABASE_PROBE_SECONDS)
+
+
+async def create_server(settings: Settings) -> tuple[CoreServer, int]:
+    """Builds the core (pool, migrations, services) and binds its port; port 0 picks a free one."""
+    pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_max)
+    try:
+        await db.migrate(pool)
+    except BaseException:
+        await pool.close()
+        raise
+    parties = PartiesService(
+        pool,
+        TokenVault(settings.token_keys),
+        PartyPolicy(
+            hub_country_code=settings.hub_country_code,
+            hub_party_id=settings.hub_party_id,
+            hub_environment=Environment(settings.environment.upper()),
+            invite_ttl=settings.invite_ttl,
+            rotation_grace=settings.rotation_grace,
+        ),
+    )
+    # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
+    server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)])
+    parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
+    parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(CredentialsServicer(parties), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    services = [
+        parties_service_pb2.DESCRIPTOR.services_by_name[name].full_name
+        for name in ("PartiesService", "CredentialsService")
+    ]
+    for name in ["", *services]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    await health_servicer.set(DATABASE_HEALTH, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection([*services, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    address = f"{settings.grpc_host}:{settings.grpc_port}"
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as exc:
+        await pool.close()
+        raise SystemExit(f"cannot bind the core's gRPC port {address}: {exc}") from exc
+    return CoreServer(server, pool, health_servicer), port
+
+
+async def serve(settings: Settings) -> None:
+    core, port = await create_server(settings)
+    await core.start()
+    log.info("core serving gRPC on %s:%d (%s)", settings.grpc_host, port, settings.environment)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("core shutting down")
+    await core.stop(grace=5.0)

@@ -1,0 +1,54 @@
+"""The core's settings, read once from the environment (HUB_* variables)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+SANDBOX = "sandbox"
+PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    environment: str = SANDBOX
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    redis_url: str | None = None
+    hub_country_code: str = "VN"
+    hub_party_id: str = "HUB"
+    # Fernet keys that encrypt the tokens the Hub presents to parties (TOKEN_B). The first encrypts; all decrypt,
+    # so a key can be rotated in by putting the new one first.
+    token_keys: tuple[str, ...] = ()
+    invite_ttl: timedelta = timedelta(days=7)
+    # How long a TOKEN_C keeps working after the platform rotated it (the seed's 24 h).
+    rotation_grace: timedelta = timedelta(hours=24)
+    db_pool_max: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        database_url = environ.get("HUB_DATABASE_URL")
+        if not database_url:
+            raise SystemExit("HUB_DATABASE_URL is not set (make run starts an embedded PostgreSQL and sets it)")
+        environment = environ.get("HUB_ENV", SANDBOX)
+        if environment not in (SANDBOX, PRODUCTION):
+            raise SystemExit(f"HUB_ENV must be {SANDBOX!r} or {PRODUCTION!r}, not {environment!r}")
+        keys = tuple(k.strip() for k in environ.get("HUB_TOKEN_KEYS", "").split(",") if k.strip())
+        if not keys:
+            raise SystemExit("HUB_TOKEN_KEYS is not set: one or more Fernet keys, comma-separated, newest first")
+        return cls(
+            database_url=database_url,
+            environment=environment,
+            grpc_host=environ.get("HUB_GRPC_HOST", "127.0.0.1"),
+            grpc_port=int(environ.get("HUB_GRPC_PORT", "50051")),
+            redis_url=environ.get("HUB_REDIS_URL") or None,
+            hub_country_code=environ.get("HUB_COUNTRY_CODE", "VN").upper(),
+            hub_party_id=environ.get("HUB_PARTY_ID", "HUB").upper(),
+            token_keys=keys,
+            invite_ttl=timedelta(seconds=float(environ.get("HUB_INVITE_TTL_SECONDS", 7 * 86400))),
+            rotation_grace=timedelta(seconds=float(environ.get("HUB_TOKEN_GRACE_SECONDS", 86400))),
+            db_pool_max=int(environ.get("HUB_DB_POOL_MAX", "10")),
+        )
