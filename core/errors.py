@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import grpc
+
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
 DOMAIN = "ocpihub"

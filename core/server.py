@@ -11,7 +11,6 @@ import asyncpg
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 
 from core import db
 from core.interceptors import DomainErrorInterceptor
@@ -20,6 +19,7 @@ from core.parties.secrets import TokenVault
 from core.parties.service import PartiesService, PartyPolicy
 from core.parties.servicer import CredentialsServicer, PartiesServicer
 from core.settings import Settings
+from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
-from ocpihub.parties.v1 import parties_pb2 as pb
 
 from core.errors import InvalidArgument
 from core.parties.model import (
@@ -20,6 +19,7 @@ from core.parties.model import (
     PlatformRegistration,
     Role,
 )
+from ocpihub.parties.v1 import parties_pb2 as pb
 
 
 def _timestamp(value: datetime | None) -> Timestamp | None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
-from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from core.parties import validation
@@ -31,6 +30,7 @@ from core.parties.model import (
 )
 from core.parties.repository import PartyRepository
 from core.parties.secrets import TokenVault, mint_token, token_hash
+from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
 _MAX_PAGE_SIZE = 500
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 import grpc
-from ocpihub.parties.v1 import parties_pb2 as pb
-from ocpihub.parties.v1 import parties_service_pb2 as rpc
-from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
 
 from core.errors import InvalidArgument
 from core.parties import convert
 from core.parties.model import PartyKey, TokenKind
 from core.parties.service import PartiesService
+from ocpihub.parties.v1 import parties_pb2 as pb
+from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
 
 
 def _page_token(token: str) -> tuple[str, str, str] | None:

@@ -1,0 +1,90 @@
+"""Session-wide real servers (PostgreSQL, Redis, the gRPC core) and per-test clean state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from cryptography.fernet import Fernet
+
+from core.server import CoreServer, create_server
+from core.settings import Settings
+from hubclient import HubClient
+from tests import services
+
+TOKEN_KEY = Fernet.generate_key().decode()
+# Short enough to watch a rotated token die inside a test, long enough to use it first.
+ROTATION_GRACE = timedelta(seconds=2)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    with services.postgres_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with services.redis_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    url = await services.create_database(postgres_server_url)
+    yield url
+    await services.drop_database(postgres_server_url, url)
+
+
+@pytest.fixture(scope="session")
+def core_settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="sandbox",
+        grpc_port=0,
+        token_keys=(TOKEN_KEY,),
+        rotation_grace=ROTATION_GRACE,
+    )
+
+
+@pytest.fixture(scope="session")
+async def core(core_settings: Settings) -> AsyncIterator[tuple[CoreServer, int]]:
+    server, port = await create_server(core_settings)
+    await server.start()
+    yield server, port
+    await server.stop(grace=1.0)
+
+
+@pytest.fixture(scope="session")
+def core_address(core: tuple[CoreServer, int]) -> str:
+    return f"127.0.0.1:{core[1]}"
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str, core: tuple[CoreServer, int]) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the test database, for assertions on what is (and is not) stored. Core has migrated it."""
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    assert pool
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(request: pytest.FixtureRequest) -> None:
+    """Every test that touches the database starts from empty tables (the schema stays)."""
+    if "db" not in request.fixturenames:
+        return
+    pool: asyncpg.Pool = request.getfixturevalue("db")
+    tables = await pool.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+    )
+    if tables:
+        await pool.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} CASCADE")
+
+
+@pytest.fixture
+async def hub(core_address: str, db: asyncpg.Pool) -> AsyncIterator[HubClient]:
+    async with HubClient(core_address) as client:
+        yield client
