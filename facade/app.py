@@ -1,0 +1,58 @@
+"""The Litestar application: OCPI routes under /ocpi (OCPI envelopes), /health and the OpenAPI document."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from facade.credentials.routes import CredentialsController
+from facade.health import health
+from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS
+from facade.ocpi.request_ids import request_ids_middleware
+from facade.peers.client import PeerClient
+from facade.settings import Settings
+from facade.versions.routes import versions_router
+from hubclient import HubClient
+
+
+def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
+    """`hub` lets tests share a client; otherwise the app connects to settings.core_address and owns the client."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        client = hub or HubClient(settings.core_address)
+        timeout = httpx.Timeout(settings.peer_timeout_seconds, connect=min(5.0, settings.peer_timeout_seconds))
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as http:
+            app.state.hub = client
+            app.state.peers = PeerClient(http)
+            try:
+                yield
+            finally:
+                if hub is None:
+                    await client.close()
+
+    ocpi = Router(
+        path="/ocpi",
+        route_handlers=[versions_router, CredentialsController],
+        exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[request_ids_middleware],
+    )
+    return Litestar(
+        route_handlers=[ocpi, health],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="OCPI Hub",
+            version="2.2.1",
+            description="Central OCPI 2.2.1 roaming Hub: the OCPI facade. Every /ocpi response is an OCPI envelope.",
+            path="/openapi",
+            # Only the JSON document: the HTML viewers load their assets from CDNs, which offline hosts cannot reach.
+            render_plugins=[JsonRenderPlugin()],
+        ),
+    )

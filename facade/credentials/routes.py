@@ -1,0 +1,114 @@
+"""Credentials module (HUB-DIGEST §2.3-2.4): GET, POST (register), PUT (update/rotate), DELETE (unregister)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+from litestar import Controller, Request, delete, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_405_METHOD_NOT_ALLOWED
+
+from facade.credentials import handshake, translate
+from facade.credentials.schemas import parse_credentials
+from facade.ocpi.auth import Caller, authenticate
+from facade.ocpi.envelope import envelope
+from facade.ocpi.errors import OcpiError, from_hub_error
+from facade.ocpi.status import OcpiStatus
+from facade.peers.client import PeerClient
+from hubclient import HubClient, HubError
+from ocpihub.parties.v1 import parties_service_pb2 as rpc
+
+log = logging.getLogger(__name__)
+Message = TypeVar("Message", rpc.RegisterPlatformRequest, rpc.UpdatePlatformCredentialsRequest)
+
+
+def _not_allowed(message: str) -> OcpiError:
+    return OcpiError(OcpiStatus.CLIENT_ERROR, message, HTTP_405_METHOD_NOT_ALLOWED)
+
+
+class CredentialsController(Controller):
+    path = "/2.2.1/credentials"
+    dependencies = {"caller": Provide(authenticate)}  # noqa: RUF012 — Litestar reads it from the class
+
+    @get("/")
+    async def get_credentials(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
+        # The token the caller authenticated with is the one it uses to reach us: echo it (we only keep its hash).
+        return envelope(translate.hub_credentials(request.app.state.settings, caller.token))
+
+    @post("/", status_code=HTTP_200_OK)
+    async def register(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
+        if caller.registered:
+            raise _not_allowed("already registered: use PUT to update credentials, or DELETE to unregister")
+        credentials = parse_credentials(await request.body())
+        hub: HubClient = request.app.state.hub
+        registration = rpc.RegisterPlatformRequest(
+            token_a=caller.token, token_b=credentials.token, platform=translate.platform_pb(credentials, None)
+        )
+        # Refuse what the core would refuse (roles not invited, …) before calling the party back.
+        await _core(hub.register_platform(_validate_only(registration)))
+        handshake.check_party_url(credentials.url, sandbox=caller.sandbox)
+        discovery = await handshake.discover(
+            _peers(request), credentials.url, credentials.token, sandbox=caller.sandbox, correlation_id=_cid(request)
+        )
+        registration.platform.CopyFrom(translate.platform_pb(credentials, discovery))
+        response = await _core(hub.register_platform(registration))
+        log.info("platform %s registered (%s)", response.platform.name, _roles(response.platform))
+        return envelope(translate.hub_credentials(request.app.state.settings, response.token_c))
+
+    @put("/")
+    async def update(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
+        if not caller.registered:
+            raise _not_allowed("not registered: use POST to register first")
+        credentials = parse_credentials(await request.body())
+        hub: HubClient = request.app.state.hub
+        update = rpc.UpdatePlatformCredentialsRequest(
+            token=caller.token, token_b=credentials.token, platform=translate.platform_pb(credentials, None)
+        )
+        await _core(hub.update_platform_credentials(_validate_only(update)))
+        handshake.check_party_url(credentials.url, sandbox=caller.sandbox)
+        # Re-fetch versions and endpoints even when nothing changed: the PUT is how a party announces new ones.
+        discovery = await handshake.discover(
+            _peers(request), credentials.url, credentials.token, sandbox=caller.sandbox, correlation_id=_cid(request)
+        )
+        update.platform.CopyFrom(translate.platform_pb(credentials, discovery))
+        response = await _core(hub.update_platform_credentials(update))
+        log.info("platform %s rotated its credentials", response.platform.name)
+        return envelope(translate.hub_credentials(request.app.state.settings, response.token_c))
+
+    @delete("/", status_code=HTTP_200_OK)
+    async def unregister(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
+        if not caller.registered:
+            raise _not_allowed("not registered: nothing to delete")
+        hub: HubClient = request.app.state.hub
+        response = await _core(hub.unregister_platform(caller.token))
+        log.info("platform %s unregistered", response.platform.name)
+        return envelope()
+
+
+async def _core(call: Any) -> Any:
+    try:
+        return await call
+    except HubError as exc:
+        raise from_hub_error(exc) from None
+
+
+def _validate_only(request: Message) -> Message:
+    check = type(request)()
+    check.CopyFrom(request)
+    check.validate_only = True
+    return check
+
+
+def _peers(request: Request[Any, Any, Any]) -> PeerClient:
+    peers: PeerClient = request.app.state.peers
+    return peers
+
+
+def _cid(request: Request[Any, Any, Any]) -> str:
+    correlation_id: str = request.scope["state"]["ocpi_ids"][1]
+    return correlation_id
+
+
+def _roles(platform: Any) -> str:
+    return ", ".join(f"{r.country_code}/{r.party_id}" for r in platform.roles)

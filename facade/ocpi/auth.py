@@ -1,0 +1,100 @@
+"""The `Authorization: Token …` rule (HUB-DIGEST §1.1) and who the caller is.
+
+OCPI 2.2.1 says the header carries base64(token); many 2.1.1/2.2 peers send the raw token. We accept both: the
+candidates are the raw value and its base64 decoding (a trailing CR/LF stripped, as the spec's own examples encode
+one), and the core says which, if any, is a token it issued.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.status_codes import HTTP_401_UNAUTHORIZED
+
+from facade.ocpi.errors import OcpiError, from_hub_error
+from facade.ocpi.status import OcpiStatus
+from hubclient import HubClient, HubError
+from ocpihub.parties.v1 import parties_pb2 as pb
+from ocpihub.parties.v1 import parties_service_pb2 as rpc
+
+# Scheme is case-insensitive (RFC 9110); exactly one token after it.
+_HEADER = re.compile(r"^Token ([\x21-\x7e]+)$", re.IGNORECASE)
+
+
+class AuthorizationHeaderError(ValueError):
+    pass
+
+
+def token_candidates(header: str | None) -> list[str]:
+    """The tokens a header value may stand for, most likely first. Raises on a missing or malformed header."""
+    if not header:
+        raise AuthorizationHeaderError("missing Authorization header; expected 'Authorization: Token <base64 token>'")
+    match = _HEADER.match(header.strip())
+    if not match:
+        raise AuthorizationHeaderError("malformed Authorization header; expected 'Token <base64 token>'")
+    raw = match.group(1)
+    candidates = []
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode("ascii").rstrip("\r\n")
+    except (binascii.Error, UnicodeDecodeError):
+        decoded = ""
+    if decoded and all(0x21 <= ord(char) <= 0x7E for char in decoded):
+        candidates.append(decoded)
+    candidates.append(raw)
+    return candidates
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated platform (TOKEN_C) or invited party (TOKEN_A)."""
+
+    token: str
+    registered: bool
+    parties: list[pb.Party]
+    platform: pb.Platform | None
+
+    @classmethod
+    def from_response(cls, response: rpc.AuthenticateTokenResponse) -> Caller:
+        registered = response.kind == rpc.TOKEN_KIND_CREDENTIALS
+        return cls(
+            token=response.token,
+            registered=registered,
+            parties=list(response.parties),
+            platform=response.platform if registered else None,
+        )
+
+    @property
+    def sandbox(self) -> bool:
+        environment = self.platform.environment if self.platform else self.parties[0].environment
+        return environment == pb.ENVIRONMENT_SANDBOX
+
+
+async def authenticate(request: Request[Any, Any, Any]) -> Caller:
+    """Dependency for versions and credentials: TOKEN_A or TOKEN_C."""
+    hub: HubClient = request.app.state.hub
+    try:
+        candidates = token_candidates(request.headers.get("authorization"))
+    except AuthorizationHeaderError as exc:
+        raise OcpiError(OcpiStatus.CLIENT_ERROR, str(exc), HTTP_401_UNAUTHORIZED) from None
+    try:
+        response = await hub.authenticate_token(candidates)
+    except HubError as exc:
+        raise from_hub_error(exc) from None
+    return Caller.from_response(response)
+
+
+async def authenticate_registered(request: Request[Any, Any, Any]) -> Caller:
+    """Dependency for every functional module: TOKEN_C only."""
+    caller = await authenticate(request)
+    if not caller.registered:
+        raise OcpiError(
+            OcpiStatus.CLIENT_ERROR,
+            "TOKEN_A only opens versions and credentials; register first (POST credentials) and use TOKEN_C",
+            HTTP_401_UNAUTHORIZED,
+        )
+    return caller

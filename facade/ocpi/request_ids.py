@@ -1,0 +1,33 @@
+"""X-Request-ID / X-Correlation-ID: echoed on every response (generated when the caller sent none)."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID = "x-request-id"
+CORRELATION_ID = "x-correlation-id"
+
+
+def request_ids_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        headers = {name.decode().lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        request_id = headers.get(REQUEST_ID) or str(uuid.uuid4())
+        correlation_id = headers.get(CORRELATION_ID) or str(uuid.uuid4())
+        scope.setdefault("state", {})["ocpi_ids"] = (request_id, correlation_id)
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableScopeHeaders.from_message(message)
+                response_headers["X-Request-ID"] = request_id
+                response_headers["X-Correlation-ID"] = correlation_id
+            await send(message)
+
+        await app(scope, receive, send_with_ids)
+
+    return middleware

@@ -1,0 +1,85 @@
+"""Outbound OCPI calls to parties: URL policy, Authorization encoding, request ids, timeouts, no redirects."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from facade.peers.url_policy import check_url
+
+log = logging.getLogger(__name__)
+
+
+class PeerCallError(Exception):
+    """The party could not be used: unreachable, timed out, wrong status, not OCPI JSON. The message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerResponse:
+    data: Any
+    # Whether the party accepted the base64 form of its token (False: it only took the raw token).
+    encoded_token: bool
+
+
+def authorization(token: str, *, encode: bool) -> str:
+    return "Token " + (base64.b64encode(token.encode()).decode() if encode else token)
+
+
+class PeerClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def get(
+        self,
+        url: str,
+        token: str,
+        *,
+        sandbox: bool,
+        encode: bool | None = None,
+        correlation_id: str | None = None,
+    ) -> PeerResponse:
+        """GET an OCPI resource and return its envelope's `data`.
+
+        `encode=None` learns the token form: base64 first (OCPI 2.2.1), then the raw token if the party answers 401.
+        """
+        check_url(url, sandbox=sandbox)
+        forms = [True, False] if encode is None else [encode]
+        for form in forms:
+            response = await self._send(url, token, encode=form, correlation_id=correlation_id)
+            if response.status_code == 401 and form is not forms[-1]:
+                continue
+            return PeerResponse(self._data(url, response), form)
+        raise AssertionError("unreachable")
+
+    async def _send(self, url: str, token: str, *, encode: bool, correlation_id: str | None) -> httpx.Response:
+        headers = {
+            "Authorization": authorization(token, encode=encode),
+            "X-Request-ID": str(uuid.uuid4()),
+            "X-Correlation-ID": correlation_id or str(uuid.uuid4()),
+            "Accept": "application/json",
+        }
+        try:
+            return await self._http.get(url, headers=headers, follow_redirects=False)
+        except httpx.TimeoutException:
+            raise PeerCallError(f"GET {url} timed out") from None
+        except httpx.HTTPError as exc:
+            raise PeerCallError(f"GET {url} failed: {type(exc).__name__}") from None
+
+    @staticmethod
+    def _data(url: str, response: httpx.Response) -> Any:
+        if response.status_code != 200:
+            raise PeerCallError(f"GET {url} answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise PeerCallError(f"GET {url} did not answer JSON") from None
+        if not isinstance(body, dict) or "status_code" not in body:
+            raise PeerCallError(f"GET {url} did not answer an OCPI envelope")
+        if body["status_code"] != 1000:
+            raise PeerCallError(f"GET {url} answered OCPI status {body['status_code']}: {body.get('status_message')}")
+        return body.get("data")
