@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID = "x-request-id"
@@ -13,7 +14,7 @@ CORRELATION_ID = "x-correlation-id"
 
 def request_ids_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         headers = {name.decode().lower(): value.decode("latin-1") for name, value in scope["headers"]}

@@ -1,0 +1,108 @@
+"""`make run`: the whole Hub in the foreground — database, core and facade — with nothing installed by hand.
+
+Without HUB_DATABASE_URL it starts an embedded PostgreSQL 16 (the `pgserver` wheel) whose data lives in
+$HUB_DATA_DIR/pg (default .hub/pg). When run as root, pgserver runs PostgreSQL as an unprivileged `pgserver` user
+and hands that directory to it, which is why the data sits in a directory of its own. Without HUB_TOKEN_KEYS, a
+sandbox Hub keeps a generated key in $HUB_DATA_DIR/token.key (production refuses to start without one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from hubclient import HubClient, HubError
+
+log = logging.getLogger("devhub")
+
+
+def _embedded_database(data_dir: Path) -> str:
+    import pgserver
+
+    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    log.info("embedded PostgreSQL 16 running with data in %s", data_dir / "pg")
+    uri: str = server.get_uri()
+    return uri
+
+
+def _token_keys(data_dir: Path) -> str:
+    key_file = data_dir / "token.key"
+    if not key_file.exists():
+        key_file.write_text(Fernet.generate_key().decode())
+        key_file.chmod(0o600)
+        log.info("generated a token encryption key in %s", key_file)
+    return key_file.read_text().strip()
+
+
+async def _wait_for_core(address: str, process: asyncio.subprocess.Process) -> None:
+    async with HubClient(address, timeout=1.0) as hub:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise SystemExit(f"the core exited with code {process.returncode} while starting")
+            try:
+                if await hub.health():
+                    return
+            except HubError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the core did not become healthy within 30 s")
+
+
+async def _run(env: dict[str, str]) -> int:
+    core = await asyncio.create_subprocess_exec(sys.executable, "-m", "core", env=env)
+    await _wait_for_core(env["HUB_CORE_ADDRESS"], core)
+    facade = await asyncio.create_subprocess_exec(sys.executable, "-m", "facade", env=env)
+    public_url = env["HUB_PUBLIC_URL"]
+    log.info(
+        "Hub up: OCPI versions at %s/ocpi/versions, health at %s/health; invite a party with "
+        '`hubctl party invite --country-code VN --party-id ABC --role CPO --name "ABC Charging"`. Ctrl-C stops.',
+        public_url,
+        public_url,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    children = [core, facade]
+    waits = [asyncio.create_task(child.wait()) for child in children]
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([*waits, stopper], return_when=asyncio.FIRST_COMPLETED)
+    exited = [child for child in children if child.returncode is not None]
+    for child in children:
+        if child.returncode is None:
+            child.send_signal(signal.SIGTERM)
+    await asyncio.gather(*waits)
+    stopper.cancel()
+    if exited and not stop.is_set():
+        log.error("a Hub process exited (code %s); stopped the others", exited[0].returncode)
+        return 1
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl command line at INFO
+    env = dict(os.environ)
+    env.setdefault("HUB_ENV", "sandbox")
+    data_dir = Path(env.get("HUB_DATA_DIR", ".hub")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not env.get("HUB_DATABASE_URL"):
+        env["HUB_DATABASE_URL"] = _embedded_database(data_dir)
+    if not env.get("HUB_TOKEN_KEYS"):
+        if env["HUB_ENV"] == "production":
+            raise SystemExit("HUB_TOKEN_KEYS must be set in production (Fernet keys, comma-separated, newest first)")
+        env["HUB_TOKEN_KEYS"] = _token_keys(data_dir)
+    env.setdefault("HUB_GRPC_PORT", "50051")
+    env.setdefault("HUB_CORE_ADDRESS", f"127.0.0.1:{env['HUB_GRPC_PORT']}")
+    env.setdefault("HUB_PUBLIC_URL", f"http://127.0.0.1:{env.get('HUB_HTTP_PORT', '8080')}")
+    return asyncio.run(_run(env))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
