@@ -37,6 +37,8 @@ def duration(value: Duration, present: bool) -> timedelta | None:
 def role_from_pb(value: pb.Role.ValueType, field: str = "role") -> Role:
     if value == pb.ROLE_UNSPECIFIED:
         raise InvalidArgument([(field, "is required")])
+    if value not in pb.Role.values():
+        raise InvalidArgument([(field, f"{value} is not a known role")])
     return Role(pb.Role.Name(value).removeprefix("ROLE_"))
 
 
@@ -47,6 +49,8 @@ def role_to_pb(role: Role) -> pb.Role.ValueType:
 def environment_from_pb(value: pb.Environment.ValueType) -> Environment | None:
     if value == pb.ENVIRONMENT_UNSPECIFIED:
         return None
+    if value not in pb.Environment.values():
+        raise InvalidArgument([("environment", f"{value} is not a known environment")])
     return Environment(pb.Environment.Name(value).removeprefix("ENVIRONMENT_"))
 
 
@@ -129,10 +133,11 @@ def registration_from_pb(token_b: str, platform: pb.Platform) -> PlatformRegistr
             role.country_code.upper(), role.party_id.upper(), role_from_pb(role.role, f"roles[{index}].role")
         )
         roles.append(CredentialsRole(key, _business_details_from_pb(role.business_details)))
-    endpoints = [
-        Endpoint(e.identifier, pb.InterfaceRole.Name(e.role).removeprefix("INTERFACE_ROLE_"), e.url)
-        for e in platform.endpoints
-    ]
+    endpoints: list[Endpoint] = []
+    for index, e in enumerate(platform.endpoints):
+        if e.role not in pb.InterfaceRole.values():
+            raise InvalidArgument([(f"endpoints[{index}].role", f"{e.role} is not a known interface role")])
+        endpoints.append(Endpoint(e.identifier, pb.InterfaceRole.Name(e.role).removeprefix("INTERFACE_ROLE_"), e.url))
     return PlatformRegistration(
         token_b=token_b,
         versions_url=platform.versions_url,

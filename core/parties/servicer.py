@@ -65,12 +65,14 @@ class PartiesServicer(rpc_grpc.PartiesServiceServicer):
     ) -> rpc.ListPartiesResponse:
         if request.page_size < 0:
             raise InvalidArgument([("page_size", "must not be negative")])
+        if request.state not in pb.PartyState.values():
+            raise InvalidArgument([("state", f"{request.state} is not a known party state")])
         parties, last = await self._service.list_parties(
             request.page_size,
             _page_token(request.page_token),
             country_code=request.country_code,
             party_id=request.party_id,
-            role=pb.Role.Name(request.role).removeprefix("ROLE_") if request.role else "",
+            role=str(convert.role_from_pb(request.role)) if request.role else "",
             state=pb.PartyState.Name(request.state).removeprefix("PARTY_STATE_") if request.state else "",
         )
         return rpc.ListPartiesResponse(

@@ -260,8 +260,9 @@ ISO_COUNTRY_CODES = frozenset(
         "ZW",
     ]
 )
-_PARTY_ID = re.compile(r"^[A-Z0-9]{1,3}$")
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+# \Z, not $: "$" also matches before a trailing newline.
+_PARTY_ID = re.compile(r"^[A-Z0-9]{1,3}\Z")
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*\Z")
 
 Violations = list[tuple[str, str]]
 
