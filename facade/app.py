@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 import httpx
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from facade.credentials.routes import CredentialsController
 from facade.health import health
-from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS
+from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
 from facade.settings import Settings
@@ -41,11 +42,13 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         path="/ocpi",
         route_handlers=[versions_router, CredentialsController],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[request_ids_middleware],
     )
     return Litestar(
         route_handlers=[ocpi, health],
         lifespan=[lifespan],
+        # Unknown paths and methods never reach a router: answer them here (OCPI envelope under /ocpi).
+        exception_handlers={HTTPException: http_exception_handler},
+        middleware=[request_ids_middleware],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="OCPI Hub",

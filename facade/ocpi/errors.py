@@ -68,8 +68,10 @@ def ocpi_error_handler(_: Request[Any, Any, Any], exc: OcpiError) -> Response[di
     return _respond(exc.http_status, exc.status, exc.message)
 
 
-def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    """Litestar's own HTTP errors (unknown path, wrong method, bad JSON) on OCPI routes, in the OCPI envelope."""
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own HTTP errors (unknown path, wrong method): an OCPI envelope under /ocpi, plain JSON elsewhere."""
+    if not request.url.path.startswith("/ocpi"):
+        return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
     status = OcpiStatus.SERVER_ERROR if exc.status_code >= 500 else OcpiStatus.CLIENT_ERROR
     return _respond(exc.status_code, status, exc.detail)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import base64
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import httpx
@@ -43,6 +46,19 @@ class Hub:
         )
         return response.token_a
 
+    async def register(self, sim: PartySimulator) -> str:
+        """Invite + credentials POST; returns TOKEN_C."""
+        token_a = await self.invite(sim)
+        response = await self.http.post(self.credentials_url, json=sim.credentials(), headers=token_header(token_a))
+        assert response.json()["status_code"] == 1000, response.json()
+        token_c: str = response.json()["data"]["token"]
+        return token_c
+
+
+def token_header(token: str, *, encode: bool = True) -> dict[str, str]:
+    """Authorization as OCPI 2.2.1 wants it (base64 of the token), or raw as older peers send it."""
+    return {"Authorization": "Token " + (base64.b64encode(token.encode()).decode() if encode else token)}
+
 
 @pytest.fixture(scope="session")
 async def hub_server(core_address: str) -> AsyncIterator[str]:
@@ -60,9 +76,20 @@ async def hub_http(hub_server: str, db: asyncpg.Pool, hub: HubClient) -> AsyncIt
 
 
 @pytest.fixture
-async def cpo() -> AsyncIterator[PartySimulator]:
-    sim = PartySimulator()
-    sock = loopback.bind_loopback()
-    sim.base_url = loopback.url_of(sock)
-    async with loopback.serve(sim.app(), sock):
-        yield sim
+async def start_party() -> AsyncIterator[Callable[..., Awaitable[PartySimulator]]]:
+    """Starts simulated platforms (keyword arguments as for PartySimulator) until the test ends."""
+    async with AsyncExitStack() as stack:
+
+        async def start(**options: Any) -> PartySimulator:
+            sim = PartySimulator(**options)
+            sock = loopback.bind_loopback()
+            sim.base_url = loopback.url_of(sock)
+            await stack.enter_async_context(loopback.serve(sim.app(), sock))
+            return sim
+
+        yield start
+
+
+@pytest.fixture
+async def cpo(start_party: Callable[..., Awaitable[PartySimulator]]) -> PartySimulator:
+    return await start_party()
