@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -34,6 +35,23 @@ def to_status(error: DomainError) -> status_pb2.Status:
     return status_pb2.Status(code=error.code.value[0], message=error.message, details=details)
 
 
+def nul_violations(message: Message, prefix: str = "") -> list[tuple[str, str]]:
+    """PostgreSQL text cannot hold U+0000: refuse it up front, naming the field, instead of failing in the database."""
+    violations = []
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        if field.type == field.TYPE_MESSAGE:
+            items = value if field.is_repeated else [value]
+            for index, item in enumerate(items):
+                where = f"{path}[{index}]." if field.is_repeated else f"{path}."
+                violations += nul_violations(item, where)
+        elif field.type == field.TYPE_STRING:
+            values = value if field.is_repeated else [value]
+            if any("\x00" in v for v in values):
+                violations.append((path, "must not contain NUL characters"))
+    return violations
+
+
 class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
     async def intercept_service(
         self,
@@ -48,6 +66,8 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
 
         async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
             try:
+                if violations := nul_violations(request):
+                    raise InvalidArgument(violations)
                 return await inner(request, context)
             except DomainError as error:
                 await context.abort_with_status(rpc_status.to_status(to_status(error)))

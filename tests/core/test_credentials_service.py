@@ -554,20 +554,18 @@ async def test_the_invite_of_a_registered_party_cannot_be_rotated(hub: HubClient
 # Unexpected failures
 
 
-async def test_an_unexpected_failure_is_internal_leaks_nothing_and_stores_nothing(
+async def test_a_nul_character_anywhere_is_refused_naming_the_field_and_stores_nothing(
     hub: HubClient, db: asyncpg.Pool
 ) -> None:
-    # The core leaves URL checks to the facade's URL policy, so a NUL character in versions_url reaches PostgreSQL,
-    # which refuses it with an asyncpg error the core does not expect. (If the core comes to validate URLs, pick
-    # another unexpected failure.)
+    # PostgreSQL text cannot hold U+0000; the core refuses it up front instead of failing inside the database.
     token_a = await invite(hub)
     request = rpc.RegisterPlatformRequest(
         token_a=token_a, token_b="secret-token-b", platform=platform(ABC_CPO, versions_url="http://a\x00b/versions")
     )
     error = await refused(hub.register_platform(request))
-    assert error.code == grpc.StatusCode.INTERNAL
-    assert error.message == "internal error"
-    assert (error.reason, error.metadata, error.field_violations) == ("", {}, [])
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.reason == "INVALID_FIELD"
+    assert error.field_violations == [("platform.versions_url", "must not contain NUL characters")]
 
     assert await db.fetchval("SELECT count(*) FROM platforms") == 0
     assert (await hub.get_party("parties/NL/ABC/CPO")).state == pb.PARTY_STATE_INVITED

@@ -433,7 +433,9 @@ class RegisterPlatformRequest(_message.Message):
     token_b: _builtins.str
     """The party's credentials: the token the Hub must use to call it (TOKEN_B)."""
     validate_only: _builtins.bool
-    """Check everything (token, roles invited, URL policy, not yet registered) and store nothing."""
+    """Check everything the core decides (token, roles invited, not yet registered) and store nothing.
+    URLs are checked by the caller, which is the one that calls them (SSRF guard).
+    """
     @_builtins.property
     def platform(self) -> _parties_pb2.Platform:
         """versions_url, version, endpoints, roles, encode_auth_token as discovered by the facade."""
