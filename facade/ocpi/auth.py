@@ -23,7 +23,7 @@ from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 
 # Scheme is case-insensitive (RFC 9110); exactly one token after it.
-_HEADER = re.compile(r"^Token ([\x21-\x7e]+)$", re.IGNORECASE)
+_HEADER = re.compile(r"^Token ([\x21-\x7e]+)$", re.IGNORECASE | re.ASCII)
 
 
 class AuthorizationHeaderError(ValueError):

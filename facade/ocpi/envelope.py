@@ -10,7 +10,8 @@ from facade.ocpi.status import OcpiStatus
 
 def ocpi_datetime(moment: datetime) -> str:
     """OCPI DateTime: UTC, RFC 3339, millisecond precision, `Z` designator (string(25))."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def envelope(data: Any = None, status: OcpiStatus = OcpiStatus.SUCCESS, message: str | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Sandbox: HTTPS anywhere, or plain HTTP to loopback only (simulators on the opera
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 
@@ -18,7 +19,11 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return None
+        # Resolvers also take 127.1, 2130706433, 0x7f.0.0.1 or 0177.0.0.1 for an IPv4 address: read them the same way.
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         return address.ipv4_mapped
     return address
@@ -41,7 +46,8 @@ def check_url(url: str, *, sandbox: bool) -> None:
     if len(url) > 255:
         raise UrlNotAllowed(f"URL is longer than 255 characters: {url[:60]}…")
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    # A trailing dot is the same host (fully qualified): "localhost." is still loopback.
+    host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme not in ("https", "http") or not host:
         raise UrlNotAllowed(f"{url!r} is not an absolute http(s) URL")
     if parts.username or parts.password:

@@ -1,0 +1,3 @@
+from hubctl.cli import main
+
+raise SystemExit(main())
