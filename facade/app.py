@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import redis.asyncio as redis
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
@@ -29,12 +30,16 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         client = hub or HubClient(settings.core_address)
         timeout = httpx.Timeout(settings.peer_timeout_seconds, connect=min(5.0, settings.peer_timeout_seconds))
+        cache = redis.from_url(settings.redis_url) if settings.redis_url else None
         async with httpx.AsyncClient(timeout=timeout, trust_env=False) as http:
             app.state.hub = client
             app.state.peers = PeerClient(http)
+            app.state.redis = cache
             try:
                 yield
             finally:
+                if cache is not None:
+                    await cache.aclose()
                 if hub is None:
                     await client.close()
 

@@ -1,9 +1,14 @@
-"""GET /health: plain JSON for load balancers and operators (facade up, core reachable, database reachable)."""
+"""GET /health: plain JSON for load balancers and operators (facade up, core reachable, database reachable).
+
+Redis, when configured, is reported but does not make the Hub unhealthy: it only holds what may be lost.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import redis.asyncio as redis
 from litestar import Request, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
@@ -11,6 +16,14 @@ from hubclient import HubClient, HubError
 
 # The core reports PostgreSQL under this health service name (core.server.DATABASE_HEALTH).
 DATABASE_HEALTH = "postgresql"
+
+
+async def _redis_answers(client: redis.Redis) -> bool:
+    try:
+        async with asyncio.timeout(1.0):
+            return bool(await client.ping())
+    except (redis.RedisError, OSError, TimeoutError):
+        return False
 
 
 @get("/health")
@@ -23,5 +36,8 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     except HubError:
         pass
     healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "degraded", **checks}
+    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", **checks}
+    cache: redis.Redis | None = request.app.state.redis
+    if cache is not None:
+        body["redis"] = await _redis_answers(cache)
     return Response(body, status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE)

@@ -61,10 +61,12 @@ def token_header(token: str, *, encode: bool = True) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-async def hub_server(core_address: str) -> AsyncIterator[str]:
+async def hub_server(core_address: str, redis_url: str) -> AsyncIterator[str]:
     sock = loopback.bind_loopback()
     url = loopback.url_of(sock)
-    settings = Settings(environment="sandbox", core_address=core_address, public_url=url, peer_timeout_seconds=2.0)
+    settings = Settings(
+        environment="sandbox", core_address=core_address, public_url=url, redis_url=redis_url, peer_timeout_seconds=2.0
+    )
     async with HubClient(core_address) as core_client, loopback.serve(create_app(settings, core_client), sock):
         yield url
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import httpx
+
 from tests.e2e.conftest import Hub
 
 
 async def test_health_reports_facade_core_and_database(hub_http: Hub) -> None:
     response = await hub_http.http.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "facade": True, "core": True, "database": True}
+    assert response.json() == {"status": "ok", "facade": True, "core": True, "database": True, "redis": True}
 
 
 async def test_openapi_document_is_served_without_external_assets(hub_http: Hub) -> None:
@@ -15,3 +17,20 @@ async def test_openapi_document_is_served_without_external_assets(hub_http: Hub)
     document = response.json()
     assert {"/ocpi/versions", "/ocpi/2.2.1", "/ocpi/2.2.1/credentials", "/health"} <= set(document["paths"])
     assert "cdn" not in response.text.lower()
+
+
+async def test_health_says_degraded_when_the_core_is_gone(core_address: str) -> None:
+    import socket
+
+    from facade.app import create_app
+    from facade.settings import Settings
+    from tests.simulators import loopback
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    dead_core = f"127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    async with loopback.serve(create_app(Settings(core_address=dead_core))) as url, httpx.AsyncClient() as http:
+        response = await http.get(f"{url}/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "facade": True, "core": False, "database": False}
