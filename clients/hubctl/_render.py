@@ -92,7 +92,7 @@ def token_text(party: pb.Party, token_a: str, versions_url: str, *, rotated: boo
             f"  Versions URL:  {versions_url}",
             "",
             "Send both to the party over a secure channel; it registers by calling the versions URL with"
-            " 'Authorization: Token <TOKEN_A>' and POSTing its credentials. The token is not shown again.",
+            " 'Authorization: Token <base64 of TOKEN_A>' and POSTing its credentials. The token is not shown again.",
         ]
     )
 

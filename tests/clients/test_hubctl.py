@@ -125,7 +125,7 @@ async def test_invite_prints_token_versions_url_and_what_to_do(
     assert "https://ocpi.example.org/ocpi/versions" in result.stdout
     assert "DE/X1 EMSP" in result.stdout
     assert "production" in result.stdout
-    assert "Authorization: Token <TOKEN_A>" in result.stdout
+    assert "Authorization: Token <base64 of TOKEN_A>" in result.stdout
     assert token not in result.stderr
 
 
