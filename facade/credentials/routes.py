@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency, Provide
@@ -17,10 +18,10 @@ from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
 from facade.peers.client import PeerClient
 from hubclient import HubClient, HubError
+from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 
 log = logging.getLogger(__name__)
-Message = TypeVar("Message", rpc.RegisterPlatformRequest, rpc.UpdatePlatformCredentialsRequest)
 
 
 def _not_allowed(message: str) -> OcpiError:
@@ -40,41 +41,33 @@ class CredentialsController(Controller):
     async def register(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
         if caller.registered:
             raise _not_allowed("already registered: use PUT to update credentials, or DELETE to unregister")
-        credentials = parse_credentials(await request.body())
         hub: HubClient = request.app.state.hub
-        registration = rpc.RegisterPlatformRequest(
-            token_a=caller.token, token_b=credentials.token, platform=translate.platform_pb(credentials, None)
-        )
-        # Refuse what the core would refuse (roles not invited, …) before calling the party back.
-        await _core(hub.register_platform(_validate_only(registration)))
-        handshake.check_party_url(credentials.url, sandbox=caller.sandbox)
-        discovery = await handshake.discover(
-            _peers(request), credentials.url, credentials.token, sandbox=caller.sandbox, correlation_id=_cid(request)
-        )
-        registration.platform.CopyFrom(translate.platform_pb(credentials, discovery))
-        response = await _core(hub.register_platform(registration))
-        log.info("platform %s registered (%s)", response.platform.name, _roles(response.platform))
-        return envelope(translate.hub_credentials(request.app.state.settings, response.token_c))
+
+        async def submit(token_b: str, platform: pb.Platform, validate_only: bool) -> tuple[pb.Platform, str]:
+            response = await hub.register_platform(
+                rpc.RegisterPlatformRequest(
+                    token_a=caller.token, token_b=token_b, platform=platform, validate_only=validate_only
+                )
+            )
+            return response.platform, response.token_c
+
+        return await _exchange(request, caller, submit, "registered")
 
     @put("/")
     async def update(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
         if not caller.registered:
             raise _not_allowed("not registered: use POST to register first")
-        credentials = parse_credentials(await request.body())
         hub: HubClient = request.app.state.hub
-        update = rpc.UpdatePlatformCredentialsRequest(
-            token=caller.token, token_b=credentials.token, platform=translate.platform_pb(credentials, None)
-        )
-        await _core(hub.update_platform_credentials(_validate_only(update)))
-        handshake.check_party_url(credentials.url, sandbox=caller.sandbox)
-        # Re-fetch versions and endpoints even when nothing changed: the PUT is how a party announces new ones.
-        discovery = await handshake.discover(
-            _peers(request), credentials.url, credentials.token, sandbox=caller.sandbox, correlation_id=_cid(request)
-        )
-        update.platform.CopyFrom(translate.platform_pb(credentials, discovery))
-        response = await _core(hub.update_platform_credentials(update))
-        log.info("platform %s rotated its credentials", response.platform.name)
-        return envelope(translate.hub_credentials(request.app.state.settings, response.token_c))
+
+        async def submit(token_b: str, platform: pb.Platform, validate_only: bool) -> tuple[pb.Platform, str]:
+            response = await hub.update_platform_credentials(
+                rpc.UpdatePlatformCredentialsRequest(
+                    token=caller.token, token_b=token_b, platform=platform, validate_only=validate_only
+                )
+            )
+            return response.platform, response.token_c
+
+        return await _exchange(request, caller, submit, "updated its credentials")
 
     @delete("/", status_code=HTTP_200_OK)
     async def unregister(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> dict[str, Any]:
@@ -86,18 +79,29 @@ class CredentialsController(Controller):
         return envelope()
 
 
+Submit = Callable[[str, pb.Platform, bool], Awaitable[tuple[pb.Platform, str]]]
+
+
+async def _exchange(request: Request[Any, Any, Any], caller: Caller, submit: Submit, done: str) -> dict[str, Any]:
+    """The handshake shared by POST and PUT (HUB-DIGEST §2.4 step 4), then the Hub's credentials with a new token."""
+    credentials = parse_credentials(await request.body())
+    # Refuse what the core would refuse (roles not invited, …) before calling the party back.
+    await _core(submit(credentials.token, translate.platform_pb(credentials, None), True))
+    handshake.check_party_url(credentials.url, sandbox=caller.sandbox)
+    # Fetched on every PUT too, even when nothing changed: a PUT is how a party announces new endpoints.
+    discovery = await handshake.discover(
+        _peers(request), credentials.url, credentials.token, sandbox=caller.sandbox, correlation_id=_cid(request)
+    )
+    platform, token_c = await _core(submit(credentials.token, translate.platform_pb(credentials, discovery), False))
+    log.info("platform %s %s (%s)", platform.name, done, _roles(platform))
+    return envelope(translate.hub_credentials(request.app.state.settings, token_c))
+
+
 async def _core(call: Any) -> Any:
     try:
         return await call
     except HubError as exc:
         raise from_hub_error(exc) from None
-
-
-def _validate_only(request: Message) -> Message:
-    check = type(request)()
-    check.CopyFrom(request)
-    check.validate_only = True
-    return check
 
 
 def _peers(request: Request[Any, Any, Any]) -> PeerClient:
