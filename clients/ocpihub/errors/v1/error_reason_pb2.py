@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$ocpihub/errors/v1/error_reason.proto\x12\x11ocpihub.errors.v1*\xba\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45RROR_REASON_INVALID_FIELD\x10\x01\x12\x1e\n\x1a\x45RROR_REASON_TOKEN_UNKNOWN\x10\x02\x12\x1e\n\x1a\x45RROR_REASON_TOKEN_EXPIRED\x10\x03\x12\x1e\n\x1a\x45RROR_REASON_TOKEN_REVOKED\x10\x04\x12 \n\x1c\x45RROR_REASON_PARTY_SUSPENDED\x10\x05\x12#\n\x1f\x45RROR_REASON_ALREADY_REGISTERED\x10\x06\x12\x1f\n\x1b\x45RROR_REASON_NOT_REGISTERED\x10\x07\x12!\n\x1d\x45RROR_REASON_ROLE_NOT_INVITED\x10\x08\x12 \n\x1c\x45RROR_REASON_PARTY_NOT_FOUND\x10\t\x12\x1d\n\x19\x45RROR_REASON_PARTY_EXISTS\x10\n\x12#\n\x1f\x45RROR_REASON_PLATFORM_NOT_FOUND\x10\x0b\x12\x1c\n\x18\x45RROR_REASON_WRONG_STATE\x10\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$ocpihub/errors/v1/error_reason.proto\x12\x11ocpihub.errors.v1*\x86\x05\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45RROR_REASON_INVALID_FIELD\x10\x01\x12\x1e\n\x1a\x45RROR_REASON_TOKEN_UNKNOWN\x10\x02\x12\x1e\n\x1a\x45RROR_REASON_TOKEN_EXPIRED\x10\x03\x12\x1e\n\x1a\x45RROR_REASON_TOKEN_REVOKED\x10\x04\x12 \n\x1c\x45RROR_REASON_PARTY_SUSPENDED\x10\x05\x12#\n\x1f\x45RROR_REASON_ALREADY_REGISTERED\x10\x06\x12\x1f\n\x1b\x45RROR_REASON_NOT_REGISTERED\x10\x07\x12!\n\x1d\x45RROR_REASON_ROLE_NOT_INVITED\x10\x08\x12 \n\x1c\x45RROR_REASON_PARTY_NOT_FOUND\x10\t\x12\x1d\n\x19\x45RROR_REASON_PARTY_EXISTS\x10\n\x12#\n\x1f\x45RROR_REASON_PLATFORM_NOT_FOUND\x10\x0b\x12\x1c\n\x18\x45RROR_REASON_WRONG_STATE\x10\x0c\x12\x1a\n\x16\x45RROR_REASON_NOT_OWNER\x10\r\x12!\n\x1d\x45RROR_REASON_UNKNOWN_LOCATION\x10\x0e\x12!\n\x1d\x45RROR_REASON_OBJECT_NOT_FOUND\x10\x0f\x12!\n\x1d\x45RROR_REASON_UNKNOWN_RECEIVER\x10\x10\x12\'\n#ERROR_REASON_RECEIVER_NOT_CONNECTED\x10\x11\x12\x1c\n\x18\x45RROR_REASON_ID_MISMATCH\x10\x12\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,5 +32,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.errors.v1.error_rea
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ERRORREASON']._serialized_start=60
-  _globals['_ERRORREASON']._serialized_end=502
+  _globals['_ERRORREASON']._serialized_end=706
 # @@protoc_insertion_point(module_scope)

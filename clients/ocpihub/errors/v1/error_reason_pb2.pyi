@@ -42,6 +42,18 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     ERROR_REASON_PLATFORM_NOT_FOUND: _ErrorReason.ValueType  # 11
     ERROR_REASON_WRONG_STATE: _ErrorReason.ValueType  # 12
     """The operation does not fit the party's current state (e.g. rotating the invite of a registered party)."""
+    ERROR_REASON_NOT_OWNER: _ErrorReason.ValueType  # 13
+    """The object's country_code/party_id is not one of the caller's parties."""
+    ERROR_REASON_UNKNOWN_LOCATION: _ErrorReason.ValueType  # 14
+    """A write under a location the Hub does not have (PUT the location first)."""
+    ERROR_REASON_OBJECT_NOT_FOUND: _ErrorReason.ValueType  # 15
+    """The requested object does not exist."""
+    ERROR_REASON_UNKNOWN_RECEIVER: _ErrorReason.ValueType  # 16
+    """The OCPI-to party is not known to the Hub."""
+    ERROR_REASON_RECEIVER_NOT_CONNECTED: _ErrorReason.ValueType  # 17
+    """The OCPI-to party is known but not connected, or does not implement the module."""
+    ERROR_REASON_ID_MISMATCH: _ErrorReason.ValueType  # 18
+    """Two objects were given ids that disagree (URL vs body, parent vs child)."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a core RPC failed. Sent as google.rpc.ErrorInfo.reason (the value's name without the ERROR_REASON_ prefix)
@@ -68,4 +80,16 @@ ERROR_REASON_PARTY_EXISTS: ErrorReason.ValueType  # 10
 ERROR_REASON_PLATFORM_NOT_FOUND: ErrorReason.ValueType  # 11
 ERROR_REASON_WRONG_STATE: ErrorReason.ValueType  # 12
 """The operation does not fit the party's current state (e.g. rotating the invite of a registered party)."""
+ERROR_REASON_NOT_OWNER: ErrorReason.ValueType  # 13
+"""The object's country_code/party_id is not one of the caller's parties."""
+ERROR_REASON_UNKNOWN_LOCATION: ErrorReason.ValueType  # 14
+"""A write under a location the Hub does not have (PUT the location first)."""
+ERROR_REASON_OBJECT_NOT_FOUND: ErrorReason.ValueType  # 15
+"""The requested object does not exist."""
+ERROR_REASON_UNKNOWN_RECEIVER: ErrorReason.ValueType  # 16
+"""The OCPI-to party is not known to the Hub."""
+ERROR_REASON_RECEIVER_NOT_CONNECTED: ErrorReason.ValueType  # 17
+"""The OCPI-to party is known but not connected, or does not implement the module."""
+ERROR_REASON_ID_MISMATCH: ErrorReason.ValueType  # 18
+"""Two objects were given ids that disagree (URL vs body, parent vs child)."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
