@@ -63,3 +63,7 @@ class FailedPrecondition(DomainError):
 
 class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED

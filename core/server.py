@@ -13,13 +13,25 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from core import db
+from core.deliveries.service import DeliveriesService
+from core.deliveries.servicer import DeliveriesServicer
 from core.interceptors import DomainErrorInterceptor
+from core.locations.service import LocationsService
+from core.locations.servicer import LocationsServicer
 from core.parties.model import Environment
 from core.parties.secrets import TokenVault
 from core.parties.service import PartiesService, PartyPolicy
 from core.parties.servicer import CredentialsServicer, PartiesServicer
+from core.routing.service import RoutingService
+from core.routing.servicer import RoutingServicer
 from core.settings import Settings
+from core.tariffs.service import TariffsService
+from core.tariffs.servicer import TariffsServicer
+from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
+from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
+from ocpihub.routing.v1 import routing_service_pb2, routing_service_pb2_grpc
+from ocpihub.tariffs.v1 import tariffs_service_pb2, tariffs_service_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +43,21 @@ _DATABASE_PROBE_SECONDS = 5.0
 class CoreServer:
     """A started-or-startable grpc.aio server that also owns the database pool and background tasks."""
 
-    def __init__(self, server: grpc.aio.Server, pool: asyncpg.Pool, health_servicer: health.aio.HealthServicer) -> None:
+    def __init__(
+        self,
+        server: grpc.aio.Server,
+        pool: asyncpg.Pool,
+        health_servicer: health.aio.HealthServicer,
+        deliveries: DeliveriesService,
+    ) -> None:
         self.grpc = server
         self._pool = pool
         self._health = health_servicer
+        self._deliveries = deliveries
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        await self._deliveries.start()
         await self.grpc.start()
         self._tasks.append(asyncio.create_task(self._watch_database(), name="database-probe"))
 
@@ -48,6 +68,7 @@ class CoreServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._deliveries.close()
         await self.grpc.stop(grace)
         await self._pool.close()
 
@@ -74,9 +95,10 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
     except BaseException:
         await pool.close()
         raise
+    vault = TokenVault(settings.token_keys)
     parties = PartiesService(
         pool,
-        TokenVault(settings.token_keys),
+        vault,
         PartyPolicy(
             hub_country_code=settings.hub_country_code,
             hub_party_id=settings.hub_party_id,
@@ -85,15 +107,27 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
             rotation_grace=settings.rotation_grace,
         ),
     )
+    deliveries = DeliveriesService(pool, settings.database_url)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)])
     parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
     parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(CredentialsServicer(parties), server)
+    routing_service_pb2_grpc.add_RoutingServiceServicer_to_server(RoutingServicer(RoutingService(pool, vault)), server)
+    locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(LocationsServicer(LocationsService(pool)), server)
+    tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(TariffsServicer(TariffsService(pool)), server)
+    deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [
-        parties_service_pb2.DESCRIPTOR.services_by_name[name].full_name
-        for name in ("PartiesService", "CredentialsService")
+        service.full_name
+        for module in (
+            parties_service_pb2,
+            routing_service_pb2,
+            locations_service_pb2,
+            tariffs_service_pb2,
+            deliveries_service_pb2,
+        )
+        for service in module.DESCRIPTOR.services_by_name.values()
     ]
     for name in ["", *services]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -105,7 +139,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
     except RuntimeError as exc:
         await pool.close()
         raise SystemExit(f"cannot bind the core's gRPC port {address}: {exc}") from exc
-    return CoreServer(server, pool, health_servicer), port
+    return CoreServer(server, pool, health_servicer, deliveries), port
 
 
 async def serve(settings: Settings) -> None:

@@ -96,7 +96,7 @@ class PartyRepository:
     async def get_party(self, key: PartyKey, *, for_update: bool = False) -> Party | None:
         lock = " FOR UPDATE OF p" if for_update else ""
         row = await self._conn.fetchrow(
-            f"SELECT {_PARTY_COLUMNS} FROM parties p"  # noqa: S608 — constant column list
+            f"SELECT {_PARTY_COLUMNS} FROM parties p"
             f" WHERE p.country_code = $1 AND p.party_id = $2 AND p.role = $3{lock}",
             key.country_code,
             key.party_id,
@@ -116,7 +116,7 @@ class PartyRepository:
         platform_id: uuid.UUID | None = None,
     ) -> list[Party]:
         rows = await self._conn.fetch(
-            f"SELECT {_PARTY_COLUMNS} FROM parties p"  # noqa: S608 — constant column list
+            f"SELECT {_PARTY_COLUMNS} FROM parties p"
             " WHERE ($1::text IS NULL OR (p.country_code, p.party_id, p.role) > ($1, $2, $3))"
             " AND ($4 = '' OR p.country_code = $4) AND ($5 = '' OR p.party_id = $5) AND ($6 = '' OR p.role = $6)"
             " AND ($7 = '' OR (CASE WHEN p.suspend_time IS NOT NULL THEN 'SUSPENDED' ELSE p.state END) = $7)"
@@ -168,12 +168,24 @@ class PartyRepository:
             suspended,
         )
 
+    async def is_active_party_of(self, platform_id: uuid.UUID, key: PartyKey) -> bool:
+        """Whether `key` is a registered, unsuspended party hosted by the platform (ownership of pushed objects)."""
+        found = await self._conn.fetchval(
+            "SELECT 1 FROM parties WHERE platform_id = $1 AND country_code = $2 AND party_id = $3 AND role = $4"
+            " AND state = 'REGISTERED' AND suspend_time IS NULL",
+            platform_id,
+            key.country_code,
+            key.party_id,
+            str(key.role),
+        )
+        return found is not None
+
     # Platforms
 
     async def get_platform(self, platform_id: uuid.UUID, *, for_update: bool = False) -> Platform | None:
         lock = " FOR UPDATE" if for_update else ""
         row = await self._conn.fetchrow(
-            f"SELECT {_PLATFORM_COLUMNS} FROM platforms WHERE id = $1{lock}",  # noqa: S608 — constant column list
+            f"SELECT {_PLATFORM_COLUMNS} FROM platforms WHERE id = $1{lock}",
             platform_id,
         )
         return _platform_from_row(row) if row else None

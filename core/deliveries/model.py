@@ -1,0 +1,67 @@
+"""The outbox: a message for one receiver, and the retry schedule."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.parties.model import PartyKey
+from ocpihub.deliveries.v1 import deliveries_pb2
+
+# Waits before attempts 2..5 (attempt 1 goes at once): 0, 1, 2, 4, 8 s (R10.4). After the 5th failure: dead.
+RETRY_DELAYS = (timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """An OCPI request to deliver, as the sender made it."""
+
+    module: str
+    method: str
+    path: str
+    body: bytes
+    sender: PartyKey
+    correlation_id: str
+    object_key: str
+
+
+@dataclass(slots=True)
+class Delivery:
+    id: int
+    relay: Relay
+    receiver_platform_id: uuid.UUID
+    receiver: PartyKey
+    state: str
+    attempts: int
+    last_error: str
+    next_attempt_time: datetime
+    create_time: datetime
+    update_time: datetime
+    # Filled when leased: where and how to send it.
+    endpoint_url: str = ""
+    token_b_encrypted: bytes = b""
+    encode_auth_token: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"deliveries/{self.id}"
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """The wait after `attempts` failed attempts, or None when it is time to give up."""
+    return RETRY_DELAYS[attempts - 1] if attempts < MAX_ATTEMPTS else None
+
+
+def relay_from_pb(message: deliveries_pb2.Message, sender: PartyKey, object_key: str) -> Relay:
+    """The core names the sender and the ordering key itself; the rest is the request as the facade got it."""
+    return Relay(
+        module=message.module,
+        method=message.method,
+        path=message.path,
+        body=message.body,
+        sender=sender,
+        correlation_id=message.correlation_id,
+        object_key=object_key,
+    )

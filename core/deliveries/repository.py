@@ -1,0 +1,163 @@
+"""SQL of the outbox. `enqueue` runs inside the transaction of the change it relays (transactional outbox)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from core.deliveries.model import Delivery, Relay
+from core.parties.model import PartyKey, Role
+from core.routing.policy import Receiver
+
+# NOTIFY channel: wakes workers waiting for work as soon as a delivery is committed.
+CHANNEL = "ocpihub_deliveries"
+
+_COLUMNS = (
+    "d.id, d.receiver_platform_id, d.receiver_country_code, d.receiver_party_id, d.receiver_role, d.module, d.method,"
+    " d.path, d.body, d.sender_country_code, d.sender_party_id, d.sender_role, d.correlation_id, d.object_key,"
+    " d.state, d.attempts, d.last_error, d.next_attempt_time, d.create_time, d.update_time"
+)
+
+
+def _from_row(row: asyncpg.Record) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        relay=Relay(
+            module=row["module"],
+            method=row["method"],
+            path=row["path"],
+            body=row["body"],
+            sender=PartyKey(row["sender_country_code"], row["sender_party_id"], Role(row["sender_role"])),
+            correlation_id=row["correlation_id"],
+            object_key=row["object_key"],
+        ),
+        receiver_platform_id=row["receiver_platform_id"],
+        receiver=PartyKey(row["receiver_country_code"], row["receiver_party_id"], Role(row["receiver_role"])),
+        state=row["state"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        next_attempt_time=row["next_attempt_time"],
+        create_time=row["create_time"],
+        update_time=row["update_time"],
+    )
+
+
+class DeliveryRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def enqueue(self, relay: Relay, receivers: Sequence[Receiver]) -> int:
+        if not receivers:
+            return 0
+        await self._conn.executemany(
+            "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
+            " module, method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id,"
+            " object_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            [
+                (
+                    r.platform_id,
+                    r.party.country_code,
+                    r.party.party_id,
+                    str(r.party.role),
+                    relay.module,
+                    relay.method,
+                    relay.path,
+                    relay.body,
+                    relay.sender.country_code,
+                    relay.sender.party_id,
+                    str(relay.sender.role),
+                    relay.correlation_id,
+                    relay.object_key,
+                )
+                for r in receivers
+            ],
+        )
+        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        return len(receivers)
+
+    async def lease(self, limit: int, lease: timedelta) -> list[Delivery]:
+        """Due deliveries, at most one per (receiver, object) — the oldest — so order holds across workers."""
+        rows = await self._conn.fetch(
+            "WITH due AS ("
+            "  SELECT d.id FROM deliveries d"
+            "  WHERE d.state = 'PENDING' AND d.next_attempt_time <= now()"
+            "    AND (d.lease_until IS NULL OR d.lease_until <= now())"
+            "    AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'PENDING'"
+            "      AND e.receiver_platform_id = d.receiver_platform_id"
+            "      AND e.receiver_country_code = d.receiver_country_code"
+            "      AND e.receiver_party_id = d.receiver_party_id AND e.receiver_role = d.receiver_role"
+            "      AND e.object_key = d.object_key AND e.id < d.id)"
+            "  ORDER BY d.next_attempt_time, d.id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+            " UPDATE deliveries d SET lease_until = now() + $2, attempts = d.attempts + 1, update_time = now()"
+            f" FROM due WHERE d.id = due.id RETURNING {_COLUMNS}",
+            limit,
+            lease,
+        )
+        deliveries = sorted((_from_row(row) for row in rows), key=lambda d: d.id)
+        platforms = await self._conn.fetch(
+            "SELECT id, state, endpoints, token_b_encrypted, encode_auth_token FROM platforms"
+            " WHERE id = ANY($1::uuid[])",
+            list({d.receiver_platform_id for d in deliveries}),
+        )
+        by_id = {row["id"]: row for row in platforms}
+        for delivery in deliveries:
+            platform = by_id[delivery.receiver_platform_id]
+            delivery.endpoint_url = _receiver_url(platform["endpoints"], delivery.relay.module)
+            delivery.token_b_encrypted = platform["token_b_encrypted"] if platform["state"] == "REGISTERED" else b""
+            delivery.encode_auth_token = platform["encode_auth_token"]
+        return deliveries
+
+    async def next_due_time(self) -> datetime | None:
+        value: datetime | None = await self._conn.fetchval(
+            "SELECT min(greatest(next_attempt_time, coalesce(lease_until, next_attempt_time)))"
+            " FROM deliveries WHERE state = 'PENDING'"
+        )
+        return value
+
+    async def get(self, delivery_id: int, *, for_update: bool = False) -> Delivery | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = $1{lock}", delivery_id)
+        return _from_row(row) if row else None
+
+    async def finish(self, delivery_id: int, state: str, detail: str, next_attempt_in: timedelta | None) -> None:
+        await self._conn.execute(
+            "UPDATE deliveries SET state = $2, last_error = $3, lease_until = NULL, update_time = now(),"
+            " next_attempt_time = CASE WHEN $4::interval IS NULL THEN next_attempt_time ELSE now() + $4 END"
+            " WHERE id = $1",
+            delivery_id,
+            state,
+            detail,
+            next_attempt_in,
+        )
+
+    async def redrive(self, delivery_id: int) -> None:
+        await self._conn.execute(
+            "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(), lease_until = NULL,"
+            " update_time = now() WHERE id = $1",
+            delivery_id,
+        )
+        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+    async def list(
+        self, *, after_id: int, limit: int, state: str = "", receiver: tuple[str, str] | None = None
+    ) -> list[Delivery]:
+        rows = await self._conn.fetch(
+            f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id > $1 AND ($2 = '' OR d.state = $2)"
+            " AND ($3::text IS NULL OR (d.receiver_country_code = $3 AND d.receiver_party_id = $4))"
+            " ORDER BY d.id LIMIT $5",
+            after_id,
+            state,
+            *(receiver or (None, None)),
+            limit,
+        )
+        return [_from_row(row) for row in rows]
+
+
+def _receiver_url(endpoints_json: str, module: str) -> str:
+    for endpoint in json.loads(endpoints_json):
+        if endpoint["identifier"] == module and endpoint["role"] == "RECEIVER":
+            return str(endpoint["url"])
+    return ""

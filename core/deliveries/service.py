@@ -1,0 +1,133 @@
+"""Outbox use cases: lease (long-poll), complete (retry schedule, dead letters), list and re-drive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from core.deliveries.model import Delivery, retry_delay
+from core.deliveries.repository import CHANNEL, DeliveryRepository
+from core.errors import FailedPrecondition, NotFound
+from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
+
+log = logging.getLogger(__name__)
+
+PENDING, DELIVERED, DEAD = "PENDING", "DELIVERED", "DEAD"
+_MAX_PAGE_SIZE = 500
+
+
+class DeliveriesService:
+    def __init__(self, pool: asyncpg.Pool, database_url: str) -> None:
+        self._pool = pool
+        self._database_url = database_url
+        self._listener: asyncpg.Connection | None = None
+        # Replaced on every notification: whoever waited on the old one wakes up.
+        self._wakeup = asyncio.Event()
+
+    async def start(self) -> None:
+        """Listens for new deliveries so waiting leases answer at once instead of polling."""
+        self._listener = await asyncpg.connect(self._database_url)
+        await self._listener.add_listener(CHANNEL, self._notified)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+        self._notified()
+
+    def _notified(self, *_: object) -> None:
+        self._wakeup.set()
+        self._wakeup = asyncio.Event()
+
+    async def lease(self, limit: int, wait: timedelta, lease: timedelta) -> list[Delivery]:
+        deadline = asyncio.get_running_loop().time() + wait.total_seconds()
+        while True:
+            wakeup = self._wakeup
+            async with self._pool.acquire() as conn, conn.transaction():
+                repo = DeliveryRepository(conn)
+                deliveries = await self._sendable(repo, await repo.lease(limit, lease))
+                next_due = None if deliveries else await repo.next_due_time()
+            remaining = deadline - asyncio.get_running_loop().time()
+            if deliveries or remaining <= 0:
+                return deliveries
+            if next_due is not None:
+                remaining = min(remaining, max(0.01, (next_due - datetime.now(UTC)).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), remaining)
+
+    @staticmethod
+    async def _sendable(repo: DeliveryRepository, deliveries: list[Delivery]) -> list[Delivery]:
+        """Dead-letters what can no longer go anywhere (receiver unregistered, or dropped the endpoint)."""
+        sendable = []
+        for delivery in deliveries:
+            if delivery.endpoint_url and delivery.token_b_encrypted:
+                sendable.append(delivery)
+                continue
+            reason = (
+                "the receiver is no longer registered"
+                if not delivery.token_b_encrypted
+                else (f"the receiver has no {delivery.relay.module} RECEIVER endpoint any more")
+            )
+            await repo.finish(delivery.id, DEAD, reason, None)
+        return sendable
+
+    async def complete(self, delivery_id: int, outcome: str, detail: str, retry_after: timedelta | None) -> Delivery:
+        async with self._pool.acquire() as conn, conn.transaction():
+            repo = DeliveryRepository(conn)
+            delivery = await self._get(repo, delivery_id, for_update=True)
+            if delivery.state != PENDING:
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE, f"{delivery.name} is {delivery.state.lower()}, not pending"
+                )
+            if outcome == DELIVERED:
+                await repo.finish(delivery_id, DELIVERED, detail, None)
+            else:
+                delay = retry_delay(delivery.attempts) if outcome == "RETRY" else None
+                if delay is None:
+                    log.warning(
+                        "%s to %s is dead after %d attempts: %s",
+                        delivery.name,
+                        delivery.receiver,
+                        delivery.attempts,
+                        detail,
+                    )
+                    await repo.finish(delivery_id, DEAD, detail, None)
+                else:
+                    await repo.finish(delivery_id, PENDING, detail, max(delay, retry_after or timedelta(0)))
+            return await self._get(repo, delivery_id)
+
+    async def list(
+        self, page_size: int, after_id: int, state: str, receiver: tuple[str, str] | None
+    ) -> tuple[list[Delivery], int | None]:
+        limit = min(page_size or 100, _MAX_PAGE_SIZE)
+        async with self._pool.acquire() as conn:
+            deliveries = await DeliveryRepository(conn).list(
+                after_id=after_id, limit=limit + 1, state=state, receiver=receiver
+            )
+        if len(deliveries) <= limit:
+            return deliveries, None
+        return deliveries[:limit], deliveries[limit - 1].id
+
+    async def retry(self, delivery_id: int) -> Delivery:
+        async with self._pool.acquire() as conn, conn.transaction():
+            repo = DeliveryRepository(conn)
+            delivery = await self._get(repo, delivery_id, for_update=True)
+            if delivery.state != DEAD:
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE,
+                    f"{delivery.name} is {delivery.state.lower()}; only dead deliveries are re-driven",
+                )
+            await repo.redrive(delivery_id)
+            log.info("%s re-driven by an operator", delivery.name)
+            return await self._get(repo, delivery_id)
+
+    @staticmethod
+    async def _get(repo: DeliveryRepository, delivery_id: int, *, for_update: bool = False) -> Delivery:
+        delivery = await repo.get(delivery_id, for_update=for_update)
+        if delivery is None:
+            raise NotFound(ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no delivery {delivery_id}")
+        return delivery

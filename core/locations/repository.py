@@ -1,0 +1,112 @@
+"""SQL of the locations store: the aggregate as protobuf bytes plus the columns that filters and counts need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import asyncpg
+
+from ocpihub.locations.v1 import locations_pb2 as pb
+
+
+@dataclass(frozen=True, slots=True)
+class LocationFilter:
+    country_code: str = ""
+    party_id: str = ""
+    last_updated_from: datetime | None = None
+    last_updated_to: datetime | None = None
+    evse_status: str = ""
+    city: str = ""
+    country: str = ""
+    # (min_lat, min_lon, max_lat, max_lon)
+    bounds: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
+    published_only: bool = False
+
+
+_WHERE = (
+    " WHERE ($1 = '' OR country_code = $1) AND ($2 = '' OR party_id = $2)"
+    " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
+    " AND ($5 = '' OR $5 = ANY(evse_statuses)) AND ($6 = '' OR lower(city) = lower($6)) AND ($7 = '' OR country = $7)"
+    " AND ($8::numeric IS NULL OR (latitude BETWEEN $8 AND $10 AND longitude BETWEEN $9 AND $11))"
+    " AND (NOT $12 OR publish)"
+)
+
+
+def _filter_args(f: LocationFilter) -> list[object]:
+    bounds = f.bounds or (None, None, None, None)
+    return [
+        f.country_code,
+        f.party_id,
+        f.last_updated_from,
+        f.last_updated_to,
+        f.evse_status,
+        f.city,
+        f.country,
+        *bounds,
+        f.published_only,
+    ]
+
+
+def evse_statuses(location: pb.Location) -> list[str]:
+    return [pb.EvseStatus.Name(evse.status).removeprefix("EVSE_STATUS_") for evse in location.evses]
+
+
+class LocationRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def get(
+        self, country_code: str, party_id: str, location_id: str, *, for_update: bool = False
+    ) -> pb.Location | None:
+        lock = " FOR UPDATE" if for_update else ""
+        data = await self._conn.fetchval(
+            f"SELECT data FROM locations WHERE country_code = $1 AND party_id = $2 AND id_key = $3{lock}",
+            country_code,
+            party_id,
+            location_id.upper(),
+        )
+        return pb.Location.FromString(data) if data is not None else None
+
+    async def upsert(self, location: pb.Location) -> None:
+        await self._conn.execute(
+            "INSERT INTO locations (country_code, party_id, id_key, data, last_updated, publish, city, country,"
+            " latitude, longitude, evse_statuses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
+            " last_updated = EXCLUDED.last_updated, publish = EXCLUDED.publish, city = EXCLUDED.city,"
+            " country = EXCLUDED.country, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,"
+            " evse_statuses = EXCLUDED.evse_statuses, update_time = now()",
+            location.country_code.upper(),
+            location.party_id.upper(),
+            location.id.upper(),
+            location.SerializeToString(deterministic=True),
+            location.last_updated.ToDatetime(tzinfo=UTC),
+            location.publish,
+            location.city,
+            location.country,
+            Decimal(location.coordinates.latitude or "0"),
+            Decimal(location.coordinates.longitude or "0"),
+            evse_statuses(location),
+        )
+
+    async def list(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:
+        rows = await self._conn.fetch(
+            f"SELECT data, count(*) OVER () AS total FROM locations{_WHERE} ORDER BY seq OFFSET $13 LIMIT $14",
+            *_filter_args(f),
+            offset,
+            limit,
+        )
+        total = rows[0]["total"] if rows else await self.count(f)
+        return [pb.Location.FromString(row["data"]) for row in rows], total
+
+    async def count(self, f: LocationFilter) -> int:
+        value: int = await self._conn.fetchval(f"SELECT count(*) FROM locations{_WHERE}", *_filter_args(f))
+        return value
+
+    async def status_totals(self, f: LocationFilter) -> dict[str, int]:
+        rows = await self._conn.fetch(
+            f"SELECT status, count(*) AS n FROM locations, unnest(evse_statuses) AS status{_WHERE} GROUP BY status",
+            *_filter_args(f),
+        )
+        return {row["status"]: row["n"] for row in rows}

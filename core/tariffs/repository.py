@@ -1,0 +1,75 @@
+"""SQL of the tariffs store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+
+from ocpihub.tariffs.v1 import tariffs_pb2 as pb
+
+_WHERE = (
+    " WHERE delete_time IS NULL AND ($1 = '' OR country_code = $1) AND ($2 = '' OR party_id = $2)"
+    " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
+)
+
+
+class TariffRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def get(
+        self, country_code: str, party_id: str, tariff_id: str, *, for_update: bool = False, deleted: bool = False
+    ) -> pb.Tariff | None:
+        lock = " FOR UPDATE" if for_update else ""
+        alive = "" if deleted else " AND delete_time IS NULL"
+        data = await self._conn.fetchval(
+            f"SELECT data FROM tariffs WHERE country_code = $1 AND party_id = $2 AND id_key = $3{alive}{lock}",
+            country_code,
+            party_id,
+            tariff_id.upper(),
+        )
+        return pb.Tariff.FromString(data) if data is not None else None
+
+    async def upsert(self, tariff: pb.Tariff) -> None:
+        await self._conn.execute(
+            "INSERT INTO tariffs (country_code, party_id, id_key, data, last_updated) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
+            " last_updated = EXCLUDED.last_updated, delete_time = NULL, update_time = now()",
+            tariff.country_code.upper(),
+            tariff.party_id.upper(),
+            tariff.id.upper(),
+            tariff.SerializeToString(deterministic=True),
+            tariff.last_updated.ToDatetime(tzinfo=UTC),
+        )
+
+    async def delete(self, country_code: str, party_id: str, tariff_id: str) -> None:
+        await self._conn.execute(
+            "UPDATE tariffs SET delete_time = now(), update_time = now()"
+            " WHERE country_code = $1 AND party_id = $2 AND id_key = $3",
+            country_code,
+            party_id,
+            tariff_id.upper(),
+        )
+
+    async def list(
+        self,
+        *,
+        country_code: str,
+        party_id: str,
+        last_updated_from: datetime | None,
+        last_updated_to: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[pb.Tariff], int]:
+        args = [country_code, party_id, last_updated_from, last_updated_to]
+        rows = await self._conn.fetch(
+            f"SELECT data, count(*) OVER () AS total FROM tariffs{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6",
+            *args,
+            offset,
+            limit,
+        )
+        if rows:
+            return [pb.Tariff.FromString(row["data"]) for row in rows], rows[0]["total"]
+        total: int = await self._conn.fetchval(f"SELECT count(*) FROM tariffs{_WHERE}", *args)
+        return [], total

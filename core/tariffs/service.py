@@ -1,0 +1,101 @@
+"""Use cases of the tariffs store: CPO PUT/DELETE (stored, then relayed in the same transaction) and reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from core import ownership
+from core.deliveries.model import relay_from_pb
+from core.deliveries.repository import DeliveryRepository
+from core.errors import InvalidArgument, NotFound
+from core.parties.model import PartyKey, Role
+from core.routing import policy
+from core.tariffs.repository import TariffRepository
+from core.writes import CREATED, STALE, UNCHANGED, UPDATED, is_stale
+from ocpihub.deliveries.v1 import deliveries_pb2
+from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
+from ocpihub.tariffs.v1 import tariffs_pb2 as pb
+from ocpihub.types.v1 import types_pb2
+
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TariffWrite:
+    tariff: pb.Tariff
+    result: types_pb2.WriteResult.ValueType
+    deliveries: int
+
+
+class TariffsService:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def get(self, country_code: str, party_id: str, tariff_id: str) -> pb.Tariff:
+        async with self._pool.acquire() as conn:
+            tariff = await TariffRepository(conn).get(country_code.upper(), party_id.upper(), tariff_id)
+        if tariff is None:
+            raise NotFound(
+                ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no tariff {country_code}/{party_id}/{tariff_id}"
+            )
+        return tariff
+
+    async def list(
+        self,
+        *,
+        country_code: str,
+        party_id: str,
+        last_updated_from: datetime | None,
+        last_updated_to: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[pb.Tariff], int]:
+        async with self._pool.acquire() as conn:
+            return await TariffRepository(conn).list(
+                country_code=country_code.upper(),
+                party_id=party_id.upper(),
+                last_updated_from=last_updated_from,
+                last_updated_to=last_updated_to,
+                offset=offset,
+                limit=min(limit, MAX_PAGE_SIZE),
+            )
+
+    async def put(self, tariff: pb.Tariff, caller_platform: str, relay: deliveries_pb2.Message) -> TariffWrite:
+        if not tariff.id:
+            raise InvalidArgument([("id", "is required")])
+        owner = ownership.owner_key(tariff.country_code, tariff.party_id, Role.CPO)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await ownership.require_owner(conn, caller_platform, owner)
+            repo = TariffRepository(conn)
+            stored = await repo.get(owner.country_code, owner.party_id, tariff.id, for_update=True)
+            if stored is not None and is_stale(stored, tariff):
+                return TariffWrite(stored, STALE, 0)
+            if stored == tariff:
+                return TariffWrite(stored, UNCHANGED, 0)
+            await repo.upsert(tariff)
+            queued = await self._relay(conn, owner, tariff.id, relay)
+            return TariffWrite(tariff, CREATED if stored is None else UPDATED, queued)
+
+    async def delete(
+        self, country_code: str, party_id: str, tariff_id: str, caller_platform: str, relay: deliveries_pb2.Message
+    ) -> int:
+        owner = ownership.owner_key(country_code, party_id, Role.CPO)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await ownership.require_owner(conn, caller_platform, owner)
+            repo = TariffRepository(conn)
+            if await repo.get(owner.country_code, owner.party_id, tariff_id, for_update=True) is None:
+                raise NotFound(
+                    ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND,
+                    f"no tariff {owner.country_code}/{owner.party_id}/{tariff_id}",
+                )
+            await repo.delete(owner.country_code, owner.party_id, tariff_id)
+            return await self._relay(conn, owner, tariff_id, relay)
+
+    @staticmethod
+    async def _relay(conn: asyncpg.Connection, owner: PartyKey, tariff_id: str, relay: deliveries_pb2.Message) -> int:
+        receivers = await policy.broadcast_receivers(conn, "tariffs", owner)
+        object_key = f"tariffs/{owner.country_code}/{owner.party_id}/{tariff_id.upper()}"
+        return await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
