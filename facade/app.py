@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,10 +16,14 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from facade.credentials.routes import CredentialsController
 from facade.health import health
+from facade.locations.routes import LocationsReceiver, LocationsSender
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
+from facade.relay.deliveries import DeliveryWorker
+from facade.relay.push import hub_party
 from facade.settings import Settings
+from facade.tariffs.routes import TariffsReceiver, TariffsSender
 from facade.versions.routes import versions_router
 from hubclient import HubClient
 
@@ -35,9 +40,18 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             app.state.hub = client
             app.state.peers = PeerClient(http)
             app.state.redis = cache
+            workers = [
+                DeliveryWorker(client, app.state.peers, hub_party(settings)) for _ in range(settings.delivery_workers)
+            ]
+            tasks = [asyncio.create_task(worker.run(), name="delivery-worker") for worker in workers]
             try:
                 yield
             finally:
+                for worker in workers:
+                    worker.stop()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 if cache is not None:
                     await cache.aclose()
                 if hub is None:
@@ -45,7 +59,14 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
 
     ocpi = Router(
         path="/ocpi",
-        route_handlers=[versions_router, CredentialsController],
+        route_handlers=[
+            versions_router,
+            CredentialsController,
+            LocationsReceiver,
+            LocationsSender,
+            TariffsReceiver,
+            TariffsSender,
+        ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
     return Litestar(

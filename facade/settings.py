@@ -26,6 +26,10 @@ class Settings:
     # Calls to parties (handshake, deliveries) give up after this long.
     peer_timeout_seconds: float = 10.0
     workers: int = 1
+    # Most objects one page of a GET list returns (OCPI X-Limit).
+    page_limit: int = 100
+    # Delivery workers in this process (0: this replica only serves HTTP).
+    delivery_workers: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -46,4 +50,6 @@ class Settings:
             hub_website=environ.get("HUB_WEBSITE") or None,
             peer_timeout_seconds=float(environ.get("HUB_PEER_TIMEOUT_SECONDS", "10")),
             workers=int(environ.get("HUB_HTTP_WORKERS", "1")),
+            page_limit=int(environ.get("HUB_PAGE_LIMIT", "100")),
+            delivery_workers=int(environ.get("HUB_DELIVERY_WORKERS", "2")),
         )

@@ -10,9 +10,20 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
+from ocpihub.deliveries.v1 import deliveries_pb2
+from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
+from ocpihub.deliveries.v1 import deliveries_service_pb2_grpc as deliveries_grpc
+from ocpihub.locations.v1 import locations_pb2
+from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
+from ocpihub.locations.v1 import locations_service_pb2_grpc as locations_grpc
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
+from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
+from ocpihub.routing.v1 import routing_service_pb2_grpc as routing_grpc
+from ocpihub.tariffs.v1 import tariffs_pb2
+from ocpihub.tariffs.v1 import tariffs_service_pb2 as tariffs_rpc
+from ocpihub.tariffs.v1 import tariffs_service_pb2_grpc as tariffs_grpc
 
 Response = TypeVar("Response")
 
@@ -33,6 +44,10 @@ class HubClient:
         self._parties = rpc_grpc.PartiesServiceStub(self._channel)
         self._credentials = rpc_grpc.CredentialsServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._routing = routing_grpc.RoutingServiceStub(self._channel)
+        self._locations = locations_grpc.LocationsServiceStub(self._channel)
+        self._tariffs = tariffs_grpc.TariffsServiceStub(self._channel)
+        self._deliveries = deliveries_grpc.DeliveriesServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -131,3 +146,94 @@ class HubClient:
         return await self._call(
             lambda: self._credentials.UnregisterPlatform(request, timeout=self._timeout), idempotent=False
         )
+
+    # Routing, locations, tariffs, deliveries: thin typed wrappers over the stubs.
+
+    async def resolve_receiver(
+        self, request: routing_rpc.ResolveReceiverRequest
+    ) -> routing_rpc.ResolveReceiverResponse:
+        return await self._call(lambda: self._routing.ResolveReceiver(request, timeout=self._timeout), idempotent=True)
+
+    async def get_location(self, name: str) -> locations_pb2.Location:
+        request = locations_rpc.GetLocationRequest(name=name)
+        response = await self._call(
+            lambda: self._locations.GetLocation(request, timeout=self._timeout), idempotent=True
+        )
+        return response.location
+
+    async def list_locations(self, request: locations_rpc.ListLocationsRequest) -> locations_rpc.ListLocationsResponse:
+        return await self._call(lambda: self._locations.ListLocations(request, timeout=self._timeout), idempotent=True)
+
+    async def summarize_locations(
+        self, request: locations_rpc.SummarizeLocationsRequest
+    ) -> locations_rpc.SummarizeLocationsResponse:
+        return await self._call(
+            lambda: self._locations.SummarizeLocations(request, timeout=self._timeout), idempotent=True
+        )
+
+    async def update_location(
+        self, request: locations_rpc.UpdateLocationRequest
+    ) -> locations_rpc.UpdateLocationResponse:
+        return await self._call(
+            lambda: self._locations.UpdateLocation(request, timeout=self._timeout), idempotent=False
+        )
+
+    async def update_evse(self, request: locations_rpc.UpdateEvseRequest) -> locations_rpc.UpdateEvseResponse:
+        return await self._call(lambda: self._locations.UpdateEvse(request, timeout=self._timeout), idempotent=False)
+
+    async def update_connector(
+        self, request: locations_rpc.UpdateConnectorRequest
+    ) -> locations_rpc.UpdateConnectorResponse:
+        return await self._call(
+            lambda: self._locations.UpdateConnector(request, timeout=self._timeout), idempotent=False
+        )
+
+    async def get_tariff(self, name: str) -> tariffs_pb2.Tariff:
+        request = tariffs_rpc.GetTariffRequest(name=name)
+        response = await self._call(lambda: self._tariffs.GetTariff(request, timeout=self._timeout), idempotent=True)
+        return response.tariff
+
+    async def list_tariffs(self, request: tariffs_rpc.ListTariffsRequest) -> tariffs_rpc.ListTariffsResponse:
+        return await self._call(lambda: self._tariffs.ListTariffs(request, timeout=self._timeout), idempotent=True)
+
+    async def update_tariff(self, request: tariffs_rpc.UpdateTariffRequest) -> tariffs_rpc.UpdateTariffResponse:
+        return await self._call(lambda: self._tariffs.UpdateTariff(request, timeout=self._timeout), idempotent=False)
+
+    async def delete_tariff(self, request: tariffs_rpc.DeleteTariffRequest) -> tariffs_rpc.DeleteTariffResponse:
+        return await self._call(lambda: self._tariffs.DeleteTariff(request, timeout=self._timeout), idempotent=False)
+
+    async def lease_deliveries(
+        self, request: deliveries_rpc.LeaseDeliveriesRequest
+    ) -> deliveries_rpc.LeaseDeliveriesResponse:
+        # The wait is server-side: give the call that much more time.
+        timeout = self._timeout + request.wait.ToTimedelta().total_seconds()
+        return await self._call(lambda: self._deliveries.LeaseDeliveries(request, timeout=timeout), idempotent=False)
+
+    async def complete_delivery(
+        self, request: deliveries_rpc.CompleteDeliveryRequest
+    ) -> deliveries_rpc.CompleteDeliveryResponse:
+        return await self._call(
+            lambda: self._deliveries.CompleteDelivery(request, timeout=self._timeout), idempotent=False
+        )
+
+    async def list_deliveries(
+        self, request: deliveries_rpc.ListDeliveriesRequest
+    ) -> AsyncIterator[deliveries_pb2.Delivery]:
+        page = deliveries_rpc.ListDeliveriesRequest()
+        page.CopyFrom(request)
+        while True:
+            response = await self._call(
+                lambda: self._deliveries.ListDeliveries(page, timeout=self._timeout), idempotent=True
+            )
+            for delivery in response.deliveries:
+                yield delivery
+            if not response.next_page_token:
+                return
+            page.page_token = response.next_page_token
+
+    async def retry_delivery(self, name: str) -> deliveries_pb2.Delivery:
+        request = deliveries_rpc.RetryDeliveryRequest(name=name)
+        response = await self._call(
+            lambda: self._deliveries.RetryDelivery(request, timeout=self._timeout), idempotent=False
+        )
+        return response.delivery

@@ -23,6 +23,7 @@ class LocationFilter:
     # (min_lat, min_lon, max_lat, max_lon)
     bounds: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
     published_only: bool = False
+    location_id: str = ""
 
 
 _WHERE = (
@@ -30,7 +31,7 @@ _WHERE = (
     " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
     " AND ($5 = '' OR $5 = ANY(evse_statuses)) AND ($6 = '' OR lower(city) = lower($6)) AND ($7 = '' OR country = $7)"
     " AND ($8::numeric IS NULL OR (latitude BETWEEN $8 AND $10 AND longitude BETWEEN $9 AND $11))"
-    " AND (NOT $12 OR publish)"
+    " AND (NOT $12 OR publish) AND ($13 = '' OR id_key = upper($13))"
 )
 
 
@@ -46,6 +47,7 @@ def _filter_args(f: LocationFilter) -> list[object]:
         f.country,
         *bounds,
         f.published_only,
+        f.location_id,
     ]
 
 
@@ -92,7 +94,7 @@ class LocationRepository:
 
     async def list(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:
         rows = await self._conn.fetch(
-            f"SELECT data, count(*) OVER () AS total FROM locations{_WHERE} ORDER BY seq OFFSET $13 LIMIT $14",
+            f"SELECT data, count(*) OVER () AS total FROM locations{_WHERE} ORDER BY seq OFFSET $14 LIMIT $15",
             *_filter_args(f),
             offset,
             limit,

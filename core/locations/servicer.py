@@ -54,6 +54,7 @@ def location_filter(request: rpc.ListLocationsRequest) -> LocationFilter:
         country=request.country.upper(),
         bounds=bounds,
         published_only=request.published_only,
+        location_id=request.location_id,
     )
 
 

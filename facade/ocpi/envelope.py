@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar import Response
+
+from facade.ocpi.datetime import ocpi_datetime
+from facade.ocpi.proto_json import encode_json
 from facade.ocpi.status import OcpiStatus
-
-
-def ocpi_datetime(moment: datetime) -> str:
-    """OCPI DateTime: UTC, RFC 3339, millisecond precision, `Z` designator (string(25))."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def envelope(data: Any = None, status: OcpiStatus = OcpiStatus.SUCCESS, message: str | None = None) -> dict[str, Any]:
@@ -20,3 +18,20 @@ def envelope(data: Any = None, status: OcpiStatus = OcpiStatus.SUCCESS, message:
         body["data"] = data
     body["status_message"] = message or status.phrase
     return body
+
+
+def ocpi_response(
+    data: Any = None,
+    status: OcpiStatus = OcpiStatus.SUCCESS,
+    message: str | None = None,
+    *,
+    http_status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    """An envelope whose numbers stay exact decimals (OCPI objects carry money and energy)."""
+    return Response(
+        encode_json(envelope(data, status, message)),
+        status_code=http_status,
+        media_type="application/json",
+        headers=headers,
+    )

@@ -56,6 +56,25 @@ class PeerClient:
             return PeerResponse(self._data(url, response), form)
         raise AssertionError("unreachable")
 
+    async def send(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        *,
+        encode: bool,
+        headers: dict[str, str],
+        body: bytes | None = None,
+    ) -> httpx.Response:
+        """One OCPI request to a party's stored endpoint (checked by the URL policy when the party registered).
+
+        Raises httpx.TimeoutException / httpx.TransportError for the caller to classify (4002 / 4003, retry).
+        """
+        all_headers = {"Authorization": authorization(token, encode=encode), "Accept": "application/json", **headers}
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+        return await self._http.request(method, url, headers=all_headers, content=body, follow_redirects=False)
+
     async def _send(self, url: str, token: str, *, encode: bool, correlation_id: str | None) -> httpx.Response:
         headers = {
             "Authorization": authorization(token, encode=encode),

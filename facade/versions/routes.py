@@ -25,6 +25,10 @@ class ModuleEndpoint:
 IMPLEMENTED_MODULES: tuple[ModuleEndpoint, ...] = (
     # The spec advises publishing credentials as SENDER (its role has no meaning for this module).
     ModuleEndpoint("credentials", "SENDER", "credentials"),
+    ModuleEndpoint("locations", "SENDER", "sender/locations"),
+    ModuleEndpoint("locations", "RECEIVER", "receiver/locations"),
+    ModuleEndpoint("tariffs", "SENDER", "sender/tariffs"),
+    ModuleEndpoint("tariffs", "RECEIVER", "receiver/tariffs"),
 )
 
 

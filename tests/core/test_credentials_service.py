@@ -284,7 +284,7 @@ async def test_no_hub_token_or_party_token_is_ever_stored_in_clear(hub: HubClien
     }
     for column in columns:
         table, name = column["table_name"], column["column_name"]
-        values = await db.fetch(f'SELECT "{name}" AS v FROM "{table}" WHERE "{name}" IS NOT NULL')  # noqa: S608
+        values = await db.fetch(f'SELECT "{name}" AS v FROM "{table}" WHERE "{name}" IS NOT NULL')
         for value in (row["v"] for row in values):
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
             for token in tokens:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 import asyncpg
 import pytest
@@ -91,15 +92,38 @@ async def test_a_suspended_party_is_refused_until_reinstated(hub_http: Hub, cpo:
 
 
 async def test_version_details_list_only_what_the_hub_implements(hub_http: Hub, cpo: PartySimulator) -> None:
-    token_a = await hub_http.invite(cpo)
-    details = (await hub_http.http.get("/ocpi/2.2.1", headers=token_header(token_a))).json()["data"]
+    token_c = await hub_http.register(cpo)
+    details = (await hub_http.http.get("/ocpi/2.2.1", headers=token_header(token_c))).json()["data"]
     assert details["version"] == "2.2.1"
+    advertised = {(e["identifier"], e["role"]) for e in details["endpoints"]}
+    assert advertised == {
+        ("credentials", "SENDER"),
+        ("locations", "SENDER"),
+        ("locations", "RECEIVER"),
+        ("tariffs", "SENDER"),
+        ("tariffs", "RECEIVER"),
+    }
     for endpoint in details["endpoints"]:
         assert set(endpoint) == {"identifier", "role", "url"}
         assert endpoint["url"].startswith(f"{hub_http.url}/ocpi/2.2.1/")
-        route = endpoint["url"].removeprefix(hub_http.url)
-        # Every advertised endpoint answers (not 404) with the caller's token.
-        assert (await hub_http.http.get(route, headers=token_header(token_a))).status_code != 404
+        if endpoint["role"] == "SENDER":
+            # Every advertised pull endpoint answers the registered party.
+            route = endpoint["url"].removeprefix(hub_http.url)
+            assert (await hub_http.http.get(route, headers=token_header(token_c))).status_code == 200
+
+
+async def test_token_a_opens_only_versions_and_credentials(hub_http: Hub, start_party: Any) -> None:
+    newcomer = await start_party(party_id="NEW")
+    token_a = await hub_http.invite(newcomer)
+    for path in (
+        "/ocpi/2.2.1/sender/locations",
+        "/ocpi/2.2.1/sender/tariffs",
+        "/ocpi/2.2.1/receiver/locations/VN/NEW/L1",
+    ):
+        response = await hub_http.http.get(path, headers=token_header(token_a))
+        assert response.status_code == 401, path
+        assert "TOKEN_A" in response.json()["status_message"]
+    assert (await hub_http.http.get(hub_http.credentials_url, headers=token_header(token_a))).status_code == 200
 
 
 async def test_unknown_ocpi_path_is_404_in_an_envelope(hub_http: Hub, cpo: PartySimulator) -> None:

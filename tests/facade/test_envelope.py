@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from facade.ocpi.envelope import envelope, ocpi_datetime
+from facade.ocpi.datetime import ocpi_datetime
+from facade.ocpi.envelope import envelope
 from facade.ocpi.status import OcpiStatus
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

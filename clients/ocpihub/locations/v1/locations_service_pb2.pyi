@@ -79,6 +79,7 @@ class ListLocationsRequest(_message.Message):
     COUNTRY_FIELD_NUMBER: _builtins.int
     BOUNDS_FIELD_NUMBER: _builtins.int
     PUBLISHED_ONLY_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     skip: _builtins.int
@@ -93,6 +94,8 @@ class ListLocationsRequest(_message.Message):
     """ISO 3166-1 alpha-3."""
     published_only: _builtins.bool
     """Only locations with publish = true (what eMSPs may see)."""
+    location_id: _builtins.str
+    """Only locations with this id (any owner): open routing of a GET by location_id."""
     @_builtins.property
     def last_updated_from(self) -> _timestamp_pb2.Timestamp:
         """last_updated >= from (inclusive) and < to (exclusive), as OCPI date_from/date_to."""
@@ -118,10 +121,11 @@ class ListLocationsRequest(_message.Message):
         country: _builtins.str = ...,
         bounds: Global___BoundingBox | None = ...,
         published_only: _builtins.bool = ...,
+        location_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["bounds", b"bounds", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bounds", b"bounds", "city", b"city", "country", b"country", "country_code", b"country_code", "evse_status", b"evse_status", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "published_only", b"published_only", "skip", b"skip"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bounds", b"bounds", "city", b"city", "country", b"country", "country_code", b"country_code", "evse_status", b"evse_status", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "location_id", b"location_id", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "published_only", b"published_only", "skip", b"skip"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,261 @@
+"""Locations module: the Receiver interface CPOs push to, and the Sender interface eMSPs pull from (GET All)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.field_mask_pb2 import FieldMask
+from litestar import Controller, Request, Response, get, patch, put
+from litestar.di import NamedDependency, Provide
+from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
+
+from facade.locations import schemas
+from facade.ocpi import routing_headers as rh
+from facade.ocpi.auth import Caller, authenticate_registered
+from facade.ocpi.envelope import ocpi_response
+from facade.ocpi.errors import OcpiError, from_hub_error
+from facade.ocpi.pagination import page_headers, read_page
+from facade.ocpi.proto_json import from_proto, to_proto_with_fields
+from facade.ocpi.status import OcpiStatus
+from facade.relay import push as pushes
+from facade.relay.forward import forward
+from hubclient import HubClient, HubError
+from ocpihub.locations.v1 import locations_pb2 as pb
+from ocpihub.locations.v1 import locations_service_pb2 as rpc
+from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
+from ocpihub.types.v1 import types_pb2
+
+MODULE = "locations"
+LOCATION = "/{country_code:str}/{party_id:str}/{location_id:str}"
+EVSE = LOCATION + "/{evse_uid:str}"
+CONNECTOR = EVSE + "/{connector_id:str}"
+_STALE = "not applied: the Hub holds a newer version (last_updated)"
+
+
+def _name(push: pushes.Push, request: Request[Any, Any, Any]) -> str:
+    return f"locations/{push.owner.country_code}/{push.owner.party_id}/{request.path_params['location_id']}"
+
+
+async def _stored(call: Any) -> Response[bytes]:
+    """Answer a stored write: 201 when it created the object, 200 otherwise (HUB-DIGEST §1.4)."""
+    try:
+        answer = await call
+    except HubError as exc:
+        raise from_hub_error(exc) from None
+    if answer.result == types_pb2.WRITE_RESULT_STALE:
+        return ocpi_response(message=_STALE)
+    created = answer.result == types_pb2.WRITE_RESULT_CREATED
+    return ocpi_response(http_status=HTTP_201_CREATED if created else 200)
+
+
+async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) -> Response[bytes]:
+    push = await pushes.read_push(request, caller, MODULE)
+    is_patch = request.method == "PATCH"
+    parser = {
+        ("location", False): schemas.parse_location,
+        ("location", True): schemas.parse_location_patch,
+        ("evse", False): schemas.parse_evse,
+        ("evse", True): schemas.parse_evse_patch,
+        ("connector", False): schemas.parse_connector,
+        ("connector", True): schemas.parse_connector_patch,
+    }[(level, is_patch)]
+    _, raw = parser(push.body)
+    params = request.path_params
+    id_field = {"location": ("id", "location_id"), "evse": ("uid", "evse_uid"), "connector": ("id", "connector_id")}
+    body_field, url_field = id_field[level]
+    pushes.same_id(body_field, params[url_field], raw.get(body_field))
+    if level == "location":
+        pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
+        pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
+    if push.routing.scenario is rh.Scenario.DIRECT:
+        return await forward(
+            request,
+            push.routing,
+            module=MODULE,
+            interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
+            path=push.path,
+            body=push.body,
+        )
+    relay = push.relay(MODULE, request.method, pushes.correlation_id(request))
+    platform = caller.platform.name if caller.platform else ""
+    hub: HubClient = request.app.state.hub
+    location_name = _name(push, request)
+
+    def mask_of(fields: list[str]) -> FieldMask | None:
+        # A PATCH also merges the fields OCPI does not define (extensions_json).
+        return FieldMask(paths=[*fields, "extensions_json"]) if is_patch else None
+
+    if level == "location":
+        location, fields = to_proto_with_fields(raw, pb.Location)
+        # A PATCH may leave the ids out: the URL names the object.
+        location.id, location.country_code, location.party_id = (
+            params["location_id"],
+            push.owner.country_code,
+            push.owner.party_id,
+        )
+        return await _stored(
+            hub.update_location(
+                rpc.UpdateLocationRequest(
+                    location=location,
+                    update_mask=mask_of(fields),
+                    allow_missing=not is_patch,
+                    caller_platform=platform,
+                    relay=relay,
+                )
+            )
+        )
+    if level == "evse":
+        evse, fields = to_proto_with_fields(raw, pb.Evse)
+        evse.uid = params["evse_uid"]
+        return await _stored(
+            hub.update_evse(
+                rpc.UpdateEvseRequest(
+                    parent=location_name,
+                    evse=evse,
+                    update_mask=mask_of(fields),
+                    allow_missing=not is_patch,
+                    caller_platform=platform,
+                    relay=relay,
+                )
+            )
+        )
+    connector, fields = to_proto_with_fields(raw, pb.Connector)
+    connector.id = params["connector_id"]
+    return await _stored(
+        hub.update_connector(
+            rpc.UpdateConnectorRequest(
+                parent=f"{location_name}/evses/{params['evse_uid']}",
+                connector=connector,
+                update_mask=mask_of(fields),
+                allow_missing=not is_patch,
+                caller_platform=platform,
+                relay=relay,
+            )
+        )
+    )
+
+
+def _part(location: pb.Location, evse_uid: str | None, connector_id: str | None) -> Any:
+    """The location, one of its EVSEs or one connector, as OCPI JSON; None when absent."""
+    if evse_uid is None:
+        return from_proto(location)
+    evse = next((e for e in location.evses if e.uid.upper() == evse_uid.upper()), None)
+    if evse is None or connector_id is None:
+        return from_proto(evse) if evse else None
+    connector = next((c for c in evse.connectors if c.id.upper() == connector_id.upper()), None)
+    return from_proto(connector) if connector else None
+
+
+def _not_found(what: str) -> OcpiError:
+    return OcpiError(OcpiStatus.CLIENT_ERROR, f"unknown {what}", HTTP_404_NOT_FOUND)
+
+
+class LocationsReceiver(Controller):
+    """CPOs push here (OCPI Receiver interface). TO = Hub or none: store and broadcast; TO = a party: forward."""
+
+    path = "/2.2.1/receiver/locations"
+    dependencies = {"caller": Provide(authenticate_registered)}  # noqa: RUF012 — Litestar reads it from the class
+
+    @put(LOCATION, status_code=200)
+    async def put_location(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        return await _receive(request, caller, "location")
+
+    @put(EVSE, status_code=200)
+    async def put_evse(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        return await _receive(request, caller, "evse")
+
+    @put(CONNECTOR, status_code=200)
+    async def put_connector(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        return await _receive(request, caller, "connector")
+
+    @patch(LOCATION, status_code=200)
+    async def patch_location(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        return await _receive(request, caller, "location")
+
+    @patch(EVSE, status_code=200)
+    async def patch_evse(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        return await _receive(request, caller, "evse")
+
+    @patch(CONNECTOR, status_code=200)
+    async def patch_connector(
+        self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]
+    ) -> Response[bytes]:
+        return await _receive(request, caller, "connector")
+
+    @get([LOCATION, EVSE, CONNECTOR])
+    async def get_stored(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        """What the Hub holds of the caller's own object."""
+        owner = rh.Party(request.path_params["country_code"].upper(), request.path_params["party_id"].upper())
+        if owner not in rh.caller_parties(caller):
+            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+        hub: HubClient = request.app.state.hub
+        params = request.path_params
+        try:
+            location = await hub.get_location(
+                f"locations/{owner.country_code}/{owner.party_id}/{params['location_id']}"
+            )
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        data = _part(location, params.get("evse_uid"), params.get("connector_id"))
+        if data is None:
+            raise _not_found("EVSE or connector")
+        return ocpi_response(data)
+
+
+class LocationsSender(Controller):
+    """eMSPs pull here (OCPI Sender interface), served from the Hub's store of broadcast locations."""
+
+    path = "/2.2.1/sender/locations"
+    dependencies = {"caller": Provide(authenticate_registered)}  # noqa: RUF012 — Litestar reads it from the class
+
+    @get("/")
+    async def list_locations(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        settings = request.app.state.settings
+        routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None)
+        page = read_page(request, settings.page_limit)
+        query = rpc.ListLocationsRequest(skip=page.offset, page_size=page.limit, published_only=True)
+        if page.date_from:
+            query.last_updated_from.FromDatetime(page.date_from)
+        if page.date_to:
+            query.last_updated_to.FromDatetime(page.date_to)
+        if routing.scenario is rh.Scenario.DIRECT and routing.to:
+            # GET All from one CPO: the Hub holds everything that CPO broadcast.
+            query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
+        hub: HubClient = request.app.state.hub
+        try:
+            listing = await hub.list_locations(query)
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        base = f"{settings.public_url}/ocpi/2.2.1/sender/locations"
+        headers = page_headers(base, page, len(listing.locations), listing.total_size, settings.page_limit)
+        return ocpi_response([from_proto(location) for location in listing.locations], headers=headers)
+
+    @get(
+        [
+            "/{location_id:str}",
+            "/{location_id:str}/{evse_uid:str}",
+            "/{location_id:str}/{evse_uid:str}/{connector_id:str}",
+        ]
+    )
+    async def get_object(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        """One object by id: from the CPO named in OCPI-to-*, else whichever CPO has that location id (open routing)."""
+        settings = request.app.state.settings
+        routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None)
+        params = request.path_params
+        query = rpc.ListLocationsRequest(location_id=params["location_id"], published_only=True, page_size=2)
+        if routing.scenario is rh.Scenario.DIRECT and routing.to:
+            query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
+        hub: HubClient = request.app.state.hub
+        try:
+            found = (await hub.list_locations(query)).locations
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        if len(found) > 1:
+            raise OcpiError(
+                OcpiStatus.INVALID_PARAMETERS,
+                f"several CPOs have a location {params['location_id']!r}: name one with OCPI-to-country-code/-party-id",
+            )
+        data = _part(found[0], params.get("evse_uid"), params.get("connector_id")) if found else None
+        if data is None:
+            raise _not_found(f"location object {'/'.join(params.values())}")
+        return ocpi_response(data)

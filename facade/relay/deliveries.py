@@ -1,0 +1,120 @@
+"""Delivery workers: lease queued messages from the core, send them to the parties, report each outcome.
+
+Any number of workers in any number of facade replicas share the queue (the core leases with SKIP LOCKED and
+keeps one message per receiver and object in flight, so a newer update never overtakes an older one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from google.protobuf.duration_pb2 import Duration
+
+from facade.ocpi import routing_headers as rh
+from facade.peers.client import PeerClient
+from hubclient import HubClient, HubError
+from ocpihub.deliveries.v1 import deliveries_pb2
+from ocpihub.deliveries.v1 import deliveries_service_pb2 as rpc
+
+log = logging.getLogger(__name__)
+
+Outcome = tuple["rpc.Outcome.ValueType", str, timedelta | None]
+
+
+def retry_after(value: str | None) -> timedelta | None:
+    """Retry-After as seconds or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return timedelta(seconds=int(value.strip()))
+    with contextlib.suppress(TypeError, ValueError):
+        return max(timedelta(0), email.utils.parsedate_to_datetime(value) - datetime.now(UTC))
+    return None
+
+
+def classify(response: httpx.Response) -> Outcome:
+    """What an answer means for the delivery: delivered, worth another try, or refused for good."""
+    status = response.status_code
+    if status == 429:
+        return rpc.OUTCOME_RETRY, "HTTP 429", retry_after(response.headers.get("Retry-After"))
+    if status >= 500 or status in (401, 408):
+        return rpc.OUTCOME_RETRY, f"HTTP {status}", None
+    if status >= 400:
+        return rpc.OUTCOME_REJECTED, f"HTTP {status}", None
+    try:
+        ocpi_status = int(json.loads(response.content)["status_code"])
+    except (ValueError, KeyError, TypeError):
+        return rpc.OUTCOME_DELIVERED, f"HTTP {status} without an OCPI envelope", None
+    if ocpi_status < 2000:
+        return rpc.OUTCOME_DELIVERED, f"OCPI {ocpi_status}", None
+    if ocpi_status < 3000:
+        return rpc.OUTCOME_REJECTED, f"OCPI {ocpi_status}", None
+    return rpc.OUTCOME_RETRY, f"OCPI {ocpi_status}", None
+
+
+class DeliveryWorker:
+    def __init__(self, hub: HubClient, peers: PeerClient, hub_party: rh.Party, *, batch: int = 32) -> None:
+        self._hub = hub
+        self._peers = peers
+        self._hub_party = hub_party
+        self._batch = batch
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                leased = await self._hub.lease_deliveries(
+                    rpc.LeaseDeliveriesRequest(
+                        max_deliveries=self._batch, wait=Duration(seconds=2), lease=Duration(seconds=60)
+                    )
+                )
+            except HubError as exc:
+                log.warning("cannot lease deliveries: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            await asyncio.gather(*(self._deliver(d) for d in leased.deliveries))
+
+    async def _deliver(self, delivery: deliveries_pb2.Delivery) -> None:
+        message = delivery.message
+        url = delivery.endpoint_url.rstrip("/") + (f"/{message.path}" if message.path else "")
+        # Broadcast: FROM is the Hub, TO the receiver (HUB-DIGEST §1.9).
+        headers = {
+            "X-Request-ID": str(uuid.uuid4()),
+            "X-Correlation-ID": message.correlation_id or str(uuid.uuid4()),
+            rh.FROM_COUNTRY_CODE: self._hub_party.country_code,
+            rh.FROM_PARTY_ID: self._hub_party.party_id,
+            rh.TO_COUNTRY_CODE: delivery.receiver.country_code,
+            rh.TO_PARTY_ID: delivery.receiver.party_id,
+        }
+        try:
+            response = await self._peers.send(
+                message.method,
+                url,
+                delivery.token,
+                encode=delivery.encode_auth_token,
+                headers=headers,
+                body=message.body if message.method != "DELETE" else None,
+            )
+            outcome, detail, wait = classify(response)
+        except httpx.TimeoutException:
+            outcome, detail, wait = rpc.OUTCOME_RETRY, "timed out", None
+        except httpx.TransportError as exc:
+            outcome, detail, wait = rpc.OUTCOME_RETRY, f"cannot connect: {type(exc).__name__}", None
+        complete = rpc.CompleteDeliveryRequest(name=delivery.name, outcome=outcome, detail=detail)
+        if wait is not None:
+            complete.retry_after.FromTimedelta(wait)
+        try:
+            await self._hub.complete_delivery(complete)
+        except HubError as exc:
+            # The lease runs out and the delivery goes again: at-least-once, receivers dedupe by object.
+            log.warning("cannot record the outcome of %s: %s", delivery.name, exc)

@@ -1,0 +1,137 @@
+"""Tariffs module: the Receiver interface CPOs push to (PUT/DELETE) and the Sender interface eMSPs pull from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, put
+from litestar.di import NamedDependency, Provide
+from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
+
+from facade.ocpi import routing_headers as rh
+from facade.ocpi.auth import Caller, authenticate_registered
+from facade.ocpi.envelope import ocpi_response
+from facade.ocpi.errors import OcpiError, from_hub_error
+from facade.ocpi.pagination import page_headers, read_page
+from facade.ocpi.proto_json import from_proto, to_proto
+from facade.ocpi.status import OcpiStatus
+from facade.relay import push as pushes
+from facade.relay.forward import forward
+from facade.tariffs.schemas import parse_tariff
+from hubclient import HubClient, HubError
+from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
+from ocpihub.tariffs.v1 import tariffs_pb2 as pb
+from ocpihub.tariffs.v1 import tariffs_service_pb2 as rpc
+from ocpihub.types.v1 import types_pb2
+
+MODULE = "tariffs"
+TARIFF = "/{country_code:str}/{party_id:str}/{tariff_id:str}"
+
+
+def _name(push: pushes.Push, request: Request[Any, Any, Any]) -> str:
+    return f"tariffs/{push.owner.country_code}/{push.owner.party_id}/{request.path_params['tariff_id']}"
+
+
+class TariffsReceiver(Controller):
+    path = "/2.2.1/receiver/tariffs"
+    dependencies = {"caller": Provide(authenticate_registered)}  # noqa: RUF012 — Litestar reads it from the class
+
+    @put(TARIFF, status_code=200)
+    async def put_tariff(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        push = await pushes.read_push(request, caller, MODULE)
+        _, raw = parse_tariff(push.body)
+        pushes.same_id("id", request.path_params["tariff_id"], raw.get("id"))
+        pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
+        pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
+        if push.routing.scenario is rh.Scenario.DIRECT:
+            return await forward(
+                request,
+                push.routing,
+                module=MODULE,
+                interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
+                path=push.path,
+                body=push.body,
+            )
+        tariff = to_proto(raw, pb.Tariff)
+        tariff.id = request.path_params["tariff_id"]
+        tariff.country_code, tariff.party_id = push.owner.country_code, push.owner.party_id
+        hub: HubClient = request.app.state.hub
+        try:
+            answer = await hub.update_tariff(
+                rpc.UpdateTariffRequest(
+                    tariff=tariff,
+                    caller_platform=caller.platform.name if caller.platform else "",
+                    relay=push.relay(MODULE, "PUT", pushes.correlation_id(request)),
+                )
+            )
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        if answer.result == types_pb2.WRITE_RESULT_STALE:
+            return ocpi_response(message="not applied: the Hub holds a newer version (last_updated)")
+        created = answer.result == types_pb2.WRITE_RESULT_CREATED
+        return ocpi_response(http_status=HTTP_201_CREATED if created else 200)
+
+    @delete(TARIFF, status_code=200)
+    async def delete_tariff(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        push = await pushes.read_push(request, caller, MODULE)
+        if push.routing.scenario is rh.Scenario.DIRECT:
+            return await forward(
+                request,
+                push.routing,
+                module=MODULE,
+                interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
+                path=push.path,
+                body=None,
+            )
+        hub: HubClient = request.app.state.hub
+        try:
+            await hub.delete_tariff(
+                rpc.DeleteTariffRequest(
+                    name=_name(push, request),
+                    caller_platform=caller.platform.name if caller.platform else "",
+                    relay=push.relay(MODULE, "DELETE", pushes.correlation_id(request)),
+                )
+            )
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        return ocpi_response()
+
+    @get(TARIFF)
+    async def get_stored(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        owner = rh.Party(request.path_params["country_code"].upper(), request.path_params["party_id"].upper())
+        if owner not in rh.caller_parties(caller):
+            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+        hub: HubClient = request.app.state.hub
+        try:
+            tariff = await hub.get_tariff(
+                f"tariffs/{owner.country_code}/{owner.party_id}/{request.path_params['tariff_id']}"
+            )
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        return ocpi_response(from_proto(tariff))
+
+
+class TariffsSender(Controller):
+    path = "/2.2.1/sender/tariffs"
+    dependencies = {"caller": Provide(authenticate_registered)}  # noqa: RUF012 — Litestar reads it from the class
+
+    @get("/")
+    async def list_tariffs(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
+        settings = request.app.state.settings
+        routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None)
+        page = read_page(request, settings.page_limit)
+        query = rpc.ListTariffsRequest(skip=page.offset, page_size=page.limit)
+        if page.date_from:
+            query.last_updated_from.FromDatetime(page.date_from)
+        if page.date_to:
+            query.last_updated_to.FromDatetime(page.date_to)
+        if routing.scenario is rh.Scenario.DIRECT and routing.to:
+            query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
+        hub: HubClient = request.app.state.hub
+        try:
+            listing = await hub.list_tariffs(query)
+        except HubError as exc:
+            raise from_hub_error(exc) from None
+        base = f"{settings.public_url}/ocpi/2.2.1/sender/tariffs"
+        headers = page_headers(base, page, len(listing.tariffs), listing.total_size, settings.page_limit)
+        return ocpi_response([from_proto(tariff) for tariff in listing.tariffs], headers=headers)
