@@ -85,6 +85,7 @@ class LocationsService:
         return await self._write(incoming.country_code, incoming.party_id, incoming.id, write, change, creates=True)
 
     async def update_evse(self, parent: tuple[str, str, str], incoming: pb.Evse, write: Write) -> WriteOutcome:
+        created: list[bool] = []  # set when the EVSE is new: the write created the object its URL names
         def change(stored: pb.Location | None) -> pb.Location | types_pb2.WriteResult.ValueType:
             assert stored is not None
             index = _find(list(stored.evses), "uid", incoming.uid)
@@ -98,17 +99,19 @@ class LocationsService:
             evse = apply(current, incoming, write.mask)
             if index is None:
                 location.evses.append(evse)
+                created.append(True)
             else:
                 location.evses[index].CopyFrom(evse)
             location.last_updated.CopyFrom(incoming.last_updated)
             return location
 
-        return await self._write(*parent, write, change, creates=False)
+        return await self._write(*parent, write, change, creates=False, created=created)
 
     async def update_connector(
         self, parent: tuple[str, str, str, str], incoming: pb.Connector, write: Write
     ) -> WriteOutcome:
         evse_uid = parent[3]
+        created: list[bool] = []
 
         def change(stored: pb.Location | None) -> pb.Location | types_pb2.WriteResult.ValueType:
             assert stored is not None
@@ -128,13 +131,14 @@ class LocationsService:
             connector = apply(current, incoming, write.mask)
             if index is None:
                 target.connectors.append(connector)
+                created.append(True)
             else:
                 target.connectors[index].CopyFrom(connector)
             target.last_updated.CopyFrom(incoming.last_updated)
             location.last_updated.CopyFrom(incoming.last_updated)
             return location
 
-        return await self._write(*parent[:3], write, change, creates=False)
+        return await self._write(*parent[:3], write, change, creates=False, created=created)
 
     async def _write(
         self,
@@ -145,6 +149,7 @@ class LocationsService:
         change: Callable[[pb.Location | None], pb.Location | types_pb2.WriteResult.ValueType],
         *,
         creates: bool,
+        created: list[bool] | None = None,
     ) -> WriteOutcome:
         owner = ownership.owner_key(country_code, party_id, Role.CPO)
         if not location_id:
@@ -165,7 +170,7 @@ class LocationsService:
             receivers = await policy.broadcast_receivers(conn, "locations", owner)
             object_key = f"locations/{owner.country_code}/{owner.party_id}/{location_id.upper()}"
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(write.relay, owner, object_key), receivers)
-            return WriteOutcome(changed, CREATED if stored is None else UPDATED, queued)
+            return WriteOutcome(changed, CREATED if stored is None or created else UPDATED, queued)
 
 
 def _unknown(kind: str, what: str) -> NotFound:

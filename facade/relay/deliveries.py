@@ -59,12 +59,28 @@ def classify(response: httpx.Response) -> Outcome:
     return rpc.OUTCOME_RETRY, f"OCPI {ocpi_status}", None
 
 
+def _duration(value: timedelta) -> Duration:
+    duration = Duration()
+    duration.FromTimedelta(value)
+    return duration
+
+
 class DeliveryWorker:
-    def __init__(self, hub: HubClient, peers: PeerClient, hub_party: rh.Party, *, batch: int = 32) -> None:
+    def __init__(
+        self,
+        hub: HubClient,
+        peers: PeerClient,
+        hub_party: rh.Party,
+        *,
+        batch: int = 32,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
         self._hub = hub
         self._peers = peers
         self._hub_party = hub_party
         self._batch = batch
+        # Longer than any send can take (peer timeout): a lease that runs out sends the message twice.
+        self._lease = lease
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -75,7 +91,7 @@ class DeliveryWorker:
             try:
                 leased = await self._hub.lease_deliveries(
                     rpc.LeaseDeliveriesRequest(
-                        max_deliveries=self._batch, wait=Duration(seconds=2), lease=Duration(seconds=60)
+                        max_deliveries=self._batch, wait=Duration(seconds=2), lease=_duration(self._lease)
                     )
                 )
             except HubError as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -13,12 +15,15 @@ import httpx
 import pytest
 
 from facade.app import create_app
+from facade.ocpi.routing_headers import Party
+from facade.peers.client import PeerClient
+from facade.relay.deliveries import DeliveryWorker
 from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from tests.simulators import loopback
-from tests.simulators.party import PartySimulator
+from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 
 @dataclass
@@ -64,8 +69,15 @@ def token_header(token: str, *, encode: bool = True) -> dict[str, str]:
 async def hub_server(core_address: str, redis_url: str) -> AsyncIterator[str]:
     sock = loopback.bind_loopback()
     url = loopback.url_of(sock)
+    # Delivery workers run per test (the `delivering` fixture), so a test controls when deliveries happen.
     settings = Settings(
-        environment="sandbox", core_address=core_address, public_url=url, redis_url=redis_url, peer_timeout_seconds=2.0
+        environment="sandbox",
+        core_address=core_address,
+        public_url=url,
+        redis_url=redis_url,
+        peer_timeout_seconds=2.0,
+        delivery_workers=0,
+        page_limit=50,
     )
     async with HubClient(core_address) as core_client, loopback.serve(create_app(settings, core_client), sock):
         yield url
@@ -95,3 +107,64 @@ async def start_party() -> AsyncIterator[Callable[..., Awaitable[PartySimulator]
 @pytest.fixture
 async def cpo(start_party: Callable[..., Awaitable[PartySimulator]]) -> PartySimulator:
     return await start_party()
+
+
+@asynccontextmanager
+async def delivery_workers(core_address: str, count: int = 2) -> AsyncIterator[list[DeliveryWorker]]:
+    """Facade delivery workers (as `python -m facade` runs them) until the block ends."""
+    async with HubClient(core_address) as client, httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
+        workers = [
+            DeliveryWorker(client, PeerClient(http), Party("VN", "HUB"), lease=timedelta(seconds=5))
+            for _ in range(count)
+        ]
+        tasks = [asyncio.create_task(worker.run()) for worker in workers]
+        try:
+            yield workers
+        finally:
+            for worker in workers:
+                worker.stop()
+            for task in tasks:
+                task.cancel()  # a worker may be in a long-poll lease; its lease simply runs out
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@pytest.fixture
+async def delivering(core_address: str, hub_http: Hub) -> AsyncIterator[None]:
+    async with delivery_workers(core_address):
+        yield
+
+
+@dataclass
+class Network:
+    """A registered CPO (VN/CPA) and two registered eMSPs (VN/EM1, VN/EM2) with locations/tariffs receivers."""
+
+    cpo: PartySimulator
+    cpo_token: str
+    emsp1: PartySimulator
+    emsp1_token: str
+    emsp2: PartySimulator
+    emsp2_token: str
+
+    def cpo_headers(self, to: tuple[str, str] | None = ("VN", "HUB"), **extra: str) -> dict[str, str]:
+        headers = {**token_header(self.cpo_token), "OCPI-from-country-code": "VN", "OCPI-from-party-id": "CPA", **extra}
+        if to:
+            headers |= {"OCPI-to-country-code": to[0], "OCPI-to-party-id": to[1]}
+        return headers
+
+    def emsp_headers(self, which: int = 1, to: tuple[str, str] | None = ("VN", "HUB")) -> dict[str, str]:
+        token = self.emsp1_token if which == 1 else self.emsp2_token
+        headers = {**token_header(token), "OCPI-from-country-code": "VN", "OCPI-from-party-id": f"EM{which}"}
+        if to:
+            headers |= {"OCPI-to-country-code": to[0], "OCPI-to-party-id": to[1]}
+        return headers
+
+
+@pytest.fixture
+async def network(hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]]) -> Network:
+    cpo = await start_party(party_id="CPA", name="CP Alpha")
+    emsp1 = await start_party(party_id="EM1", role="EMSP", name="eMobility One", modules=list(EMSP_MODULES))
+    emsp2 = await start_party(party_id="EM2", role="EMSP", name="eMobility Two", modules=list(EMSP_MODULES))
+    tokens = [await hub_http.register(sim) for sim in (cpo, emsp1, emsp2)]
+    for sim in (cpo, emsp1, emsp2):
+        sim.received.clear()
+    return Network(cpo, tokens[0], emsp1, tokens[1], emsp2, tokens[2])

@@ -1,16 +1,23 @@
-"""A simulated OCPI 2.2.1 platform (a CPO or eMSP) on a real HTTP server: versions, version details, credentials.
+"""A simulated OCPI 2.2.1 platform (a CPO or eMSP) on a real HTTP server: versions, version details, credentials,
+and module endpoints that take whatever the Hub pushes.
 
-It records every request it receives, so tests assert on what the Hub really sent.
+It records every request it receives, so tests assert on what the Hub really sent, and it can misbehave on
+purpose (old versions, missing endpoints, raw tokens only, errors, 429, slowness).
 """
 
+import asyncio
 import base64
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar, Request, Response, route
 from litestar.params import FromPath
+
+EMSP_MODULES = [("credentials", "SENDER"), ("locations", "RECEIVER"), ("tariffs", "RECEIVER")]
 
 
 @dataclass
@@ -19,12 +26,12 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    # time.monotonic() when it arrived.
+    at: float = 0.0
 
 
 @dataclass
 class PartySimulator:
-    """Behaviour switches let tests break the simulator on purpose (old versions, missing endpoints, raw tokens)."""
-
     country_code: str = "VN"
     party_id: str = "ABC"
     role: str = "CPO"
@@ -38,6 +45,12 @@ class PartySimulator:
     )
     base_url: str = ""
     received: list[Received] = field(default_factory=list)
+    # Module requests: answer with this HTTP status instead of 200/1000 (e.g. 503 while "down").
+    fail_with: int | None = None
+    # With fail_with=429: the Retry-After value to send.
+    retry_after: str | None = None
+    # Module requests: wait this long before answering.
+    delay: float = 0.0
 
     def credentials(
         self, *, url: str | None = None, token: str | None = None, roles: list[dict[str, Any]] | None = None
@@ -68,33 +81,55 @@ class PartySimulator:
     def app(self) -> Litestar:
         sim = self
 
-        def envelope(data: Any) -> dict[str, Any]:
-            return {"data": data, "status_code": 1000, "timestamp": datetime.now(UTC).isoformat()[:23] + "Z"}
-
-        def unauthorized() -> Response[dict[str, Any]]:
-            return Response(
-                {"status_code": 2000, "status_message": "Unauthorized", "timestamp": datetime.now(UTC).isoformat()},
-                status_code=401,
-            )
+        def envelope(data: Any = None, status_code: int = 1000) -> dict[str, Any]:
+            body = {"status_code": status_code, "timestamp": datetime.now(UTC).isoformat()[:23] + "Z"}
+            if data is not None:
+                body["data"] = data
+            return body
 
         @route("/{path:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"], status_code=200)
         async def anything(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[dict[str, Any]]:
             sim.received.append(
-                Received(request.method, path, {k.lower(): v for k, v in request.headers.items()}, await request.body())
+                Received(
+                    request.method,
+                    path,
+                    {k.lower(): v for k, v in request.headers.items()},
+                    await request.body(),
+                    time.monotonic(),
+                )
             )
             if not sim._authorized(request.headers.get("authorization")):
-                return unauthorized()
+                return Response(envelope(status_code=2000), status_code=401)
             if request.method == "GET" and path == "/ocpi/versions":
                 return Response(envelope([{"version": v, "url": f"{sim.base_url}/ocpi/{v}"} for v in sim.versions]))
-            if request.method == "GET" and path.startswith("/ocpi/") and path.removeprefix("/ocpi/") in sim.versions:
+            if request.method == "GET" and path.removeprefix("/ocpi/") in sim.versions:
                 version = path.removeprefix("/ocpi/")
                 endpoints = [
                     {"identifier": m, "role": r, "url": f"{sim.base_url}/ocpi/{version}/{m}"} for m, r in sim.modules
                 ]
                 return Response(envelope({"version": version, "endpoints": endpoints}))
-            return Response({"status_code": 2000, "status_message": "not simulated", "timestamp": ""}, status_code=404)
+            if sim.delay:
+                await asyncio.sleep(sim.delay)
+            if sim.fail_with is not None:
+                headers = {"Retry-After": sim.retry_after} if sim.retry_after else {}
+                return Response(envelope(status_code=3000), status_code=sim.fail_with, headers=headers)
+            if path.startswith("/ocpi/2.2.1/"):
+                return Response(envelope())
+            return Response(envelope(status_code=2000), status_code=404)
 
         return Litestar(route_handlers=[anything])
 
     def requests_to(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
+
+    def pushes(self, module: str) -> list[Received]:
+        """Requests the Hub made to this party's `module` endpoint."""
+        prefix = f"/ocpi/2.2.1/{module}/"
+        return [r for r in self.received if r.path.startswith(prefix)]
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.country_code}/{self.party_id} did not get what was expected in {within}s")
+            await asyncio.sleep(0.02)

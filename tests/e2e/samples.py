@@ -1,0 +1,78 @@
+"""OCPI objects as a CPO sends them (seed test scenarios 2-4), built fresh for each test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def connector(connector_id: str = "1", last_updated: str = "2026-11-01T08:00:00Z") -> dict[str, Any]:
+    return {
+        "id": connector_id,
+        "standard": "IEC_62196_T2",
+        "format": "SOCKET",
+        "power_type": "AC_3_PHASE",
+        "max_voltage": 400,
+        "max_amperage": 32,
+        "max_electric_power": 22000,
+        "tariff_ids": ["TARIFF-AC"],
+        "last_updated": last_updated,
+    }
+
+
+def evse(uid: str, status: str = "AVAILABLE", last_updated: str = "2026-11-01T08:00:00Z") -> dict[str, Any]:
+    return {
+        "uid": uid,
+        "evse_id": f"VN*CPA*E{uid}",
+        "status": status,
+        "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],
+        "connectors": [connector("1", last_updated)],
+        "last_updated": last_updated,
+    }
+
+
+def location(
+    location_id: str = "LOC1", *, evses: int = 2, last_updated: str = "2026-11-01T08:00:00Z", **fields: Any
+) -> dict[str, Any]:
+    return {
+        "country_code": "VN",
+        "party_id": "CPA",
+        "id": location_id,
+        "publish": True,
+        "name": "Vincom Center Ba Trieu",
+        "address": "191 Ba Trieu",
+        "city": "Ha Noi",
+        "postal_code": "100000",
+        "country": "VNM",
+        "coordinates": {"latitude": "21.011570", "longitude": "105.849400"},
+        "parking_type": "UNDERGROUND_GARAGE",
+        "evses": [evse(f"{location_id}-E{n + 1}", last_updated=last_updated) for n in range(evses)],
+        "operator": {"name": "CP Alpha"},
+        "time_zone": "Asia/Ho_Chi_Minh",
+        "opening_times": {"twentyfourseven": True},
+        "last_updated": last_updated,
+        **fields,
+    }
+
+
+def time_based_tariff(tariff_id: str = "TARIFF-AC", last_updated: str = "2026-11-01T08:00:00Z") -> dict[str, Any]:
+    """Seed scenario 4: a time-based tariff (VND has no minor unit in practice; prices stay exact decimals)."""
+    return {
+        "country_code": "VN",
+        "party_id": "CPA",
+        "id": tariff_id,
+        "currency": "VND",
+        "type": "REGULAR",
+        "tariff_alt_text": [{"language": "vi", "text": "3.500 VND/kWh, 30.000 VND/giờ sau 2 giờ"}],
+        "elements": [
+            {"price_components": [{"type": "ENERGY", "price": 3500, "vat": 10.0, "step_size": 1}]},
+            {
+                "price_components": [{"type": "TIME", "price": 30000.00, "vat": 10.0, "step_size": 60}],
+                "restrictions": {"min_duration": 7200},
+            },
+            {
+                "price_components": [{"type": "PARKING_TIME", "price": 0.5, "step_size": 300}],
+                "restrictions": {"start_time": "22:00", "end_time": "06:00"},
+            },
+        ],
+        "last_updated": last_updated,
+    }
