@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -49,9 +50,9 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             finally:
                 for worker in workers:
                     worker.stop()
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                # Sends in flight finish (each is bounded by the peer timeout); then nothing is left running.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.gather(*tasks), settings.peer_timeout_seconds + 5)
                 if cache is not None:
                     await cache.aclose()
                 if hub is None:

@@ -19,11 +19,14 @@ DATABASE_HEALTH = "postgresql"
 
 
 async def _redis_answers(client: redis.Redis) -> bool:
-    try:
-        async with asyncio.timeout(1.0):
-            return bool(await client.ping())
-    except (redis.RedisError, OSError, TimeoutError):
-        return False
+    # Twice: the first ping may land on a pooled connection the server closed while it sat idle.
+    for _ in range(2):
+        try:
+            async with asyncio.timeout(1.0):
+                return bool(await client.ping())
+        except (redis.RedisError, OSError, TimeoutError):
+            continue
+    return False
 
 
 @get("/health")

@@ -68,7 +68,7 @@ class LocationsService:
             )
         return location
 
-    async def list(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:
+    async def list_locations(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:
         async with self._pool.acquire() as conn:
             return await LocationRepository(conn).list(f, offset=offset, limit=min(limit, MAX_PAGE_SIZE))
 
@@ -86,6 +86,7 @@ class LocationsService:
 
     async def update_evse(self, parent: tuple[str, str, str], incoming: pb.Evse, write: Write) -> WriteOutcome:
         created: list[bool] = []  # set when the EVSE is new: the write created the object its URL names
+
         def change(stored: pb.Location | None) -> pb.Location | types_pb2.WriteResult.ValueType:
             assert stored is not None
             index = _find(list(stored.evses), "uid", incoming.uid)

@@ -82,7 +82,7 @@ class LocationsServicer(rpc_grpc.LocationsServiceServicer):
     ) -> rpc.ListLocationsResponse:
         offset = page_offset(request.page_token, request.skip)
         limit = request.page_size or 100
-        locations, total = await self._service.list(location_filter(request), offset=offset, limit=limit)
+        locations, total = await self._service.list_locations(location_filter(request), offset=offset, limit=limit)
         more = offset + len(locations) < total
         return rpc.ListLocationsResponse(
             locations=locations, total_size=total, next_page_token=str(offset + len(locations)) if more else ""

@@ -87,18 +87,31 @@ class DeliveryWorker:
         self._stopping.set()
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                leased = await self._hub.lease_deliveries(
-                    rpc.LeaseDeliveriesRequest(
-                        max_deliveries=self._batch, wait=Duration(seconds=2), lease=_duration(self._lease)
+        """Until stop(): lease, send, report. Stopping interrupts only the wait for work, never a send in flight
+        (an interrupted send would go out again once its lease ran out)."""
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            while not self._stopping.is_set():
+                lease = asyncio.create_task(
+                    self._hub.lease_deliveries(
+                        rpc.LeaseDeliveriesRequest(
+                            max_deliveries=self._batch, wait=Duration(seconds=2), lease=_duration(self._lease)
+                        )
                     )
                 )
-            except HubError as exc:
-                log.warning("cannot lease deliveries: %s", exc)
-                await asyncio.sleep(1.0)
-                continue
-            await asyncio.gather(*(self._deliver(d) for d in leased.deliveries))
+                await asyncio.wait({lease, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not lease.done():
+                    lease.cancel()  # leased rows, if any, are simply leased again later
+                    break
+                try:
+                    leased = lease.result()
+                except HubError as exc:
+                    log.warning("cannot lease deliveries: %s", exc)
+                    await asyncio.sleep(1.0)
+                    continue
+                await asyncio.gather(*(self._deliver(d) for d in leased.deliveries))
+        finally:
+            stopping.cancel()
 
     async def _deliver(self, delivery: deliveries_pb2.Delivery) -> None:
         message = delivery.message

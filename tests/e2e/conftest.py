@@ -122,10 +122,8 @@ async def delivery_workers(core_address: str, count: int = 2) -> AsyncIterator[l
             yield workers
         finally:
             for worker in workers:
-                worker.stop()
-            for task in tasks:
-                task.cancel()  # a worker may be in a long-poll lease; its lease simply runs out
-            await asyncio.gather(*tasks, return_exceptions=True)
+                worker.stop()  # graceful: sends in flight finish, as when the facade shuts down
+            await asyncio.gather(*tasks)
 
 
 @pytest.fixture

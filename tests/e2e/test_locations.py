@@ -84,7 +84,7 @@ async def test_connector_put_updates_evse_and_location_last_updated(hub_http: Hu
 async def test_unknown_fields_are_kept_and_exact_numbers_survive(hub_http: Hub, network: Network) -> None:
     data = samples.location(x_vendor={"bay_count": 4, "ratio": 0.10})
     data["evses"][0]["x_vendor_evse"] = "kept"
-    sent = body(data).replace(b"\"ratio\": 0.1}", b"\"ratio\": 0.10}")
+    sent = body(data).replace(b'"ratio": 0.1}', b'"ratio": 0.10}')
     assert b"0.10}" in sent
     await hub_http.http.put(LOC1, content=sent, headers=network.cpo_headers())
     stored = await hub_http.http.get(LOC1, headers=network.cpo_headers())

@@ -51,6 +51,8 @@ class PartySimulator:
     retry_after: str | None = None
     # Module requests: wait this long before answering.
     delay: float = 0.0
+    # Module requests: the OCPI status_code of the (HTTP 200) answer, e.g. 2001 to refuse an object.
+    ocpi_status: int = 1000
 
     def credentials(
         self, *, url: str | None = None, token: str | None = None, roles: list[dict[str, Any]] | None = None
@@ -114,7 +116,7 @@ class PartySimulator:
                 headers = {"Retry-After": sim.retry_after} if sim.retry_after else {}
                 return Response(envelope(status_code=3000), status_code=sim.fail_with, headers=headers)
             if path.startswith("/ocpi/2.2.1/"):
-                return Response(envelope())
+                return Response(envelope(status_code=sim.ocpi_status))
             return Response(envelope(status_code=2000), status_code=404)
 
         return Litestar(route_handlers=[anything])
