@@ -1,10 +1,17 @@
-"""What hubctl prints: parties and platforms as JSON-ready dicts, tables and human-readable text."""
+"""What hubctl prints: parties and platforms as JSON-ready dicts, tables and human-readable text.
+
+Locations, tariffs and deliveries are rendered by `hubctl._render_network`, with the helpers here.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC
+from typing import Any
 
+from google.protobuf import json_format
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from ocpihub.parties.v1 import parties_pb2 as pb
@@ -67,13 +74,18 @@ def platform_json(platform: pb.Platform) -> dict[str, object]:
     }
 
 
+def table(rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell and two spaces apart; the last one unpadded (no trailing blanks)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows)
+
+
 def party_table(parties: Sequence[pb.Party]) -> str:
     rows = [("PARTY", "ROLE", "STATE", "ENV", "NAME", "PLATFORM/INVITE EXPIRY")]
     for p in parties:
         detail = p.platform or invite_expiry(p) or "-"
         rows.append((party_label(p), role(p.role), state(p.state), environment(p.environment), p.display_name, detail))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows)
+    return table(rows)
 
 
 def token_text(party: pb.Party, token_a: str, versions_url: str, *, rotated: bool) -> str:
@@ -118,3 +130,47 @@ def party_text(party: pb.Party, platform: pb.Platform | None) -> str:
             for e in platform.endpoints
         ]
     return "\n".join(lines)
+
+
+def ocpi_dict(message: Message) -> dict[str, Any]:
+    """A message as OCPI-like JSON: OCPI field names, enum values without their proto prefix
+    (EVSE_STATUS_AVAILABLE → AVAILABLE) and the fields OCPI does not define (extensions_json) back in place."""
+    data = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    _to_ocpi(message.DESCRIPTOR, data)
+    return data
+
+
+def _to_ocpi(descriptor: Any, data: dict[str, Any]) -> None:
+    # `descriptor`: a message Descriptor, pure-Python or upb (their stubs differ, their API does not).
+    for field in descriptor.fields:
+        if field.name not in data:
+            continue
+        value = data[field.name]
+        values = value if isinstance(value, list) else [value]
+        if field.enum_type is not None:
+            # Every enum here starts with X_UNSPECIFIED = 0: its name minus UNSPECIFIED is the shared prefix.
+            prefix = field.enum_type.values[0].name.removesuffix("UNSPECIFIED")
+            stripped = [v.removeprefix(prefix) if isinstance(v, str) else v for v in values]
+            data[field.name] = stripped if isinstance(value, list) else stripped[0]
+        elif _is_object(field.message_type):
+            for item in values:
+                _to_ocpi(field.message_type, item)
+    extensions = data.pop("extensions_json", None)
+    if extensions:
+        try:
+            parsed = json.loads(extensions)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            data.update({k: v for k, v in parsed.items() if k not in data})
+        else:
+            data["extensions_json"] = extensions
+
+
+def _is_object(descriptor: Any) -> bool:
+    """An OCPI sub-object: not a scalar, not a well-known type (a Timestamp is already a string), not a map."""
+    return (
+        descriptor is not None
+        and not descriptor.full_name.startswith("google.protobuf.")
+        and not descriptor.GetOptions().map_entry
+    )

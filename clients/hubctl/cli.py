@@ -1,6 +1,7 @@
-"""hubctl: operate the Hub's parties through the core's gRPC API.
+"""hubctl: operate the Hub through the core's gRPC API.
 
     hubctl [--core HOST:PORT] party invite|list|show|suspend|reinstate|rotate-invite ...
+    hubctl [--core HOST:PORT] locations list|show ...   tariffs list|show ...   deliveries list|retry ...
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
 """
@@ -9,16 +10,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
+from hubctl import network
+from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 
@@ -43,13 +45,6 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 _DURATION = re.compile(r"(\d+)([dhms])")
 _SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
-Command = Callable[[HubClient, argparse.Namespace], Awaitable[None]]
-
-
-class CliError(Exception):
-    """A refusal hubctl itself decides (e.g. an ambiguous party), reported like the Hub's own errors."""
-
-
 # Argument types
 
 
@@ -60,18 +55,7 @@ def duration(value: str) -> Duration:
     return Duration(seconds=sum(int(n) * _SECONDS[unit] for n, unit in _DURATION.findall(text)))
 
 
-def party_ref(value: str) -> tuple[str, str]:
-    parts = value.strip().upper().split("/")
-    if len(parts) != 2 or not all(parts):
-        raise argparse.ArgumentTypeError(f"{value!r} is not of the form COUNTRY_CODE/PARTY_ID, e.g. VN/ABC")
-    return parts[0], parts[1]
-
-
 # Commands
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def _versions_url(args: argparse.Namespace) -> str:
@@ -80,7 +64,7 @@ def _versions_url(args: argparse.Namespace) -> str:
 
 def _print_token(args: argparse.Namespace, party: pb.Party, token_a: str, *, rotated: bool) -> None:
     if args.json:
-        _print_json({"token_a": token_a, "versions_url": _versions_url(args), "party": render.party_json(party)})
+        print_json({"token_a": token_a, "versions_url": _versions_url(args), "party": render.party_json(party)})
     else:
         print(render.token_text(party, token_a, _versions_url(args), rotated=rotated))
 
@@ -128,7 +112,7 @@ async def list_parties(hub: HubClient, args: argparse.Namespace) -> None:
     )
     parties = [party async for party in hub.list_parties(request)]
     if args.json:
-        _print_json([render.party_json(p) for p in parties])
+        print_json([render.party_json(p) for p in parties])
     elif parties:
         print(render.party_table(parties))
     else:
@@ -142,7 +126,7 @@ async def show(hub: HubClient, args: argparse.Namespace) -> None:
     for name in dict.fromkeys(p.platform for p in parties if p.platform):
         platforms[name] = await hub.get_platform(name)
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "party": render.party_json(p),
@@ -171,7 +155,9 @@ async def reinstate(hub: HubClient, args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hubctl", description="Operate the OCPI Hub's parties.")
+    parser = argparse.ArgumentParser(
+        prog="hubctl", description="Operate the OCPI Hub: its parties, what they share and what it relays."
+    )
     parser.add_argument(
         "--core",
         metavar="HOST:PORT",
@@ -179,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Hub core's gRPC address (default: $HUB_CORE_ADDRESS or %(default)s)",
     )
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
     party = groups.add_parser("party", help="invite and manage parties")
     actions = party.add_subparsers(dest="action", required=True, metavar="ACTION")
 
@@ -192,8 +180,6 @@ def build_parser() -> argparse.ArgumentParser:
     def add_role(sub: argparse.ArgumentParser, required: bool = False) -> None:
         sub.add_argument("--role", type=str.upper, choices=ROLES, required=required, help="OCPI role")
 
-    as_json = argparse.ArgumentParser(add_help=False)
-    as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
     target = argparse.ArgumentParser(add_help=False)
     target.add_argument("party", type=party_ref, metavar="CC/PARTY_ID", help="e.g. VN/ABC")
     token = argparse.ArgumentParser(add_help=False)
@@ -220,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_role(command("suspend", suspend, "refuse a party's tokens until reinstated", target))
     add_role(command("reinstate", reinstate, "accept a suspended party's tokens again", target))
     add_role(command("rotate-invite", rotate_invite, "replace an invited party's TOKEN_A", target, token, as_json))
+    network.add_commands(groups, as_json)
     return parser
 
 
@@ -235,7 +222,10 @@ def _fail(*lines: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(network.attach_signed_values(sys.argv[1:] if argv is None else argv))
+    # Checks across options that argparse cannot express; they exit 2 with the command's usage.
+    if check := getattr(args, "check", None):
+        check(args)
     try:
         asyncio.run(_run(args))
     except HubUnavailable as error:
