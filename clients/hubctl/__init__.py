@@ -1,1 +1,1 @@
-"""hubctl: the Hub operator's command line (invite, list, show, suspend, reinstate parties). See `hubctl.cli`."""
+"""hubctl: the Hub operator's command line (parties, locations, tariffs, deliveries). See `hubctl.cli`."""

@@ -15,6 +15,18 @@ from core.routing.policy import Receiver
 # NOTIFY channel: wakes workers waiting for work as soon as a delivery is committed.
 CHANNEL = "ocpihub_deliveries"
 
+# Pending deliveries `e` in the same queue (receiver and object) as the parameters of an insert …
+_SAME_QUEUE_AS_PARAMS = (
+    "e.state = 'PENDING' AND e.receiver_platform_id = $1 AND e.receiver_country_code = $2"
+    " AND e.receiver_party_id = $3 AND e.receiver_role = $4 AND e.object_key = $13"
+)
+# … or as row `d`.
+_SAME_QUEUE_AS_ROW = (
+    "e.state = 'PENDING' AND e.receiver_platform_id = d.receiver_platform_id"
+    " AND e.receiver_country_code = d.receiver_country_code AND e.receiver_party_id = d.receiver_party_id"
+    " AND e.receiver_role = d.receiver_role AND e.object_key = d.object_key"
+)
+
 _COLUMNS = (
     "d.id, d.receiver_platform_id, d.receiver_country_code, d.receiver_party_id, d.receiver_role, d.module, d.method,"
     " d.path, d.body, d.sender_country_code, d.sender_party_id, d.sender_role, d.correlation_id, d.object_key,"
@@ -52,10 +64,12 @@ class DeliveryRepository:
     async def enqueue(self, relay: Relay, receivers: Sequence[Receiver]) -> int:
         if not receivers:
             return 0
+        await self._lock_object(relay.object_key)
         await self._conn.executemany(
             "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
             " module, method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id,"
-            " object_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            " object_key, is_head) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            f" NOT EXISTS (SELECT 1 FROM deliveries e WHERE {_SAME_QUEUE_AS_PARAMS})",
             [
                 (
                     r.platform_id,
@@ -78,19 +92,17 @@ class DeliveryRepository:
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return len(receivers)
 
+    async def _lock_object(self, object_key: str) -> None:
+        """Serializes queue changes of one object (enqueue vs. handing the head on), so a queue never loses its head."""
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", object_key)
+
     async def lease(self, limit: int, lease: timedelta) -> list[Delivery]:
-        """Due deliveries, at most one per (receiver, object) — the oldest — so order holds across workers."""
+        """Due queue heads: at most one delivery per (receiver, object) is ever out, so order holds across workers."""
         rows = await self._conn.fetch(
             "WITH due AS ("
-            "  SELECT d.id FROM deliveries d"
-            "  WHERE d.state = 'PENDING' AND d.next_attempt_time <= now()"
-            "    AND (d.lease_until IS NULL OR d.lease_until <= now())"
-            "    AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'PENDING'"
-            "      AND e.receiver_platform_id = d.receiver_platform_id"
-            "      AND e.receiver_country_code = d.receiver_country_code"
-            "      AND e.receiver_party_id = d.receiver_party_id AND e.receiver_role = d.receiver_role"
-            "      AND e.object_key = d.object_key AND e.id < d.id)"
-            "  ORDER BY d.next_attempt_time, d.id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+            "  SELECT id FROM deliveries WHERE state = 'PENDING' AND is_head AND next_attempt_time <= now()"
+            "    AND (lease_until IS NULL OR lease_until <= now())"
+            "  ORDER BY next_attempt_time, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
             " UPDATE deliveries d SET lease_until = now() + $2, attempts = d.attempts + 1, update_time = now()"
             f" FROM due WHERE d.id = due.id RETURNING {_COLUMNS}",
             limit,
@@ -113,7 +125,7 @@ class DeliveryRepository:
     async def next_due_time(self) -> datetime | None:
         value: datetime | None = await self._conn.fetchval(
             "SELECT min(greatest(next_attempt_time, coalesce(lease_until, next_attempt_time)))"
-            " FROM deliveries WHERE state = 'PENDING'"
+            " FROM deliveries WHERE state = 'PENDING' AND is_head"
         )
         return value
 
@@ -122,22 +134,39 @@ class DeliveryRepository:
         row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = $1{lock}", delivery_id)
         return _from_row(row) if row else None
 
-    async def finish(self, delivery_id: int, state: str, detail: str, next_attempt_in: timedelta | None) -> None:
+    async def finish(self, delivery: Delivery, state: str, detail: str, next_attempt_in: timedelta | None) -> None:
+        """Records an outcome. A delivery that leaves the queue hands the head on to the next one of its object."""
+        leaving = state != "PENDING"
+        if leaving:
+            await self._lock_object(delivery.relay.object_key)
         await self._conn.execute(
             "UPDATE deliveries SET state = $2, last_error = $3, lease_until = NULL, update_time = now(),"
+            " is_head = is_head AND NOT $5,"
             " next_attempt_time = CASE WHEN $4::interval IS NULL THEN next_attempt_time ELSE now() + $4 END"
             " WHERE id = $1",
-            delivery_id,
+            delivery.id,
             state,
             detail,
             next_attempt_in,
+            leaving,
         )
+        if leaving:
+            await self._conn.execute(
+                "UPDATE deliveries SET is_head = true WHERE id = ("
+                f"  SELECT min(e.id) FROM deliveries e, deliveries d WHERE d.id = $1 AND {_SAME_QUEUE_AS_ROW})",
+                delivery.id,
+            )
+        # Wakes waiting workers: a retry is scheduled, or the next message of the object may now go.
+        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
-    async def redrive(self, delivery_id: int) -> None:
+    async def redrive(self, delivery: Delivery) -> None:
+        await self._lock_object(delivery.relay.object_key)
         await self._conn.execute(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(), lease_until = NULL,"
-            " update_time = now() WHERE id = $1",
-            delivery_id,
+            " update_time = now(), is_head = NOT EXISTS ("
+            f"  SELECT 1 FROM deliveries e, deliveries d WHERE d.id = $1 AND e.id <> d.id AND {_SAME_QUEUE_AS_ROW})"
+            " WHERE id = $1",
+            delivery.id,
         )
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 

@@ -72,7 +72,7 @@ class DeliveriesService:
                 if not delivery.token_b_encrypted
                 else (f"the receiver has no {delivery.relay.module} RECEIVER endpoint any more")
             )
-            await repo.finish(delivery.id, DEAD, reason, None)
+            await repo.finish(delivery, DEAD, reason, None)
         return sendable
 
     async def complete(self, delivery_id: int, outcome: str, detail: str, retry_after: timedelta | None) -> Delivery:
@@ -84,7 +84,7 @@ class DeliveriesService:
                     ErrorReason.ERROR_REASON_WRONG_STATE, f"{delivery.name} is {delivery.state.lower()}, not pending"
                 )
             if outcome == DELIVERED:
-                await repo.finish(delivery_id, DELIVERED, detail, None)
+                await repo.finish(delivery, DELIVERED, detail, None)
             else:
                 delay = retry_delay(delivery.attempts) if outcome == "RETRY" else None
                 if delay is None:
@@ -95,9 +95,9 @@ class DeliveriesService:
                         delivery.attempts,
                         detail,
                     )
-                    await repo.finish(delivery_id, DEAD, detail, None)
+                    await repo.finish(delivery, DEAD, detail, None)
                 else:
-                    await repo.finish(delivery_id, PENDING, detail, max(delay, retry_after or timedelta(0)))
+                    await repo.finish(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
             return await self._get(repo, delivery_id)
 
     async def list(
@@ -121,7 +121,7 @@ class DeliveriesService:
                     ErrorReason.ERROR_REASON_WRONG_STATE,
                     f"{delivery.name} is {delivery.state.lower()}; only dead deliveries are re-driven",
                 )
-            await repo.redrive(delivery_id)
+            await repo.redrive(delivery)
             log.info("%s re-driven by an operator", delivery.name)
             return await self._get(repo, delivery_id)
 

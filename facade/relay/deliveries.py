@@ -72,7 +72,7 @@ class DeliveryWorker:
         peers: PeerClient,
         hub_party: rh.Party,
         *,
-        batch: int = 32,
+        batch: int = 64,
         lease: timedelta = timedelta(seconds=60),
     ) -> None:
         self._hub = hub
@@ -87,15 +87,23 @@ class DeliveryWorker:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Until stop(): lease, send, report. Stopping interrupts only the wait for work, never a send in flight
-        (an interrupted send would go out again once its lease ran out)."""
+        """Until stop(): lease as many deliveries as there are free slots, send each as soon as it is leased.
+
+        Stopping interrupts only the wait for work, never a send in flight (an interrupted send would go out again
+        once its lease ran out); run() returns when the sends in flight are done.
+        """
         stopping = asyncio.create_task(self._stopping.wait())
+        in_flight: set[asyncio.Task[None]] = set()
         try:
             while not self._stopping.is_set():
+                free = self._batch - len(in_flight)
+                if free <= 0:
+                    await asyncio.wait({*in_flight, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    continue
                 lease = asyncio.create_task(
                     self._hub.lease_deliveries(
                         rpc.LeaseDeliveriesRequest(
-                            max_deliveries=self._batch, wait=Duration(seconds=2), lease=_duration(self._lease)
+                            max_deliveries=free, wait=Duration(seconds=2), lease=_duration(self._lease)
                         )
                     )
                 )
@@ -109,9 +117,14 @@ class DeliveryWorker:
                     log.warning("cannot lease deliveries: %s", exc)
                     await asyncio.sleep(1.0)
                     continue
-                await asyncio.gather(*(self._deliver(d) for d in leased.deliveries))
+                for delivery in leased.deliveries:
+                    task = asyncio.create_task(self._deliver(delivery))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
         finally:
             stopping.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight)
 
     async def _deliver(self, delivery: deliveries_pb2.Delivery) -> None:
         message = delivery.message

@@ -1,0 +1,135 @@
+"""A whole Hub for measuring: PostgreSQL (configured or embedded), core and facade as real processes, simulated
+parties in this process. Bounded: every wait has a deadline and everything stops when the block ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from cryptography.fernet import Fernet
+
+from hubclient import HubClient
+from ocpihub.parties.v1 import parties_pb2 as pb
+from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from tests import services
+from tests.simulators import loopback
+from tests.simulators.party import EMSP_MODULES, PartySimulator
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def token_header(token: str) -> dict[str, str]:
+    return {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
+
+
+@dataclass
+class BenchHub:
+    url: str
+    core: HubClient
+    http: httpx.AsyncClient
+
+    async def register(self, sim: PartySimulator) -> str:
+        invite = await self.core.invite_party(
+            rpc.InvitePartyRequest(
+                country_code=sim.country_code,
+                party_id=sim.party_id,
+                role=pb.Role.Value(f"ROLE_{sim.role}"),
+                display_name=sim.name,
+            )
+        )
+        answer = await self.http.post(
+            f"{self.url}/ocpi/2.2.1/credentials", json=sim.credentials(), headers=token_header(invite.token_a)
+        )
+        token: str = answer.json()["data"]["token"]
+        return token
+
+
+async def _wait_healthy(url: str, deadline: float) -> None:
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the Hub did not become healthy in time")
+
+
+@asynccontextmanager
+async def running_hub(*, delivery_workers: int = 2) -> AsyncIterator[BenchHub]:
+    async with AsyncExitStack() as stack:
+        server_url = stack.enter_context(services.postgres_server_url())
+        database_url = await services.create_database(server_url)
+        stack.push_async_callback(services.drop_database, server_url, database_url)
+        grpc_port, http_port = free_port(), free_port()
+        url = f"http://127.0.0.1:{http_port}"
+        env = {
+            **os.environ,
+            "HUB_DATABASE_URL": database_url,
+            "HUB_TOKEN_KEYS": Fernet.generate_key().decode(),
+            "HUB_ENV": "sandbox",
+            "HUB_GRPC_PORT": str(grpc_port),
+            "HUB_HTTP_PORT": str(http_port),
+            "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}",
+            "HUB_PUBLIC_URL": url,
+            "HUB_DELIVERY_WORKERS": str(delivery_workers),
+            "HUB_DB_POOL_MAX": "20",
+        }
+        processes = []
+        # The Hub's own log, for when a figure looks wrong.
+        log = stack.enter_context(open(os.environ.get("HUB_BENCH_LOG", os.devnull), "ab"))  # noqa: SIM115, ASYNC230
+        for module in ("core", "facade"):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                module,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+            processes.append(process)
+
+        async def stop() -> None:
+            for process in reversed(processes):
+                if process.returncode is None:
+                    process.terminate()
+                    try:
+                        await asyncio.wait_for(process.wait(), 15)
+                    except TimeoutError:
+                        process.kill()
+
+        stack.push_async_callback(stop)
+        await _wait_healthy(url, time.monotonic() + 60)
+        core = await stack.enter_async_context(HubClient(f"127.0.0.1:{grpc_port}"))
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=30, limits=limits))
+        yield BenchHub(url, core, http)
+
+
+@asynccontextmanager
+async def parties(count_emsps: int) -> AsyncIterator[tuple[PartySimulator, list[PartySimulator]]]:
+    async with AsyncExitStack() as stack:
+        sims = [PartySimulator(party_id="CPA", name="Bench CPO")] + [
+            PartySimulator(party_id=f"EM{n + 1}", role="EMSP", name=f"Bench eMSP {n + 1}", modules=list(EMSP_MODULES))
+            for n in range(count_emsps)
+        ]
+        for sim in sims:
+            sock = loopback.bind_loopback()
+            sim.base_url = loopback.url_of(sock)
+            await stack.enter_async_context(loopback.serve(sim.app(), sock))
+        yield sims[0], sims[1:]
