@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: install proto proto-check lint run core facade test clean
+.PHONY: install proto proto-check lint run core facade test bench clean
 
 install: $(STAMP)
 
@@ -54,6 +54,10 @@ facade: $(STAMP)
 # Every test, against HUB_TEST_DATABASE_URL / HUB_TEST_REDIS_URL when set, else embedded PostgreSQL and Redis.
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures (no pass/fail): the whole Hub on loopback, bounded in count and time.
+bench: $(STAMP)
+	$(PY) -m tests.bench.evse_status
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache

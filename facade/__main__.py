@@ -8,6 +8,8 @@ from facade.settings import Settings
 
 settings = Settings.from_env()
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+# httpx logs every outbound request at INFO: at hundreds of deliveries a second that is most of the log (and CPU).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 uvicorn.run(
     "facade.main:app",
     host=settings.http_host,

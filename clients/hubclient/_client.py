@@ -216,6 +216,13 @@ class HubClient:
             lambda: self._deliveries.CompleteDelivery(request, timeout=self._timeout), idempotent=False
         )
 
+    async def complete_deliveries(
+        self, request: deliveries_rpc.CompleteDeliveriesRequest
+    ) -> deliveries_rpc.CompleteDeliveriesResponse:
+        return await self._call(
+            lambda: self._deliveries.CompleteDeliveries(request, timeout=self._timeout), idempotent=False
+        )
+
     async def list_deliveries(
         self, request: deliveries_rpc.ListDeliveriesRequest
     ) -> AsyncIterator[deliveries_pb2.Delivery]:

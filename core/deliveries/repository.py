@@ -134,30 +134,37 @@ class DeliveryRepository:
         row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = $1{lock}", delivery_id)
         return _from_row(row) if row else None
 
+    async def get_many(self, ids: list[int], *, for_update: bool = False) -> dict[int, Delivery]:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await self._conn.fetch(f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = ANY($1::bigint[]){lock}", ids)
+        return {row["id"]: _from_row(row) for row in rows}
+
     async def finish(self, delivery: Delivery, state: str, detail: str, next_attempt_in: timedelta | None) -> None:
-        """Records an outcome. A delivery that leaves the queue hands the head on to the next one of its object."""
+        """Records an outcome. A delivery that leaves the queue hands the head on to the next one of its object,
+        and waiting workers are woken (a retry is scheduled, or the object's next message may now go)."""
         leaving = state != "PENDING"
         if leaving:
             await self._lock_object(delivery.relay.object_key)
+        # One round trip: the CTE's snapshot still shows this delivery as pending, hence `e.id <> d.id`.
         await self._conn.execute(
-            "UPDATE deliveries SET state = $2, last_error = $3, lease_until = NULL, update_time = now(),"
-            " is_head = is_head AND NOT $5,"
-            " next_attempt_time = CASE WHEN $4::interval IS NULL THEN next_attempt_time ELSE now() + $4 END"
-            " WHERE id = $1",
+            "WITH done AS ("
+            "  UPDATE deliveries SET state = $2, last_error = $3, lease_until = NULL, update_time = now(),"
+            "  is_head = is_head AND NOT $5,"
+            "  next_attempt_time = CASE WHEN $4::interval IS NULL THEN next_attempt_time ELSE now() + $4 END"
+            "  WHERE id = $1 RETURNING id),"
+            " next AS ("
+            "  UPDATE deliveries SET is_head = true WHERE $5 AND id = ("
+            "    SELECT min(e.id) FROM deliveries e, deliveries d"
+            f"    WHERE d.id = $1 AND e.id <> d.id AND {_SAME_QUEUE_AS_ROW})"
+            "  RETURNING id)"
+            " SELECT pg_notify($6, ''), (SELECT count(*) FROM done), (SELECT count(*) FROM next)",
             delivery.id,
             state,
             detail,
             next_attempt_in,
             leaving,
+            CHANNEL,
         )
-        if leaving:
-            await self._conn.execute(
-                "UPDATE deliveries SET is_head = true WHERE id = ("
-                f"  SELECT min(e.id) FROM deliveries e, deliveries d WHERE d.id = $1 AND {_SAME_QUEUE_AS_ROW})",
-                delivery.id,
-            )
-        # Wakes waiting workers: a retry is scheduled, or the next message of the object may now go.
-        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
     async def redrive(self, delivery: Delivery) -> None:
         await self._lock_object(delivery.relay.object_key)

@@ -83,22 +83,41 @@ class DeliveriesService:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE, f"{delivery.name} is {delivery.state.lower()}, not pending"
                 )
-            if outcome == DELIVERED:
-                await repo.finish(delivery, DELIVERED, detail, None)
-            else:
-                delay = retry_delay(delivery.attempts) if outcome == "RETRY" else None
-                if delay is None:
-                    log.warning(
-                        "%s to %s is dead after %d attempts: %s",
-                        delivery.name,
-                        delivery.receiver,
-                        delivery.attempts,
-                        detail,
-                    )
-                    await repo.finish(delivery, DEAD, detail, None)
-                else:
-                    await repo.finish(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
+            await self._record(repo, delivery, outcome, detail, retry_after)
             return await self._get(repo, delivery_id)
+
+    async def complete_many(self, outcomes: list[tuple[int, str, str, timedelta | None]]) -> int:
+        """Records many outcomes in one transaction; skips deliveries that are no longer pending."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            repo = DeliveryRepository(conn)
+            deliveries = await repo.get_many([delivery_id for delivery_id, *_ in outcomes], for_update=True)
+            recorded = 0
+            # Object order: every transaction takes the per-object locks in the same order (no deadlock).
+            for delivery_id, outcome, detail, retry_after in sorted(
+                outcomes, key=lambda o: deliveries[o[0]].relay.object_key if o[0] in deliveries else ""
+            ):
+                delivery = deliveries.get(delivery_id)
+                if delivery is None or delivery.state != PENDING:
+                    continue
+                await self._record(repo, delivery, outcome, detail, retry_after)
+                recorded += 1
+            return recorded
+
+    @staticmethod
+    async def _record(
+        repo: DeliveryRepository, delivery: Delivery, outcome: str, detail: str, retry_after: timedelta | None
+    ) -> None:
+        if outcome == DELIVERED:
+            await repo.finish(delivery, DELIVERED, detail, None)
+            return
+        delay = retry_delay(delivery.attempts) if outcome == "RETRY" else None
+        if delay is None:
+            log.warning(
+                "%s to %s is dead after %d attempts: %s", delivery.name, delivery.receiver, delivery.attempts, detail
+            )
+            await repo.finish(delivery, DEAD, detail, None)
+        else:
+            await repo.finish(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
 
     async def list(
         self, page_size: int, after_id: int, state: str, receiver: tuple[str, str] | None

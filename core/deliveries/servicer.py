@@ -91,6 +91,23 @@ class DeliveriesServicer(rpc_grpc.DeliveriesServiceServicer):
         delivery = await self._service.complete(_delivery_id(request.name), outcome, request.detail, retry_after)
         return rpc.CompleteDeliveryResponse(delivery=delivery_to_pb(delivery))
 
+    async def CompleteDeliveries(
+        self, request: rpc.CompleteDeliveriesRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.CompleteDeliveriesResponse:
+        outcomes = []
+        for index, completion in enumerate(request.completions):
+            if completion.outcome == rpc.OUTCOME_UNSPECIFIED:
+                raise InvalidArgument([(f"completions[{index}].outcome", "is required")])
+            outcomes.append(
+                (
+                    _delivery_id(completion.name),
+                    rpc.Outcome.Name(completion.outcome).removeprefix("OUTCOME_"),
+                    completion.detail,
+                    completion.retry_after.ToTimedelta() if completion.HasField("retry_after") else None,
+                )
+            )
+        return rpc.CompleteDeliveriesResponse(completed=await self._service.complete_many(outcomes))
+
     async def ListDeliveries(
         self, request: rpc.ListDeliveriesRequest, context: grpc.aio.ServicerContext
     ) -> rpc.ListDeliveriesResponse:

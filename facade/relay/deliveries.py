@@ -82,6 +82,8 @@ class DeliveryWorker:
         # Longer than any send can take (peer timeout): a lease that runs out sends the message twice.
         self._lease = lease
         self._stopping = asyncio.Event()
+        # Outcomes waiting to be recorded: one RPC (one transaction) records all that piled up meanwhile.
+        self._outcomes: asyncio.Queue[rpc.CompleteDeliveryRequest] = asyncio.Queue()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -93,6 +95,7 @@ class DeliveryWorker:
         once its lease ran out); run() returns when the sends in flight are done.
         """
         stopping = asyncio.create_task(self._stopping.wait())
+        recorder = asyncio.create_task(self._record_outcomes())
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while not self._stopping.is_set():
@@ -125,6 +128,22 @@ class DeliveryWorker:
             stopping.cancel()
             if in_flight:
                 await asyncio.gather(*in_flight)
+            await self._outcomes.join()
+            recorder.cancel()
+
+    async def _record_outcomes(self) -> None:
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty() and len(batch) < 256:
+                batch.append(self._outcomes.get_nowait())
+            try:
+                await self._hub.complete_deliveries(rpc.CompleteDeliveriesRequest(completions=batch))
+            except HubError as exc:
+                # Their leases run out and they go again: at-least-once; receivers dedupe by object.
+                log.warning("cannot record %d delivery outcomes: %s", len(batch), exc)
+            finally:
+                for _ in batch:
+                    self._outcomes.task_done()
 
     async def _deliver(self, delivery: deliveries_pb2.Delivery) -> None:
         message = delivery.message
@@ -155,8 +174,4 @@ class DeliveryWorker:
         complete = rpc.CompleteDeliveryRequest(name=delivery.name, outcome=outcome, detail=detail)
         if wait is not None:
             complete.retry_after.FromTimedelta(wait)
-        try:
-            await self._hub.complete_delivery(complete)
-        except HubError as exc:
-            # The lease runs out and the delivery goes again: at-least-once, receivers dedupe by object.
-            log.warning("cannot record the outcome of %s: %s", delivery.name, exc)
+        self._outcomes.put_nowait(complete)

@@ -26,15 +26,15 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from ocpihub.deliveries.v1 import deliveries_pb2 as ocpihub_dot_deliveries_dot_v1_dot_deliveries__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.ocpihub/deliveries/v1/deliveries_service.proto\x12\x15ocpihub.deliveries.v1\x1a\x1egoogle/protobuf/duration.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\"\x83\x01\n\x16LeaseDeliveriesRequest\x12\x16\n\x0emax_deliveries\x18\x01 \x01(\x05\x12\'\n\x04wait\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12(\n\x05lease\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"N\n\x17LeaseDeliveriesResponse\x12\x33\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery\"\x98\x01\n\x17\x43ompleteDeliveryRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x07outcome\x18\x02 \x01(\x0e\x32\x1e.ocpihub.deliveries.v1.Outcome\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12.\n\x0bretry_after\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"M\n\x18\x43ompleteDeliveryResponse\x12\x31\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery\"\x85\x01\n\x15ListDeliveriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x33\n\x05state\x18\x03 \x01(\x0e\x32$.ocpihub.deliveries.v1.DeliveryState\x12\x10\n\x08receiver\x18\x04 \x01(\t\"f\n\x16ListDeliveriesResponse\x12\x33\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x14RetryDeliveryRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"J\n\x15RetryDeliveryResponse\x12\x31\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery*b\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_DELIVERED\x10\x01\x12\x11\n\rOUTCOME_RETRY\x10\x02\x12\x14\n\x10OUTCOME_REJECTED\x10\x03\x32\xd5\x03\n\x11\x44\x65liveriesService\x12p\n\x0fLeaseDeliveries\x12-.ocpihub.deliveries.v1.LeaseDeliveriesRequest\x1a..ocpihub.deliveries.v1.LeaseDeliveriesResponse\x12s\n\x10\x43ompleteDelivery\x12..ocpihub.deliveries.v1.CompleteDeliveryRequest\x1a/.ocpihub.deliveries.v1.CompleteDeliveryResponse\x12m\n\x0eListDeliveries\x12,.ocpihub.deliveries.v1.ListDeliveriesRequest\x1a-.ocpihub.deliveries.v1.ListDeliveriesResponse\x12j\n\rRetryDelivery\x12+.ocpihub.deliveries.v1.RetryDeliveryRequest\x1a,.ocpihub.deliveries.v1.RetryDeliveryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.ocpihub/deliveries/v1/deliveries_service.proto\x12\x15ocpihub.deliveries.v1\x1a\x1egoogle/protobuf/duration.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\"\x83\x01\n\x16LeaseDeliveriesRequest\x12\x16\n\x0emax_deliveries\x18\x01 \x01(\x05\x12\'\n\x04wait\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12(\n\x05lease\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"N\n\x17LeaseDeliveriesResponse\x12\x33\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery\"\x98\x01\n\x17\x43ompleteDeliveryRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x07outcome\x18\x02 \x01(\x0e\x32\x1e.ocpihub.deliveries.v1.Outcome\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12.\n\x0bretry_after\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"M\n\x18\x43ompleteDeliveryResponse\x12\x31\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery\"`\n\x19\x43ompleteDeliveriesRequest\x12\x43\n\x0b\x63ompletions\x18\x01 \x03(\x0b\x32..ocpihub.deliveries.v1.CompleteDeliveryRequest\"/\n\x1a\x43ompleteDeliveriesResponse\x12\x11\n\tcompleted\x18\x01 \x01(\x05\"\x85\x01\n\x15ListDeliveriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x33\n\x05state\x18\x03 \x01(\x0e\x32$.ocpihub.deliveries.v1.DeliveryState\x12\x10\n\x08receiver\x18\x04 \x01(\t\"f\n\x16ListDeliveriesResponse\x12\x33\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x14RetryDeliveryRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"J\n\x15RetryDeliveryResponse\x12\x31\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1f.ocpihub.deliveries.v1.Delivery*b\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_DELIVERED\x10\x01\x12\x11\n\rOUTCOME_RETRY\x10\x02\x12\x14\n\x10OUTCOME_REJECTED\x10\x03\x32\xd0\x04\n\x11\x44\x65liveriesService\x12p\n\x0fLeaseDeliveries\x12-.ocpihub.deliveries.v1.LeaseDeliveriesRequest\x1a..ocpihub.deliveries.v1.LeaseDeliveriesResponse\x12s\n\x10\x43ompleteDelivery\x12..ocpihub.deliveries.v1.CompleteDeliveryRequest\x1a/.ocpihub.deliveries.v1.CompleteDeliveryResponse\x12y\n\x12\x43ompleteDeliveries\x12\x30.ocpihub.deliveries.v1.CompleteDeliveriesRequest\x1a\x31.ocpihub.deliveries.v1.CompleteDeliveriesResponse\x12m\n\x0eListDeliveries\x12,.ocpihub.deliveries.v1.ListDeliveriesRequest\x1a-.ocpihub.deliveries.v1.ListDeliveriesResponse\x12j\n\rRetryDelivery\x12+.ocpihub.deliveries.v1.RetryDeliveryRequest\x1a,.ocpihub.deliveries.v1.RetryDeliveryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.deliveries.v1.deliveries_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OUTCOME']._serialized_start=947
-  _globals['_OUTCOME']._serialized_end=1045
+  _globals['_OUTCOME']._serialized_start=1094
+  _globals['_OUTCOME']._serialized_end=1192
   _globals['_LEASEDELIVERIESREQUEST']._serialized_start=146
   _globals['_LEASEDELIVERIESREQUEST']._serialized_end=277
   _globals['_LEASEDELIVERIESRESPONSE']._serialized_start=279
@@ -43,14 +43,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPLETEDELIVERYREQUEST']._serialized_end=512
   _globals['_COMPLETEDELIVERYRESPONSE']._serialized_start=514
   _globals['_COMPLETEDELIVERYRESPONSE']._serialized_end=591
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=594
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=727
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=729
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=831
-  _globals['_RETRYDELIVERYREQUEST']._serialized_start=833
-  _globals['_RETRYDELIVERYREQUEST']._serialized_end=869
-  _globals['_RETRYDELIVERYRESPONSE']._serialized_start=871
-  _globals['_RETRYDELIVERYRESPONSE']._serialized_end=945
-  _globals['_DELIVERIESSERVICE']._serialized_start=1048
-  _globals['_DELIVERIESSERVICE']._serialized_end=1517
+  _globals['_COMPLETEDELIVERIESREQUEST']._serialized_start=593
+  _globals['_COMPLETEDELIVERIESREQUEST']._serialized_end=689
+  _globals['_COMPLETEDELIVERIESRESPONSE']._serialized_start=691
+  _globals['_COMPLETEDELIVERIESRESPONSE']._serialized_end=738
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=741
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=874
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=876
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=978
+  _globals['_RETRYDELIVERYREQUEST']._serialized_start=980
+  _globals['_RETRYDELIVERYREQUEST']._serialized_end=1016
+  _globals['_RETRYDELIVERYRESPONSE']._serialized_start=1018
+  _globals['_RETRYDELIVERYRESPONSE']._serialized_end=1092
+  _globals['_DELIVERIESSERVICE']._serialized_start=1195
+  _globals['_DELIVERIESSERVICE']._serialized_end=1787
 # @@protoc_insertion_point(module_scope)

@@ -148,6 +148,46 @@ class CompleteDeliveryResponse(_message.Message):
 Global___CompleteDeliveryResponse: _TypeAlias = CompleteDeliveryResponse  # noqa: Y015
 
 @_typing.final
+class CompleteDeliveriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPLETIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def completions(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteDeliveryRequest]: ...
+    def __init__(
+        self,
+        *,
+        completions: _abc.Iterable[Global___CompleteDeliveryRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completions", b"completions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteDeliveriesRequest: _TypeAlias = CompleteDeliveriesRequest  # noqa: Y015
+
+@_typing.final
+class CompleteDeliveriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPLETED_FIELD_NUMBER: _builtins.int
+    completed: _builtins.int
+    """How many were recorded; the others were no longer pending (e.g. completed after their lease ran out)."""
+    def __init__(
+        self,
+        *,
+        completed: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed", b"completed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteDeliveriesResponse: _TypeAlias = CompleteDeliveriesResponse  # noqa: Y015
+
+@_typing.final
 class ListDeliveriesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

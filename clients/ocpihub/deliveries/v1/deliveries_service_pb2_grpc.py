@@ -46,6 +46,11 @@ class DeliveriesServiceStub:
                 request_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveryRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveryResponse.FromString,
                 _registered_method=True)
+        self.CompleteDeliveries = channel.unary_unary(
+                '/ocpihub.deliveries.v1.DeliveriesService/CompleteDeliveries',
+                request_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveriesRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveriesResponse.FromString,
+                _registered_method=True)
         self.ListDeliveries = channel.unary_unary(
                 '/ocpihub.deliveries.v1.DeliveriesService/ListDeliveries',
                 request_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.ListDeliveriesRequest.SerializeToString,
@@ -77,6 +82,13 @@ class DeliveriesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompleteDeliveries(self, request, context):
+        """Several outcomes in one transaction (what busy workers use).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListDeliveries(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -102,6 +114,11 @@ def add_DeliveriesServiceServicer_to_server(servicer, server):
                     servicer.CompleteDelivery,
                     request_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveryRequest.FromString,
                     response_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveryResponse.SerializeToString,
+            ),
+            'CompleteDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteDeliveries,
+                    request_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveriesRequest.FromString,
+                    response_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveriesResponse.SerializeToString,
             ),
             'ListDeliveries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDeliveries,
@@ -170,6 +187,33 @@ class DeliveriesService:
             '/ocpihub.deliveries.v1.DeliveriesService/CompleteDelivery',
             ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveryRequest.SerializeToString,
             ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.deliveries.v1.DeliveriesService/CompleteDeliveries',
+            ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveriesRequest.SerializeToString,
+            ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.CompleteDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,6 +40,8 @@ class DeliveriesServiceStub:
     `wait` for work when none is due.
     """
     CompleteDelivery: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.CompleteDeliveryRequest, _deliveries_service_pb2.CompleteDeliveryResponse]
+    CompleteDeliveries: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.CompleteDeliveriesRequest, _deliveries_service_pb2.CompleteDeliveriesResponse]
+    """Several outcomes in one transaction (what busy workers use)."""
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.ListDeliveriesRequest, _deliveries_service_pb2.ListDeliveriesResponse]
     RetryDelivery: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.RetryDeliveryRequest, _deliveries_service_pb2.RetryDeliveryResponse]
     """Re-drives a dead delivery: it becomes pending again with a fresh set of attempts."""
@@ -56,6 +58,8 @@ class DeliveriesServiceAsyncStub(DeliveriesServiceStub):
     `wait` for work when none is due.
     """
     CompleteDelivery: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.CompleteDeliveryRequest, _deliveries_service_pb2.CompleteDeliveryResponse]  # type: ignore[assignment]
+    CompleteDeliveries: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.CompleteDeliveriesRequest, _deliveries_service_pb2.CompleteDeliveriesResponse]  # type: ignore[assignment]
+    """Several outcomes in one transaction (what busy workers use)."""
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.ListDeliveriesRequest, _deliveries_service_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
     RetryDelivery: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.RetryDeliveryRequest, _deliveries_service_pb2.RetryDeliveryResponse]  # type: ignore[assignment]
     """Re-drives a dead delivery: it becomes pending again with a fresh set of attempts."""
@@ -81,6 +85,14 @@ class DeliveriesServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _deliveries_service_pb2.CompleteDeliveryRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_deliveries_service_pb2.CompleteDeliveryResponse, _abc.Awaitable[_deliveries_service_pb2.CompleteDeliveryResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CompleteDeliveries(
+        self,
+        request: _deliveries_service_pb2.CompleteDeliveriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_deliveries_service_pb2.CompleteDeliveriesResponse, _abc.Awaitable[_deliveries_service_pb2.CompleteDeliveriesResponse]]:
+        """Several outcomes in one transaction (what busy workers use)."""
 
     @_abc_1.abstractmethod
     def ListDeliveries(
