@@ -14,11 +14,11 @@ from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller, authenticate_registered
 from facade.ocpi.envelope import ocpi_response
 from facade.ocpi.errors import OcpiError, from_hub_error
-from facade.ocpi.pagination import page_headers, read_page
 from facade.ocpi.proto_json import from_proto, to_proto_with_fields
 from facade.ocpi.status import OcpiStatus
 from facade.relay import push as pushes
 from facade.relay.forward import forward
+from facade.relay.pull import page_response, read_pull
 from hubclient import HubClient, HubError
 from ocpihub.locations.v1 import locations_pb2 as pb
 from ocpihub.locations.v1 import locations_service_pb2 as rpc
@@ -210,25 +210,13 @@ class LocationsSender(Controller):
 
     @get("/")
     async def list_locations(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
-        settings = request.app.state.settings
-        routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None)
-        page = read_page(request, settings.page_limit)
-        query = rpc.ListLocationsRequest(skip=page.offset, page_size=page.limit, published_only=True)
-        if page.date_from:
-            query.last_updated_from.FromDatetime(page.date_from)
-        if page.date_to:
-            query.last_updated_to.FromDatetime(page.date_to)
-        if routing.scenario is rh.Scenario.DIRECT and routing.to:
-            # GET All from one CPO: the Hub holds everything that CPO broadcast.
-            query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
+        query, page = read_pull(request, caller, rpc.ListLocationsRequest(published_only=True))
         hub: HubClient = request.app.state.hub
         try:
             listing = await hub.list_locations(query)
         except HubError as exc:
             raise from_hub_error(exc) from None
-        base = f"{settings.public_url}/ocpi/2.2.1/sender/locations"
-        headers = page_headers(base, page, len(listing.locations), listing.total_size, settings.page_limit)
-        return ocpi_response([from_proto(location) for location in listing.locations], headers=headers)
+        return page_response(request, MODULE, page, listing.locations, listing.total_size)
 
     @get(
         [
