@@ -24,6 +24,8 @@ from core.parties.service import PartiesService, PartyPolicy
 from core.parties.servicer import CredentialsServicer, PartiesServicer
 from core.routing.service import RoutingService
 from core.routing.servicer import RoutingServicer
+from core.sessions.service import SessionsService
+from core.sessions.servicer import SessionsServicer
 from core.settings import Settings
 from core.tariffs.service import TariffsService
 from core.tariffs.servicer import TariffsServicer
@@ -31,6 +33,7 @@ from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 from ocpihub.routing.v1 import routing_service_pb2, routing_service_pb2_grpc
+from ocpihub.sessions.v1 import sessions_service_pb2, sessions_service_pb2_grpc
 from ocpihub.tariffs.v1 import tariffs_service_pb2, tariffs_service_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
     routing_service_pb2_grpc.add_RoutingServiceServicer_to_server(RoutingServicer(RoutingService(pool, vault)), server)
     locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(LocationsServicer(LocationsService(pool)), server)
     tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(TariffsServicer(TariffsService(pool)), server)
+    sessions_service_pb2_grpc.add_SessionsServiceServicer_to_server(SessionsServicer(SessionsService(pool)), server)
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -125,6 +129,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
             routing_service_pb2,
             locations_service_pb2,
             tariffs_service_pb2,
+            sessions_service_pb2,
             deliveries_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()

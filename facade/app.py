@@ -23,6 +23,7 @@ from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
 from facade.relay.deliveries import DeliveryWorker
 from facade.relay.push import hub_party
+from facade.sessions.routes import SessionsReceiver, SessionsSender
 from facade.settings import Settings
 from facade.tariffs.routes import TariffsReceiver, TariffsSender
 from facade.versions.routes import versions_router
@@ -67,6 +68,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             LocationsSender,
             TariffsReceiver,
             TariffsSender,
+            SessionsReceiver,
+            SessionsSender,
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )

@@ -21,6 +21,9 @@ from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.routing.v1 import routing_service_pb2_grpc as routing_grpc
+from ocpihub.sessions.v1 import sessions_pb2
+from ocpihub.sessions.v1 import sessions_service_pb2 as sessions_rpc
+from ocpihub.sessions.v1 import sessions_service_pb2_grpc as sessions_grpc
 from ocpihub.tariffs.v1 import tariffs_pb2
 from ocpihub.tariffs.v1 import tariffs_service_pb2 as tariffs_rpc
 from ocpihub.tariffs.v1 import tariffs_service_pb2_grpc as tariffs_grpc
@@ -48,6 +51,7 @@ class HubClient:
         self._locations = locations_grpc.LocationsServiceStub(self._channel)
         self._tariffs = tariffs_grpc.TariffsServiceStub(self._channel)
         self._deliveries = deliveries_grpc.DeliveriesServiceStub(self._channel)
+        self._sessions = sessions_grpc.SessionsServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -201,6 +205,17 @@ class HubClient:
 
     async def delete_tariff(self, request: tariffs_rpc.DeleteTariffRequest) -> tariffs_rpc.DeleteTariffResponse:
         return await self._call(lambda: self._tariffs.DeleteTariff(request, timeout=self._timeout), idempotent=False)
+
+    async def get_session(self, name: str) -> sessions_pb2.Session:
+        request = sessions_rpc.GetSessionRequest(name=name)
+        response = await self._call(lambda: self._sessions.GetSession(request, timeout=self._timeout), idempotent=True)
+        return response.session
+
+    async def list_sessions(self, request: sessions_rpc.ListSessionsRequest) -> sessions_rpc.ListSessionsResponse:
+        return await self._call(lambda: self._sessions.ListSessions(request, timeout=self._timeout), idempotent=True)
+
+    async def update_session(self, request: sessions_rpc.UpdateSessionRequest) -> sessions_rpc.UpdateSessionResponse:
+        return await self._call(lambda: self._sessions.UpdateSession(request, timeout=self._timeout), idempotent=False)
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

@@ -93,3 +93,21 @@ async def resolve(
         ErrorReason.ERROR_REASON_RECEIVER_NOT_CONNECTED,
         f"{country_code.upper()}/{party_id.upper()} is not connected, or has no {module} {interface_role} endpoint",
     )
+
+
+async def owner_receivers(
+    conn: asyncpg.Connection, module: str, country_code: str, party_id: str, roles: tuple[Role, ...]
+) -> list[Receiver]:
+    """The connected party that owns an object's token (e.g. a session's eMSP), if it has a `module` RECEIVER."""
+    rows = await conn.fetch(
+        "SELECT p.country_code, p.party_id, p.role, p.platform_id FROM parties p"
+        " JOIN platforms pl ON pl.id = p.platform_id"
+        f" WHERE {_CONNECTED} AND p.country_code = $1 AND p.party_id = $2 AND p.role = ANY($3::text[])"
+        " AND pl.endpoints @> jsonb_build_array(jsonb_build_object('identifier', $4::text, 'role', 'RECEIVER'))"
+        " ORDER BY p.role",
+        country_code.upper(),
+        party_id.upper(),
+        [str(role) for role in roles],
+        module,
+    )
+    return [Receiver(r["platform_id"], PartyKey(r["country_code"], r["party_id"], Role(r["role"]))) for r in rows][:1]

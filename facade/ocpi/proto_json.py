@@ -39,6 +39,8 @@ NUMBER_FIELDS = frozenset(
         ("ocpihub.tariffs.v1.TariffRestrictions", "max_kwh"),
         ("ocpihub.tariffs.v1.TariffRestrictions", "max_current"),
         ("ocpihub.tariffs.v1.TariffRestrictions", "max_power"),
+        ("ocpihub.sessions.v1.Session", "kwh"),
+        ("ocpihub.sessions.v1.CdrDimension", "volume"),
     }
 )
 

@@ -27,6 +27,8 @@ IMPLEMENTED_MODULES: tuple[ModuleEndpoint, ...] = (
     ModuleEndpoint("credentials", "SENDER", "credentials"),
     ModuleEndpoint("locations", "SENDER", "sender/locations"),
     ModuleEndpoint("locations", "RECEIVER", "receiver/locations"),
+    ModuleEndpoint("sessions", "SENDER", "sender/sessions"),
+    ModuleEndpoint("sessions", "RECEIVER", "receiver/sessions"),
     ModuleEndpoint("tariffs", "SENDER", "sender/tariffs"),
     ModuleEndpoint("tariffs", "RECEIVER", "receiver/tariffs"),
 )

@@ -76,3 +76,46 @@ def time_based_tariff(tariff_id: str = "TARIFF-AC", last_updated: str = "2026-11
         ],
         "last_updated": last_updated,
     }
+
+
+def session(
+    session_id: str = "S1",
+    *,
+    emsp: str = "EM1",
+    status: str = "ACTIVE",
+    kwh: float = 0,
+    last_updated: str = "2026-11-01T08:00:05Z",
+    **fields: Any,
+) -> dict[str, Any]:
+    """Seed scenario 5/6: a session the CPO PUTs within 10 s of its start."""
+    return {
+        "country_code": "VN",
+        "party_id": "CPA",
+        "id": session_id,
+        "start_date_time": "2026-11-01T08:00:00Z",
+        "kwh": kwh,
+        "cdr_token": {
+            "country_code": "VN",
+            "party_id": emsp,
+            "uid": "RFID-0001",
+            "type": "RFID",
+            "contract_id": "VN-EM1-C1",
+        },
+        "auth_method": "WHITELIST",
+        "location_id": "LOC1",
+        "evse_uid": "LOC1-E1",
+        "connector_id": "1",
+        "currency": "VND",
+        "charging_periods": [],
+        "status": status,
+        "last_updated": last_updated,
+        **fields,
+    }
+
+
+def charging_period(start: str, kwh: float, hours: float) -> dict[str, Any]:
+    return {
+        "start_date_time": start,
+        "dimensions": [{"type": "ENERGY", "volume": kwh}, {"type": "TIME", "volume": hours}],
+        "tariff_id": "TARIFF-AC",
+    }

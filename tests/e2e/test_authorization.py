@@ -100,6 +100,8 @@ async def test_version_details_list_only_what_the_hub_implements(hub_http: Hub, 
         ("credentials", "SENDER"),
         ("locations", "SENDER"),
         ("locations", "RECEIVER"),
+        ("sessions", "SENDER"),
+        ("sessions", "RECEIVER"),
         ("tariffs", "SENDER"),
         ("tariffs", "RECEIVER"),
     }

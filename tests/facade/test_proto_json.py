@@ -19,6 +19,7 @@ from facade.ocpi.proto_json import (
     to_proto_with_fields,
 )
 from ocpihub.locations.v1 import locations_pb2
+from ocpihub.sessions.v1 import sessions_pb2
 from ocpihub.tariffs.v1 import tariffs_pb2
 from ocpihub.types.v1 import types_pb2
 
@@ -298,9 +299,11 @@ def test_the_number_table_names_real_string_fields() -> None:
             tariffs_pb2.Price,
             tariffs_pb2.PriceComponent,
             tariffs_pb2.TariffRestrictions,
+            sessions_pb2.Session,
+            sessions_pb2.CdrDimension,
         )
     }
-    assert len(NUMBER_FIELDS) == 12
+    assert len(NUMBER_FIELDS) == 14
     for message, field in NUMBER_FIELDS:
         assert messages[message].fields_by_name[field].type == messages[message].fields_by_name[field].TYPE_STRING
 

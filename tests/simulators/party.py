@@ -17,7 +17,12 @@ from typing import Any
 from litestar import Litestar, Request, Response, route
 from litestar.params import FromPath
 
-EMSP_MODULES = [("credentials", "SENDER"), ("locations", "RECEIVER"), ("tariffs", "RECEIVER")]
+EMSP_MODULES = [
+    ("credentials", "SENDER"),
+    ("locations", "RECEIVER"),
+    ("tariffs", "RECEIVER"),
+    ("sessions", "RECEIVER"),
+]
 
 
 @dataclass

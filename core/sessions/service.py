@@ -1,0 +1,87 @@
+"""Use cases of the sessions store: CPO PUT/PATCH (stored, then relayed to the token's eMSP only) and reads.
+
+OCPI: a PATCH's charging_periods are appended to the stored ones, a PUT's replace them (HUB-DIGEST §3.2).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from core import ownership
+from core.deliveries.model import relay_from_pb
+from core.deliveries.repository import DeliveryRepository
+from core.errors import InvalidArgument, NotFound
+from core.parties.model import Role
+from core.routing import policy
+from core.sessions.repository import SessionFilter, SessionRepository
+from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
+from ocpihub.deliveries.v1 import deliveries_pb2
+from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
+from ocpihub.sessions.v1 import sessions_pb2 as pb
+from ocpihub.types.v1 import types_pb2
+
+MAX_PAGE_SIZE = 1000
+# Who owns a session's token and so receives it: eMSPs (and OTHER platforms acting as one).
+TOKEN_OWNER_ROLES = (Role.EMSP, Role.OTHER)
+
+
+def apply_session(stored: pb.Session | None, incoming: pb.Session, mask: FieldMask | None) -> pb.Session:
+    if stored is None or mask is None or "charging_periods" not in mask.paths:
+        return apply(stored, incoming, mask)
+    result = apply(stored, incoming, FieldMask(paths=[p for p in mask.paths if p != "charging_periods"]))
+    result.charging_periods.extend(incoming.charging_periods)
+    return result
+
+
+class SessionsService:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def get(self, country_code: str, party_id: str, session_id: str) -> pb.Session:
+        async with self._pool.acquire() as conn:
+            session = await SessionRepository(conn).get(country_code.upper(), party_id.upper(), session_id)
+        if session is None:
+            raise NotFound(
+                ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no session {country_code}/{party_id}/{session_id}"
+            )
+        return session
+
+    async def list_sessions(self, f: SessionFilter, *, offset: int, limit: int) -> tuple[list[pb.Session], int]:
+        async with self._pool.acquire() as conn:
+            return await SessionRepository(conn).list(f, offset=offset, limit=min(limit, MAX_PAGE_SIZE))
+
+    async def update(
+        self,
+        incoming: pb.Session,
+        mask: FieldMask | None,
+        allow_missing: bool,
+        caller_platform: str,
+        relay: deliveries_pb2.Message,
+    ) -> tuple[pb.Session, types_pb2.WriteResult.ValueType, int]:
+        if not incoming.id:
+            raise InvalidArgument([("id", "is required")])
+        owner = ownership.owner_key(incoming.country_code, incoming.party_id, Role.CPO)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await ownership.require_owner(conn, caller_platform, owner)
+            repo = SessionRepository(conn)
+            stored = await repo.get(owner.country_code, owner.party_id, incoming.id, for_update=True)
+            if stored is None and (mask is not None or not allow_missing):
+                raise NotFound(
+                    ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND,
+                    f"unknown session {owner.country_code}/{owner.party_id}/{incoming.id}: PUT it before patching it",
+                )
+            if stored is not None and is_stale(stored, incoming):
+                return stored, STALE, 0
+            session = apply_session(stored, incoming, mask)
+            if stored is not None and session == stored:
+                return stored, UNCHANGED, 0
+            if not session.cdr_token.country_code or not session.cdr_token.party_id:
+                raise InvalidArgument([("cdr_token", "is required: it names the eMSP the session belongs to")])
+            await repo.upsert(session)
+            receivers = await policy.owner_receivers(
+                conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
+            )
+            object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"
+            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+            return session, CREATED if stored is None else UPDATED, queued
