@@ -27,6 +27,8 @@ class Settings:
     # How long a TOKEN_C keeps working after the platform rotated it (the seed's 24 h).
     rotation_grace: timedelta = timedelta(hours=24)
     db_pool_max: int = 10
+    # A CDR whose cost does not follow from its tariff: "accept" (kept, flagged for operators) or "reject" (2001).
+    cdr_mismatch_policy: str = "accept"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -51,4 +53,12 @@ class Settings:
             invite_ttl=timedelta(seconds=float(environ.get("HUB_INVITE_TTL_SECONDS", 7 * 86400))),
             rotation_grace=timedelta(seconds=float(environ.get("HUB_TOKEN_GRACE_SECONDS", 86400))),
             db_pool_max=int(environ.get("HUB_DB_POOL_MAX", "10")),
+            cdr_mismatch_policy=_choice(environ, "HUB_CDR_MISMATCH_POLICY", ("accept", "reject")),
         )
+
+
+def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = environ.get(name, allowed[0])
+    if value not in allowed:
+        raise SystemExit(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value

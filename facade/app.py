@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.credentials.routes import CredentialsController
 from facade.health import health
 from facade.locations.routes import LocationsReceiver, LocationsSender
@@ -70,6 +71,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             TariffsSender,
             SessionsReceiver,
             SessionsSender,
+            CdrsReceiver,
+            CdrsSender,
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )

@@ -10,6 +10,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
+from ocpihub.cdrs.v1 import cdrs_service_pb2 as cdrs_rpc
+from ocpihub.cdrs.v1 import cdrs_service_pb2_grpc as cdrs_grpc
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2_grpc as deliveries_grpc
@@ -52,6 +54,7 @@ class HubClient:
         self._tariffs = tariffs_grpc.TariffsServiceStub(self._channel)
         self._deliveries = deliveries_grpc.DeliveriesServiceStub(self._channel)
         self._sessions = sessions_grpc.SessionsServiceStub(self._channel)
+        self._cdrs = cdrs_grpc.CdrsServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -216,6 +219,16 @@ class HubClient:
 
     async def update_session(self, request: sessions_rpc.UpdateSessionRequest) -> sessions_rpc.UpdateSessionResponse:
         return await self._call(lambda: self._sessions.UpdateSession(request, timeout=self._timeout), idempotent=False)
+
+    async def create_cdr(self, request: cdrs_rpc.CreateCdrRequest) -> cdrs_rpc.CreateCdrResponse:
+        return await self._call(lambda: self._cdrs.CreateCdr(request, timeout=self._timeout), idempotent=False)
+
+    async def get_cdr(self, name: str) -> cdrs_rpc.GetCdrResponse:
+        request = cdrs_rpc.GetCdrRequest(name=name)
+        return await self._call(lambda: self._cdrs.GetCdr(request, timeout=self._timeout), idempotent=True)
+
+    async def list_cdrs(self, request: cdrs_rpc.ListCdrsRequest) -> cdrs_rpc.ListCdrsResponse:
+        return await self._call(lambda: self._cdrs.ListCdrs(request, timeout=self._timeout), idempotent=True)
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

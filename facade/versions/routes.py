@@ -24,6 +24,8 @@ class ModuleEndpoint:
 # The modules the Hub serves. A module joins this list in the same change that implements it.
 IMPLEMENTED_MODULES: tuple[ModuleEndpoint, ...] = (
     # The spec advises publishing credentials as SENDER (its role has no meaning for this module).
+    ModuleEndpoint("cdrs", "SENDER", "sender/cdrs"),
+    ModuleEndpoint("cdrs", "RECEIVER", "receiver/cdrs"),
     ModuleEndpoint("credentials", "SENDER", "credentials"),
     ModuleEndpoint("locations", "SENDER", "sender/locations"),
     ModuleEndpoint("locations", "RECEIVER", "receiver/locations"),

@@ -119,3 +119,52 @@ def charging_period(start: str, kwh: float, hours: float) -> dict[str, Any]:
         "dimensions": [{"type": "ENERGY", "volume": kwh}, {"type": "TIME", "volume": hours}],
         "tariff_id": "TARIFF-AC",
     }
+
+
+def cdr(
+    cdr_id: str = "CDR1", *, emsp: str = "EM1", total_excl: float = 35000, total_incl: float = 38500
+) -> dict[str, Any]:
+    """Seed scenario 7: 10 kWh in one hour at 15:00 local time on the time-based tariff (3,500 VND/kWh + 10 % VAT)."""
+    return {
+        "country_code": "VN",
+        "party_id": "CPA",
+        "id": cdr_id,
+        "start_date_time": "2026-11-01T08:00:00Z",
+        "end_date_time": "2026-11-01T09:00:00Z",
+        "session_id": "S1",
+        "cdr_token": {
+            "country_code": "VN",
+            "party_id": emsp,
+            "uid": "RFID-0001",
+            "type": "RFID",
+            "contract_id": "VN-EM1-C1",
+        },
+        "auth_method": "WHITELIST",
+        "cdr_location": {
+            "id": "LOC1",
+            "name": "Vincom Center Ba Trieu",
+            "address": "191 Ba Trieu",
+            "city": "Ha Noi",
+            "country": "VNM",
+            "coordinates": {"latitude": "21.011570", "longitude": "105.849400"},
+            "evse_uid": "LOC1-E1",
+            "evse_id": "VN*CPA*ELOC1-E1",
+            "connector_id": "1",
+            "connector_standard": "IEC_62196_T2",
+            "connector_format": "SOCKET",
+            "connector_power_type": "AC_3_PHASE",
+        },
+        "currency": "VND",
+        "charging_periods": [
+            {
+                "start_date_time": "2026-11-01T08:00:00Z",
+                "dimensions": [{"type": "ENERGY", "volume": 10}, {"type": "TIME", "volume": 1}],
+                "tariff_id": "TARIFF-AC",
+            }
+        ],
+        "total_cost": {"excl_vat": total_excl, "incl_vat": total_incl},
+        "total_energy": 10,
+        "total_energy_cost": {"excl_vat": total_excl, "incl_vat": total_incl},
+        "total_time": 1,
+        "last_updated": "2026-11-01T09:00:10Z",
+    }

@@ -97,6 +97,8 @@ async def test_version_details_list_only_what_the_hub_implements(hub_http: Hub, 
     assert details["version"] == "2.2.1"
     advertised = {(e["identifier"], e["role"]) for e in details["endpoints"]}
     assert advertised == {
+        ("cdrs", "SENDER"),
+        ("cdrs", "RECEIVER"),
         ("credentials", "SENDER"),
         ("locations", "SENDER"),
         ("locations", "RECEIVER"),

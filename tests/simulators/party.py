@@ -22,6 +22,7 @@ EMSP_MODULES = [
     ("locations", "RECEIVER"),
     ("tariffs", "RECEIVER"),
     ("sessions", "RECEIVER"),
+    ("cdrs", "RECEIVER"),
 ]
 
 

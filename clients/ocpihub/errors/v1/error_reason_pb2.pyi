@@ -54,6 +54,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """The OCPI-to party is known but not connected, or does not implement the module."""
     ERROR_REASON_ID_MISMATCH: _ErrorReason.ValueType  # 18
     """Two objects were given ids that disagree (URL vs body, parent vs child)."""
+    ERROR_REASON_CONFLICT: _ErrorReason.ValueType  # 19
+    """An object that cannot change (a CDR) already exists with the same id and other content."""
+    ERROR_REASON_COST_MISMATCH: _ErrorReason.ValueType  # 20
+    """A CDR whose cost does not follow from its tariff, refused by the Hub's policy."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a core RPC failed. Sent as google.rpc.ErrorInfo.reason (the value's name without the ERROR_REASON_ prefix)
@@ -92,4 +96,8 @@ ERROR_REASON_RECEIVER_NOT_CONNECTED: ErrorReason.ValueType  # 17
 """The OCPI-to party is known but not connected, or does not implement the module."""
 ERROR_REASON_ID_MISMATCH: ErrorReason.ValueType  # 18
 """Two objects were given ids that disagree (URL vs body, parent vs child)."""
+ERROR_REASON_CONFLICT: ErrorReason.ValueType  # 19
+"""An object that cannot change (a CDR) already exists with the same id and other content."""
+ERROR_REASON_COST_MISMATCH: ErrorReason.ValueType  # 20
+"""A CDR whose cost does not follow from its tariff, refused by the Hub's policy."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

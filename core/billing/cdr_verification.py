@@ -1,0 +1,83 @@
+"""CDR verification: the Hub prices a CDR's charging periods with its tariff and compares the CPO's totals (R5.2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from core.billing.engine import price_session, verify
+from core.billing.model import BillingError, ChargingPeriod, Price, SessionInfo
+from ocpihub.cdrs.v1 import cdrs_pb2 as pb
+from ocpihub.sessions.v1 import sessions_pb2
+from ocpihub.tariffs.v1 import tariffs_pb2
+
+_PRICES = (
+    "total_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_fixed_cost",
+    "total_reservation_cost",
+)
+
+
+def _aware(stamp: Timestamp) -> datetime:
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def _periods(cdr: pb.Cdr) -> list[ChargingPeriod]:
+    return [
+        ChargingPeriod(
+            start=_aware(period.start_date_time),
+            dimensions={
+                sessions_pb2.CdrDimensionType.Name(d.type).removeprefix("CDR_DIMENSION_TYPE_"): Decimal(d.volume or "0")
+                for d in period.dimensions
+            },
+        )
+        for period in cdr.charging_periods
+    ]
+
+
+def _reported(cdr: pb.Cdr) -> dict[str, Price | Decimal]:
+    """The totals the CPO reported (incl. VAT only where it gave one)."""
+    reported: dict[str, Price | Decimal] = {}
+    for name in _PRICES:
+        if not cdr.HasField(name):  # type: ignore[arg-type]  # names from _PRICES, all message fields
+            continue
+        price = getattr(cdr, name)
+        excl = Decimal(price.excl_vat or "0")
+        reported[name] = Price(excl, Decimal(price.incl_vat)) if price.incl_vat else excl
+    reported["total_energy"] = Decimal(cdr.total_energy or "0")
+    return reported
+
+
+def verify_cdr(cdr: pb.Cdr, tariff: tariffs_pb2.Tariff | None, tariff_name: str, time_zone: str) -> pb.CdrVerification:
+    result = pb.CdrVerification(tariff=tariff_name)
+    result.verify_time.FromDatetime(datetime.now(UTC))
+    if tariff is None:
+        result.state = pb.VERIFICATION_STATE_NOT_VERIFIED
+        result.notes.append("no tariff: neither in the CDR nor stored for its charging periods")
+        return result
+    try:
+        breakdown = price_session(
+            tariff,
+            _periods(cdr),
+            SessionInfo(
+                _aware(cdr.start_date_time), _aware(cdr.end_date_time), time_zone, Decimal(cdr.total_energy or "0")
+            ),
+        )
+    except BillingError as exc:
+        result.state = pb.VERIFICATION_STATE_NOT_VERIFIED
+        result.notes.append(f"the tariff cannot price this CDR: {exc}")
+        return result
+    checked = verify(_reported(cdr), breakdown)
+    result.computed_total_cost.excl_vat = str(breakdown.total_cost.excl_vat)
+    result.computed_total_cost.incl_vat = str(breakdown.total_cost.incl_vat)
+    result.notes.extend(breakdown.notes)
+    result.differences.extend(
+        pb.Difference(field=d.field, reported=str(d.expected), computed=str(d.computed)) for d in checked.differences
+    )
+    result.state = pb.VERIFICATION_STATE_MATCH if checked.match else pb.VERIFICATION_STATE_MISMATCH
+    return result

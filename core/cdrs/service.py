@@ -1,0 +1,99 @@
+"""Use cases of the CDR store: a CPO posts a CDR; the Hub verifies its cost, keeps it, and relays it to the token's
+eMSP only. CDRs never change: the same CDR again is a harmless retry, another one under the same id is refused."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from core import ownership
+from core.billing.cdr_verification import verify_cdr
+from core.cdrs.repository import CdrFilter, CdrRepository
+from core.deliveries.model import relay_from_pb
+from core.deliveries.repository import DeliveryRepository
+from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from core.locations.repository import LocationRepository
+from core.parties.model import PartyKey, Role
+from core.routing import policy
+from core.sessions.service import TOKEN_OWNER_ROLES
+from core.tariffs.repository import TariffRepository
+from ocpihub.cdrs.v1 import cdrs_pb2 as pb
+from ocpihub.deliveries.v1 import deliveries_pb2
+from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
+from ocpihub.tariffs.v1 import tariffs_pb2
+
+MAX_PAGE_SIZE = 1000
+ACCEPT, REJECT = "accept", "reject"
+
+
+class CdrsService:
+    def __init__(self, pool: asyncpg.Pool, mismatch_policy: str = ACCEPT) -> None:
+        self._pool = pool
+        # What a CDR whose cost does not follow from its tariff gets: kept and flagged (accept) or refused (reject).
+        self._mismatch_policy = mismatch_policy
+
+    async def get(self, country_code: str, party_id: str, cdr_id: str) -> tuple[pb.Cdr, pb.CdrVerification]:
+        async with self._pool.acquire() as conn:
+            found = await CdrRepository(conn).get(country_code.upper(), party_id.upper(), cdr_id)
+        if found is None:
+            raise NotFound(ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no CDR {country_code}/{party_id}/{cdr_id}")
+        return found
+
+    async def list_cdrs(self, f: CdrFilter, *, offset: int, limit: int) -> tuple[list[pb.Cdr], int]:
+        async with self._pool.acquire() as conn:
+            return await CdrRepository(conn).list(f, offset=offset, limit=min(limit, MAX_PAGE_SIZE))
+
+    async def create(
+        self, cdr: pb.Cdr, caller_platform: str, relay: deliveries_pb2.Message
+    ) -> tuple[pb.Cdr, bool, pb.CdrVerification, int]:
+        if not cdr.id:
+            raise InvalidArgument([("id", "is required")])
+        if not (cdr.cdr_token.country_code and cdr.cdr_token.party_id):
+            raise InvalidArgument([("cdr_token", "is required: it names the eMSP the CDR belongs to")])
+        owner = ownership.owner_key(cdr.country_code, cdr.party_id, Role.CPO)
+        object_key = f"cdrs/{owner.country_code}/{owner.party_id}/{cdr.id.upper()}"
+        async with self._pool.acquire() as conn, conn.transaction():
+            await ownership.require_owner(conn, caller_platform, owner)
+            # Two copies of one POST racing each other: the second waits, then sees the first.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", object_key)
+            repo = CdrRepository(conn)
+            existing = await repo.get(owner.country_code, owner.party_id, cdr.id)
+            if existing is not None:
+                if existing[0] != cdr:
+                    raise AlreadyExists(
+                        ErrorReason.ERROR_REASON_CONFLICT,
+                        f"a different CDR {owner.country_code}/{owner.party_id}/{cdr.id} exists; CDRs cannot change "
+                        "(send a credit CDR to correct one)",
+                    )
+                return existing[0], False, existing[1], 0
+            verification = await self._verify(conn, owner, cdr)
+            if verification.state == pb.VERIFICATION_STATE_MISMATCH and self._mismatch_policy == REJECT:
+                differences = "; ".join(
+                    f"{d.field}: reported {d.reported}, tariff gives {d.computed}" for d in verification.differences
+                )
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_COST_MISMATCH,
+                    f"the CDR's cost does not follow from its tariff: {differences}",
+                )
+            await repo.insert(cdr, verification)
+            receivers = await policy.owner_receivers(
+                conn, "cdrs", cdr.cdr_token.country_code, cdr.cdr_token.party_id, TOKEN_OWNER_ROLES
+            )
+            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+            return cdr, True, verification, queued
+
+    @staticmethod
+    async def _verify(conn: asyncpg.Connection, owner: PartyKey, cdr: pb.Cdr) -> pb.CdrVerification:
+        """Prices with the tariff the CDR carries, else the stored one its periods name; in the location's time zone."""
+        tariff: tariffs_pb2.Tariff | None = cdr.tariffs[0] if cdr.tariffs else None
+        tariff_name = "cdr" if tariff is not None else ""
+        if tariff is None:
+            tariff_id = next((p.tariff_id for p in cdr.charging_periods if p.tariff_id), "")
+            if tariff_id:
+                tariff = await TariffRepository(conn).get(owner.country_code, owner.party_id, tariff_id, deleted=True)
+                tariff_name = f"tariffs/{owner.country_code}/{owner.party_id}/{tariff_id}" if tariff else ""
+        location = await LocationRepository(conn).get(owner.country_code, owner.party_id, cdr.cdr_location.id)
+        time_zone = location.time_zone if location is not None and location.time_zone else "UTC"
+        verification = verify_cdr(cdr, tariff, tariff_name, time_zone)
+        if location is None:
+            verification.notes.append(f"location {cdr.cdr_location.id} unknown to the Hub: priced in UTC")
+        return verification
