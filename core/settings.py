@@ -6,6 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from core.billing.settlement import DEFAULT_SHARE, Share
 
 SANDBOX = "sandbox"
 PRODUCTION = "production"
@@ -29,6 +32,8 @@ class Settings:
     db_pool_max: int = 10
     # A CDR whose cost does not follow from its tariff: "accept" (kept, flagged for operators) or "reject" (2001).
     cdr_mismatch_policy: str = "accept"
+    # Shares of each CDR's Hub-priced total: CPO / eMSP / Hub percent (R11.2).
+    revenue_share: Share = DEFAULT_SHARE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -54,6 +59,7 @@ class Settings:
             rotation_grace=timedelta(seconds=float(environ.get("HUB_TOKEN_GRACE_SECONDS", 86400))),
             db_pool_max=int(environ.get("HUB_DB_POOL_MAX", "10")),
             cdr_mismatch_policy=_choice(environ, "HUB_CDR_MISMATCH_POLICY", ("accept", "reject")),
+            revenue_share=_share(environ.get("HUB_REVENUE_SHARE", "70,20,10")),
         )
 
 
@@ -62,3 +68,11 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> 
     if value not in allowed:
         raise SystemExit(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
+
+
+def _share(value: str) -> Share:
+    try:
+        cpo, emsp, hub = (Decimal(part) for part in value.split(","))
+        return Share(cpo, emsp, hub)
+    except (InvalidOperation, ValueError):
+        raise SystemExit(f"HUB_REVENUE_SHARE must be CPO,EMSP,HUB percents adding up to 100, not {value!r}") from None

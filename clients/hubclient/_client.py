@@ -10,6 +10,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
+from ocpihub.billing.v1 import billing_pb2
+from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
+from ocpihub.billing.v1 import billing_service_pb2_grpc as billing_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as cdrs_rpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2_grpc as cdrs_grpc
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -55,6 +58,7 @@ class HubClient:
         self._deliveries = deliveries_grpc.DeliveriesServiceStub(self._channel)
         self._sessions = sessions_grpc.SessionsServiceStub(self._channel)
         self._cdrs = cdrs_grpc.CdrsServiceStub(self._channel)
+        self._billing = billing_grpc.BillingServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -229,6 +233,22 @@ class HubClient:
 
     async def list_cdrs(self, request: cdrs_rpc.ListCdrsRequest) -> cdrs_rpc.ListCdrsResponse:
         return await self._call(lambda: self._cdrs.ListCdrs(request, timeout=self._timeout), idempotent=True)
+
+    async def quote_session(self, session: str) -> billing_pb2.Quote:
+        request = billing_rpc.QuoteSessionRequest(session=session)
+        response = await self._call(lambda: self._billing.QuoteSession(request, timeout=self._timeout), idempotent=True)
+        return response.quote
+
+    async def get_statement(self, request: billing_rpc.GetStatementRequest) -> billing_pb2.Statement:
+        response = await self._call(lambda: self._billing.GetStatement(request, timeout=self._timeout), idempotent=True)
+        return response.statement
+
+    async def close_settlement_period(self, period: str) -> billing_pb2.Statement:
+        request = billing_rpc.CloseSettlementPeriodRequest(period=period)
+        response = await self._call(
+            lambda: self._billing.CloseSettlementPeriod(request, timeout=self._timeout), idempotent=False
+        )
+        return response.statement
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -23,20 +24,21 @@ _PRICES = (
 )
 
 
-def _aware(stamp: Timestamp) -> datetime:
+def aware(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def _periods(cdr: pb.Cdr) -> list[ChargingPeriod]:
+def engine_periods(periods: Iterable[sessions_pb2.ChargingPeriod]) -> list[ChargingPeriod]:
+    """OCPI charging periods (sessions and CDRs share them) as the engine's input."""
     return [
         ChargingPeriod(
-            start=_aware(period.start_date_time),
+            start=aware(period.start_date_time),
             dimensions={
                 sessions_pb2.CdrDimensionType.Name(d.type).removeprefix("CDR_DIMENSION_TYPE_"): Decimal(d.volume or "0")
                 for d in period.dimensions
             },
         )
-        for period in cdr.charging_periods
+        for period in periods
     ]
 
 
@@ -63,9 +65,9 @@ def verify_cdr(cdr: pb.Cdr, tariff: tariffs_pb2.Tariff | None, tariff_name: str,
     try:
         breakdown = price_session(
             tariff,
-            _periods(cdr),
+            engine_periods(cdr.charging_periods),
             SessionInfo(
-                _aware(cdr.start_date_time), _aware(cdr.end_date_time), time_zone, Decimal(cdr.total_energy or "0")
+                aware(cdr.start_date_time), aware(cdr.end_date_time), time_zone, Decimal(cdr.total_energy or "0")
             ),
         )
     except BillingError as exc:

@@ -12,7 +12,7 @@ from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationRepository
-from core.parties.model import PartyKey, Role
+from core.parties.model import Role
 from core.routing import policy
 from core.sessions.service import TOKEN_OWNER_ROLES
 from core.tariffs.repository import TariffRepository
@@ -65,7 +65,7 @@ class CdrsService:
                         "(send a credit CDR to correct one)",
                     )
                 return existing[0], False, existing[1], 0
-            verification = await self._verify(conn, owner, cdr)
+            verification = await self.verification(conn, cdr)
             if verification.state == pb.VERIFICATION_STATE_MISMATCH and self._mismatch_policy == REJECT:
                 differences = "; ".join(
                     f"{d.field}: reported {d.reported}, tariff gives {d.computed}" for d in verification.differences
@@ -82,8 +82,9 @@ class CdrsService:
             return cdr, True, verification, queued
 
     @staticmethod
-    async def _verify(conn: asyncpg.Connection, owner: PartyKey, cdr: pb.Cdr) -> pb.CdrVerification:
+    async def verification(conn: asyncpg.Connection, cdr: pb.Cdr) -> pb.CdrVerification:
         """Prices with the tariff the CDR carries, else the stored one its periods name; in the location's time zone."""
+        owner = ownership.owner_key(cdr.country_code, cdr.party_id, Role.CPO)
         tariff: tariffs_pb2.Tariff | None = cdr.tariffs[0] if cdr.tariffs else None
         tariff_name = "cdr" if tariff is not None else ""
         if tariff is None:

@@ -114,3 +114,29 @@ async def test_patch_of_an_unknown_session_is_404(hub_http: Hub, network: Networ
         S1, json={"kwh": 1, "last_updated": "2026-11-01T08:01:00Z"}, headers=network.cpo_headers()
     )
     assert response.status_code == 404
+
+
+async def test_the_cost_so_far_follows_the_tariff_after_every_update(hub_http: Hub, network: Network) -> None:
+    """Seed scenario 6: energy and cost every 30 s; the Hub's real-time price (QuoteSession) of the session."""
+    await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1", json=samples.location(), headers=network.cpo_headers()
+    )
+    await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/tariffs/VN/CPA/TARIFF-AC", json=samples.time_based_tariff(), headers=network.cpo_headers()
+    )
+    await hub_http.http.put(S1, json=samples.session(), headers=network.cpo_headers())
+    for n in range(1, 4):
+        patch = {
+            "kwh": 1.25 * n,
+            "charging_periods": [samples.charging_period(f"2026-11-01T08:0{n - 1}:30Z", 1.25, 0.00833)],
+            "last_updated": f"2026-11-01T08:0{n}:00Z",
+        }
+        await hub_http.http.patch(S1, json=patch, headers=network.cpo_headers())
+        quote = await hub_http.core.quote_session("sessions/VN/CPA/S1")
+        # 3,500 VND per kWh + 10 % VAT; time is free for the first two hours, parking only at night.
+        assert (quote.total_cost.excl_vat, quote.total_cost.incl_vat) == (
+            f"{3500 * 1.25 * n:.2f}",
+            f"{3500 * 1.25 * n * 1.1:.2f}",
+        )
+    assert quote.tariff == "tariffs/VN/CPA/TARIFF-AC"
+    assert quote.currency == "VND"
