@@ -13,6 +13,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from core import db
+from core.analytics.service import AnalyticsService
+from core.analytics.servicer import AnalyticsServicer
 from core.billing.service import BillingService
 from core.billing.servicer import BillingServicer
 from core.cdrs.service import CdrsService
@@ -33,6 +35,7 @@ from core.sessions.servicer import SessionsServicer
 from core.settings import Settings
 from core.tariffs.service import TariffsService
 from core.tariffs.servicer import TariffsServicer
+from ocpihub.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 from ocpihub.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
@@ -125,6 +128,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
     locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(LocationsServicer(LocationsService(pool)), server)
     tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(TariffsServicer(TariffsService(pool)), server)
     sessions_service_pb2_grpc.add_SessionsServiceServicer_to_server(SessionsServicer(SessionsService(pool)), server)
+    analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(AnalyticsService(pool)), server)
     billing_service_pb2_grpc.add_BillingServiceServicer_to_server(
         BillingServicer(
             BillingService(pool, f"{settings.hub_country_code}/{settings.hub_party_id}", settings.revenue_share)
@@ -147,6 +151,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
             sessions_service_pb2,
             cdrs_service_pb2,
             billing_service_pb2,
+            analytics_service_pb2,
             deliveries_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()

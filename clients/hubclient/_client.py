@@ -10,6 +10,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
+from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
+from ocpihub.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from ocpihub.billing.v1 import billing_pb2
 from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
 from ocpihub.billing.v1 import billing_service_pb2_grpc as billing_grpc
@@ -59,6 +61,7 @@ class HubClient:
         self._sessions = sessions_grpc.SessionsServiceStub(self._channel)
         self._cdrs = cdrs_grpc.CdrsServiceStub(self._channel)
         self._billing = billing_grpc.BillingServiceStub(self._channel)
+        self._analytics = analytics_grpc.AnalyticsServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -249,6 +252,9 @@ class HubClient:
             lambda: self._billing.CloseSettlementPeriod(request, timeout=self._timeout), idempotent=False
         )
         return response.statement
+
+    async def get_usage(self, request: analytics_rpc.GetUsageRequest) -> analytics_rpc.GetUsageResponse:
+        return await self._call(lambda: self._analytics.GetUsage(request, timeout=self._timeout), idempotent=True)
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

@@ -55,8 +55,8 @@ class CdrRepository:
     async def insert(self, cdr: pb.Cdr, verification: pb.CdrVerification) -> None:
         await self._conn.execute(
             "INSERT INTO cdrs (country_code, party_id, id_key, data, verification, verification_state, last_updated,"
-            " token_country_code, token_party_id, currency, end_date_time, total_cost)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            " token_country_code, token_party_id, currency, end_date_time, total_cost, start_date_time, total_energy,"
+            " location_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             cdr.country_code.upper(),
             cdr.party_id.upper(),
             cdr.id.upper(),
@@ -69,6 +69,9 @@ class CdrRepository:
             cdr.currency,
             cdr.end_date_time.ToDatetime(tzinfo=UTC),
             Decimal(cdr.total_cost.excl_vat or "0"),
+            cdr.start_date_time.ToDatetime(tzinfo=UTC),
+            Decimal(cdr.total_energy or "0"),
+            cdr.cdr_location.id.upper(),
         )
 
     async def list(self, f: CdrFilter, *, offset: int, limit: int) -> tuple[list[pb.Cdr], int]:

@@ -1,0 +1,84 @@
+"""Usage figures per party, location or day (R11.3): sessions, energy, revenue, mean duration, utilisation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import asyncpg
+
+from core.analytics.repository import AnalyticsRepository
+from core.errors import InvalidArgument
+
+_PLACES = Decimal("0.0001")
+
+
+@dataclass(slots=True)
+class Usage:
+    key: str
+    sessions: int = 0
+    energy: Decimal = Decimal(0)
+    hours: Decimal = Decimal(0)
+    revenue: dict[str, Decimal] = field(default_factory=dict)
+    evses: int | None = None
+    window_hours: Decimal = Decimal(0)
+
+    @property
+    def average_hours(self) -> Decimal:
+        return (self.hours / self.sessions).quantize(_PLACES) if self.sessions else Decimal(0)
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        """Charging time over the time the EVSEs could have charged; None when there is no EVSE to count."""
+        if not self.evses or not self.window_hours:
+            return None
+        return (self.hours / (self.evses * self.window_hours)).quantize(_PLACES)
+
+
+class AnalyticsService:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def usage(
+        self, grouping: str, start: datetime, end: datetime, party: str, time_zone: str
+    ) -> tuple[list[Usage], Usage]:
+        if end <= start:
+            raise InvalidArgument([("to", "must be after from")])
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidArgument([("time_zone", f"{time_zone!r} is not an IANA time zone")]) from None
+        owner = ("", "")
+        if party:
+            parts = party.upper().split("/")
+            if len(parts) != 2:
+                raise InvalidArgument([("party", "must be COUNTRY_CODE/PARTY_ID, e.g. VN/CPA")])
+            owner = (parts[0], parts[1])
+        async with self._pool.acquire() as conn:
+            repo = AnalyticsRepository(conn)
+            usage_rows = await repo.usage(grouping, start, end, owner, time_zone)
+            revenue_rows = await repo.revenue(grouping, start, end, owner, time_zone)
+            evses = await repo.evses(grouping, owner)
+        window = Decimal((end - start).total_seconds()) / 3600
+        rows: dict[str, Usage] = {}
+        for row in usage_rows:
+            usage = Usage(row["key"], row["sessions"], row["energy"] or Decimal(0), Decimal(row["hours"] or 0))
+            # A day row is one day of every EVSE in scope; party and location rows span the whole window.
+            usage.evses = evses.get(None if grouping == "DAY" else usage.key)
+            usage.window_hours = Decimal(24) if grouping == "DAY" else window
+            rows[usage.key] = usage
+        for row in revenue_rows:
+            rows[row["key"]].revenue[row["currency"]] = row["amount"]
+        total = Usage("TOTAL", window_hours=window, evses=sum(v for v in evses.values()) if evses else None)
+        revenue: dict[str, Decimal] = defaultdict(Decimal)
+        for usage in rows.values():
+            total.sessions += usage.sessions
+            total.energy += usage.energy
+            total.hours += usage.hours
+            for currency, amount in usage.revenue.items():
+                revenue[currency] += amount
+        total.revenue = dict(revenue)
+        return list(rows.values()), total
