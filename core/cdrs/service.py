@@ -65,6 +65,7 @@ class CdrsService:
                         "(send a credit CDR to correct one)",
                     )
                 return existing[0], False, existing[1], 0
+            await self._check_tariffs_exist(conn, owner.country_code, owner.party_id, cdr)
             verification = await self.verification(conn, cdr)
             if verification.state == pb.VERIFICATION_STATE_MISMATCH and self._mismatch_policy == REJECT:
                 differences = "; ".join(
@@ -80,6 +81,25 @@ class CdrsService:
             )
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
             return cdr, True, verification, queued
+
+    @staticmethod
+    async def _check_tariffs_exist(conn: asyncpg.Connection, country_code: str, party_id: str, cdr: pb.Cdr) -> None:
+        """A charging period may name a tariff only if the CDR carries it or the CPO pushed it to the Hub."""
+        carried = {tariff.id.upper() for tariff in cdr.tariffs}
+        repo = TariffRepository(conn)
+        violations = []
+        for index, period in enumerate(cdr.charging_periods):
+            tariff_id = period.tariff_id
+            if (
+                tariff_id
+                and tariff_id.upper() not in carried
+                and await repo.get(country_code, party_id, tariff_id, deleted=True) is None
+            ):
+                violations.append(
+                    (f"charging_periods[{index}].tariff_id", f"unknown tariff {tariff_id!r}: push it or include it")
+                )
+        if violations:
+            raise InvalidArgument(violations)
 
     @staticmethod
     async def verification(conn: asyncpg.Connection, cdr: pb.Cdr) -> pb.CdrVerification:

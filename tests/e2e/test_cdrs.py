@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import asyncpg
 import pytest
 
+from core.server import create_server
+from core.settings import Settings
+from facade.ocpi.proto_json import decode_json, to_proto
+from hubclient import HubClient, HubError
 from ocpihub.cdrs.v1 import cdrs_pb2
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as rpc
+from ocpihub.deliveries.v1 import deliveries_pb2
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
 
@@ -120,3 +126,34 @@ async def test_invalid_cdrs_are_2001_and_store_nothing(hub_http: Hub, priced: Ne
 async def test_a_cdr_under_another_partys_id_is_404(hub_http: Hub, priced: Network) -> None:
     response = await hub_http.http.post(CDRS, json=samples.cdr() | {"party_id": "EM1"}, headers=priced.cpo_headers())
     assert response.status_code == 404
+
+
+async def test_a_cdr_naming_an_unknown_tariff_is_2001(hub_http: Hub, network: Network, db: asyncpg.Pool) -> None:
+    response = await hub_http.http.post(CDRS, json=samples.cdr(), headers=network.cpo_headers())  # no tariff pushed
+    assert (response.status_code, response.json()["status_code"]) == (200, 2001)
+    assert "charging_periods[0].tariff_id" in response.json()["status_message"]
+    assert await db.fetchval("SELECT count(*) FROM cdrs") == 0
+
+
+async def test_with_the_reject_policy_a_mispriced_cdr_is_refused(
+    hub_http: Hub, priced: Network, core_settings: Settings, db: asyncpg.Pool
+) -> None:
+    strict, port = await create_server(dataclasses.replace(core_settings, grpc_port=0, cdr_mismatch_policy="reject"))
+    await strict.start()
+    try:
+        async with HubClient(f"127.0.0.1:{port}") as core:
+            platform = await db.fetchval("SELECT platform_id FROM parties WHERE party_id = 'CPA'")
+            cdr = to_proto(decode_json(json.dumps(samples.cdr(total_excl=1, total_incl=1.1)).encode()), cdrs_pb2.Cdr)
+            with pytest.raises(HubError) as refused:
+                await core.create_cdr(
+                    rpc.CreateCdrRequest(
+                        cdr=cdr,
+                        caller_platform=f"platforms/{platform}",
+                        relay=deliveries_pb2.Message(module="cdrs", method="POST", body=b"{}"),
+                    )
+                )
+    finally:
+        await strict.stop(grace=0.5)
+    assert refused.value.reason == "COST_MISMATCH"
+    assert "total_cost" in refused.value.message
+    assert await db.fetchval("SELECT count(*) FROM cdrs") == 0
