@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from core.billing import ChargingPeriod, CostBreakdown, Price, SessionInfo, Totals, price_session
 from ocpihub.tariffs.v1 import tariffs_pb2 as pb
 
-BOUNDED = settings(max_examples=200, deadline=None)
+# derandomize: the same examples on every run, so CI cannot fail on a draw no one else ever sees.
+BOUNDED = settings(max_examples=200, deadline=None, derandomize=True)
 
 ZONES = ("Europe/Amsterdam", "Asia/Ho_Chi_Minh", "America/New_York", "UTC")
 # Around both 2024 DST switches in Europe and an ordinary Friday afternoon.
@@ -198,7 +199,11 @@ def test_splitting_a_period_under_a_single_element_tariff_keeps_the_total(
     split = [*periods[:index], ChargingPeriod(original.start, first), ChargingPeriod(split_at, second)]
     split += periods[index + 1 :]
     whole, halves = price_session(tariff, periods, info), price_session(tariff, split, info)
-    assert halves.exact_totals == whole.exact_totals
+    # Exact up to the last of the engine's 50 digits: seconds → hours is the one inexact division.
+    for name in ("total_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_fixed_cost"):
+        a, b = getattr(halves.exact_totals, name), getattr(whole.exact_totals, name)
+        assert abs(a.excl_vat - b.excl_vat) < Decimal("1e-40"), name
+        assert abs(a.incl_vat - b.incl_vat) < Decimal("1e-40"), name
     assert halves.totals == whole.totals
 
 
