@@ -35,6 +35,8 @@ from core.sessions.servicer import SessionsServicer
 from core.settings import Settings
 from core.tariffs.service import TariffsService
 from core.tariffs.servicer import TariffsServicer
+from core.tokens.service import TokensService
+from core.tokens.servicer import TokensServicer
 from ocpihub.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 from ocpihub.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
@@ -44,6 +46,7 @@ from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 from ocpihub.routing.v1 import routing_service_pb2, routing_service_pb2_grpc
 from ocpihub.sessions.v1 import sessions_service_pb2, sessions_service_pb2_grpc
 from ocpihub.tariffs.v1 import tariffs_service_pb2, tariffs_service_pb2_grpc
+from ocpihub.tokens.v1 import tokens_service_pb2, tokens_service_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
     locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(LocationsServicer(LocationsService(pool)), server)
     tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(TariffsServicer(TariffsService(pool)), server)
     sessions_service_pb2_grpc.add_SessionsServiceServicer_to_server(SessionsServicer(SessionsService(pool)), server)
+    tokens_service_pb2_grpc.add_TokensServiceServicer_to_server(TokensServicer(TokensService(pool)), server)
     analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(AnalyticsService(pool)), server)
     billing_service_pb2_grpc.add_BillingServiceServicer_to_server(
         BillingServicer(
@@ -152,6 +156,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
             cdrs_service_pb2,
             billing_service_pb2,
             analytics_service_pb2,
+            tokens_service_pb2,
             deliveries_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()

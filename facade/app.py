@@ -27,6 +27,7 @@ from facade.relay.push import hub_party
 from facade.sessions.routes import SessionsReceiver, SessionsSender
 from facade.settings import Settings
 from facade.tariffs.routes import TariffsReceiver, TariffsSender
+from facade.tokens.routes import TokensReceiver, TokensSender
 from facade.versions.routes import versions_router
 from hubclient import HubClient
 
@@ -73,6 +74,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             SessionsSender,
             CdrsReceiver,
             CdrsSender,
+            TokensReceiver,
+            TokensSender,
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )

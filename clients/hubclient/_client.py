@@ -34,6 +34,9 @@ from ocpihub.sessions.v1 import sessions_service_pb2_grpc as sessions_grpc
 from ocpihub.tariffs.v1 import tariffs_pb2
 from ocpihub.tariffs.v1 import tariffs_service_pb2 as tariffs_rpc
 from ocpihub.tariffs.v1 import tariffs_service_pb2_grpc as tariffs_grpc
+from ocpihub.tokens.v1 import tokens_pb2
+from ocpihub.tokens.v1 import tokens_service_pb2 as tokens_rpc
+from ocpihub.tokens.v1 import tokens_service_pb2_grpc as tokens_grpc
 
 Response = TypeVar("Response")
 
@@ -62,6 +65,7 @@ class HubClient:
         self._cdrs = cdrs_grpc.CdrsServiceStub(self._channel)
         self._billing = billing_grpc.BillingServiceStub(self._channel)
         self._analytics = analytics_grpc.AnalyticsServiceStub(self._channel)
+        self._tokens = tokens_grpc.TokensServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -255,6 +259,24 @@ class HubClient:
 
     async def get_usage(self, request: analytics_rpc.GetUsageRequest) -> analytics_rpc.GetUsageResponse:
         return await self._call(lambda: self._analytics.GetUsage(request, timeout=self._timeout), idempotent=True)
+
+    async def update_token(self, request: tokens_rpc.UpdateTokenRequest) -> tokens_rpc.UpdateTokenResponse:
+        return await self._call(lambda: self._tokens.UpdateToken(request, timeout=self._timeout), idempotent=False)
+
+    async def get_token(self, name: str) -> tokens_pb2.Token:
+        request = tokens_rpc.GetTokenRequest(name=name)
+        response = await self._call(lambda: self._tokens.GetToken(request, timeout=self._timeout), idempotent=True)
+        return response.token
+
+    async def list_tokens(self, request: tokens_rpc.ListTokensRequest) -> tokens_rpc.ListTokensResponse:
+        return await self._call(lambda: self._tokens.ListTokens(request, timeout=self._timeout), idempotent=True)
+
+    async def route_authorization(
+        self, request: tokens_rpc.RouteAuthorizationRequest
+    ) -> tokens_rpc.RouteAuthorizationResponse:
+        return await self._call(
+            lambda: self._tokens.RouteAuthorization(request, timeout=self._timeout), idempotent=True
+        )
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

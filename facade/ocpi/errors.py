@@ -53,6 +53,8 @@ _BY_REASON: dict[str, tuple[int, OcpiStatus]] = {
     "RECEIVER_NOT_CONNECTED": (HTTP_200_OK, OcpiStatus.CONNECTION_PROBLEM),
     "CONFLICT": (HTTP_200_OK, OcpiStatus.INVALID_PARAMETERS),
     "COST_MISMATCH": (HTTP_200_OK, OcpiStatus.INVALID_PARAMETERS),
+    # Real-time authorization of a token nobody issued: HTTP 404 and 2004, no data (HUB-DIGEST §1.4).
+    "UNKNOWN_TOKEN": (HTTP_404_NOT_FOUND, OcpiStatus.UNKNOWN_TOKEN),
     "PLATFORM_NOT_FOUND": (HTTP_404_NOT_FOUND, OcpiStatus.CLIENT_ERROR),
 }
 

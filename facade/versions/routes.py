@@ -33,6 +33,8 @@ IMPLEMENTED_MODULES: tuple[ModuleEndpoint, ...] = (
     ModuleEndpoint("sessions", "RECEIVER", "receiver/sessions"),
     ModuleEndpoint("tariffs", "SENDER", "sender/tariffs"),
     ModuleEndpoint("tariffs", "RECEIVER", "receiver/tariffs"),
+    ModuleEndpoint("tokens", "SENDER", "sender/tokens"),
+    ModuleEndpoint("tokens", "RECEIVER", "receiver/tokens"),
 )
 
 

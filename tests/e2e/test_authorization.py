@@ -106,6 +106,8 @@ async def test_version_details_list_only_what_the_hub_implements(hub_http: Hub, 
         ("sessions", "RECEIVER"),
         ("tariffs", "SENDER"),
         ("tariffs", "RECEIVER"),
+        ("tokens", "SENDER"),
+        ("tokens", "RECEIVER"),
     }
     for endpoint in details["endpoints"]:
         assert set(endpoint) == {"identifier", "role", "url"}

@@ -58,6 +58,8 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """An object that cannot change (a CDR) already exists with the same id and other content."""
     ERROR_REASON_COST_MISMATCH: _ErrorReason.ValueType  # 20
     """A CDR whose cost does not follow from its tariff, refused by the Hub's policy."""
+    ERROR_REASON_UNKNOWN_TOKEN: _ErrorReason.ValueType  # 21
+    """No eMSP has this token (real-time authorization: OCPI 2004)."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a core RPC failed. Sent as google.rpc.ErrorInfo.reason (the value's name without the ERROR_REASON_ prefix)
@@ -100,4 +102,6 @@ ERROR_REASON_CONFLICT: ErrorReason.ValueType  # 19
 """An object that cannot change (a CDR) already exists with the same id and other content."""
 ERROR_REASON_COST_MISMATCH: ErrorReason.ValueType  # 20
 """A CDR whose cost does not follow from its tariff, refused by the Hub's policy."""
+ERROR_REASON_UNKNOWN_TOKEN: ErrorReason.ValueType  # 21
+"""No eMSP has this token (real-time authorization: OCPI 2004)."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
