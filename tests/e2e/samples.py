@@ -168,3 +168,23 @@ def cdr(
         "total_time": 1,
         "last_updated": "2026-11-01T09:00:10Z",
     }
+
+
+def token(
+    uid: str = "RFID-0001", *, emsp: str = "EM1", whitelist: str = "ALLOWED", valid: bool = True, **fields: Any
+) -> dict[str, Any]:
+    """Seed scenario 9: an eMSP's RFID card."""
+    return {
+        "country_code": "VN",
+        "party_id": emsp,
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"VN-{emsp}-C1",
+        "visual_number": "DF000-2001-8999-1",
+        "issuer": "eMobility One",
+        "valid": valid,
+        "whitelist": whitelist,
+        "language": "vi",
+        "last_updated": "2026-11-01T07:00:00Z",
+        **fields,
+    }

@@ -23,6 +23,7 @@ EMSP_MODULES = [
     ("tariffs", "RECEIVER"),
     ("sessions", "RECEIVER"),
     ("cdrs", "RECEIVER"),
+    ("tokens", "SENDER"),
 ]
 
 
@@ -47,7 +48,12 @@ class PartySimulator:
     accepts_base64: bool = True
     versions: list[str] = field(default_factory=lambda: ["2.1.1", "2.2.1"])
     modules: list[tuple[str, str]] = field(
-        default_factory=lambda: [("credentials", "SENDER"), ("locations", "SENDER"), ("tariffs", "SENDER")]
+        default_factory=lambda: [
+            ("credentials", "SENDER"),
+            ("locations", "SENDER"),
+            ("tariffs", "SENDER"),
+            ("tokens", "RECEIVER"),
+        ]
     )
     base_url: str = ""
     received: list[Received] = field(default_factory=list)
@@ -59,6 +65,10 @@ class PartySimulator:
     delay: float = 0.0
     # Module requests: the OCPI status_code of the (HTTP 200) answer, e.g. 2001 to refuse an object.
     ocpi_status: int = 1000
+    # What an eMSP answers to real-time authorization (AuthorizationInfo).
+    authorization: dict[str, Any] = field(
+        default_factory=lambda: {"allowed": "ALLOWED", "authorization_reference": "EMSP-REF-1"}
+    )
 
     def credentials(
         self, *, url: str | None = None, token: str | None = None, roles: list[dict[str, Any]] | None = None
@@ -121,6 +131,8 @@ class PartySimulator:
             if sim.fail_with is not None:
                 headers = {"Retry-After": sim.retry_after} if sim.retry_after else {}
                 return Response(envelope(status_code=3000), status_code=sim.fail_with, headers=headers)
+            if path.endswith("/authorize"):
+                return Response(envelope(sim.authorization, status_code=sim.ocpi_status))
             if path.startswith("/ocpi/2.2.1/"):
                 return Response(envelope(status_code=sim.ocpi_status))
             return Response(envelope(status_code=2000), status_code=404)
