@@ -73,7 +73,7 @@ class CdrsReceiver(Controller):
     @get(CDR)
     async def get_cdr(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         params = request.path_params
-        owner = _own(caller, params["country_code"], params["party_id"])
+        owner = pushes.own_party(request, caller)
         hub: HubClient = request.app.state.hub
         try:
             found = await hub.get_cdr(f"cdrs/{owner.country_code}/{owner.party_id}/{params['cdr_id']}")

@@ -7,7 +7,7 @@ from typing import Any
 from google.protobuf.field_mask_pb2 import FieldMask
 from litestar import Controller, Request, Response, get, patch, put
 from litestar.di import NamedDependency, Provide
-from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
+from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from facade.locations import schemas
 from facade.ocpi import routing_headers as rh
@@ -23,29 +23,15 @@ from hubclient import HubClient, HubError
 from ocpihub.locations.v1 import locations_pb2 as pb
 from ocpihub.locations.v1 import locations_service_pb2 as rpc
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
-from ocpihub.types.v1 import types_pb2
 
 MODULE = "locations"
 LOCATION = "/{country_code:str}/{party_id:str}/{location_id:str}"
 EVSE = LOCATION + "/{evse_uid:str}"
 CONNECTOR = EVSE + "/{connector_id:str}"
-_STALE = "not applied: the Hub holds a newer version (last_updated)"
 
 
 def _name(push: pushes.Push, request: Request[Any, Any, Any]) -> str:
     return f"locations/{push.owner.country_code}/{push.owner.party_id}/{request.path_params['location_id']}"
-
-
-async def _stored(call: Any) -> Response[bytes]:
-    """Answer a stored write: 201 when it created the object, 200 otherwise (HUB-DIGEST §1.4)."""
-    try:
-        answer = await call
-    except HubError as exc:
-        raise from_hub_error(exc) from None
-    if answer.result == types_pb2.WRITE_RESULT_STALE:
-        return ocpi_response(message=_STALE)
-    created = answer.result == types_pb2.WRITE_RESULT_CREATED
-    return ocpi_response(http_status=HTTP_201_CREATED if created else 200)
 
 
 async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) -> Response[bytes]:
@@ -93,7 +79,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
             push.owner.country_code,
             push.owner.party_id,
         )
-        return await _stored(
+        return await pushes.answer_write(
             hub.update_location(
                 rpc.UpdateLocationRequest(
                     location=location,
@@ -107,7 +93,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
     if level == "evse":
         evse, fields = to_proto_with_fields(raw, pb.Evse)
         evse.uid = params["evse_uid"]
-        return await _stored(
+        return await pushes.answer_write(
             hub.update_evse(
                 rpc.UpdateEvseRequest(
                     parent=location_name,
@@ -121,7 +107,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
         )
     connector, fields = to_proto_with_fields(raw, pb.Connector)
     connector.id = params["connector_id"]
-    return await _stored(
+    return await pushes.answer_write(
         hub.update_connector(
             rpc.UpdateConnectorRequest(
                 parent=f"{location_name}/evses/{params['evse_uid']}",
@@ -185,9 +171,7 @@ class LocationsReceiver(Controller):
     @get([LOCATION, EVSE, CONNECTOR])
     async def get_stored(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         """What the Hub holds of the caller's own object."""
-        owner = rh.Party(request.path_params["country_code"].upper(), request.path_params["party_id"].upper())
-        if owner not in rh.caller_parties(caller):
-            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+        owner = pushes.own_party(request, caller)
         hub: HubClient = request.app.state.hub
         params = request.path_params
         try:

@@ -4,17 +4,20 @@ where it goes. Modules add only their wire shapes and the core RPC that stores t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request
-from litestar.status_codes import HTTP_404_NOT_FOUND
+from litestar import Request, Response
+from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller
-from facade.ocpi.errors import OcpiError
+from facade.ocpi.envelope import ocpi_response
+from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
 from facade.settings import Settings
+from hubclient import HubError
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.types.v1 import types_pb2
 
@@ -36,6 +39,27 @@ class Push:
             sender=types_pb2.PartyRef(country_code=self.owner.country_code, party_id=self.owner.party_id),
             correlation_id=correlation_id,
         )
+
+
+async def answer_write(call: Awaitable[Any]) -> Response[bytes]:
+    """The answer to a stored write: 201 when it created the object, 200 otherwise (HUB-DIGEST §1.4); a write older
+    than what the Hub holds is acknowledged but says it was not applied."""
+    try:
+        answer = await call
+    except HubError as exc:
+        raise from_hub_error(exc) from None
+    if answer.result == types_pb2.WRITE_RESULT_STALE:
+        return ocpi_response(message="not applied: the Hub holds a newer version (last_updated)")
+    created = answer.result == types_pb2.WRITE_RESULT_CREATED
+    return ocpi_response(http_status=HTTP_201_CREATED if created else 200)
+
+
+def own_party(request: Request[Any, Any, Any], caller: Caller) -> rh.Party:
+    """The URL's country_code/party_id, which must be one of the caller's parties (else HTTP 404)."""
+    owner = rh.Party(request.path_params["country_code"].upper(), request.path_params["party_id"].upper())
+    if owner not in rh.caller_parties(caller):
+        raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+    return owner
 
 
 def hub_party(settings: Settings) -> rh.Party:

@@ -8,7 +8,6 @@ from typing import Any
 from google.protobuf.field_mask_pb2 import FieldMask
 from litestar import Controller, Request, Response, get, patch, put
 from litestar.di import NamedDependency, Provide
-from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller, authenticate_registered
@@ -24,7 +23,6 @@ from hubclient import HubClient, HubError
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.sessions.v1 import sessions_pb2 as pb
 from ocpihub.sessions.v1 import sessions_service_pb2 as rpc
-from ocpihub.types.v1 import types_pb2
 
 MODULE = "sessions"
 SESSION = "/{country_code:str}/{party_id:str}/{session_id:str}"
@@ -44,9 +42,7 @@ class SessionsReceiver(Controller):
 
     @get(SESSION)
     async def get_stored(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
-        owner = rh.Party(request.path_params["country_code"].upper(), request.path_params["party_id"].upper())
-        if owner not in rh.caller_parties(caller):
-            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+        owner = pushes.own_party(request, caller)
         hub: HubClient = request.app.state.hub
         try:
             session = await hub.get_session(
@@ -81,8 +77,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
         push.owner.party_id,
     )
     hub: HubClient = request.app.state.hub
-    try:
-        answer = await hub.update_session(
+    return await pushes.answer_write(
+        hub.update_session(
             rpc.UpdateSessionRequest(
                 session=session,
                 update_mask=FieldMask(paths=[*fields, "extensions_json"]) if is_patch else None,
@@ -91,12 +87,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
                 relay=push.relay(MODULE, request.method, pushes.correlation_id(request)),
             )
         )
-    except HubError as exc:
-        raise from_hub_error(exc) from None
-    if answer.result == types_pb2.WRITE_RESULT_STALE:
-        return ocpi_response(message="not applied: the Hub holds a newer version (last_updated)")
-    created = answer.result == types_pb2.WRITE_RESULT_CREATED
-    return ocpi_response(http_status=HTTP_201_CREATED if created else 200)
+    )
 
 
 class SessionsSender(Controller):

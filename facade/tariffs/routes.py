@@ -6,14 +6,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, put
 from litestar.di import NamedDependency, Provide
-from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller, authenticate_registered
 from facade.ocpi.envelope import ocpi_response
-from facade.ocpi.errors import OcpiError, from_hub_error
+from facade.ocpi.errors import from_hub_error
 from facade.ocpi.proto_json import from_proto, to_proto
-from facade.ocpi.status import OcpiStatus
 from facade.relay import push as pushes
 from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
@@ -22,7 +20,6 @@ from hubclient import HubClient, HubError
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.tariffs.v1 import tariffs_pb2 as pb
 from ocpihub.tariffs.v1 import tariffs_service_pb2 as rpc
-from ocpihub.types.v1 import types_pb2
 
 MODULE = "tariffs"
 TARIFF = "/{country_code:str}/{party_id:str}/{tariff_id:str}"
@@ -56,20 +53,15 @@ class TariffsReceiver(Controller):
         tariff.id = request.path_params["tariff_id"]
         tariff.country_code, tariff.party_id = push.owner.country_code, push.owner.party_id
         hub: HubClient = request.app.state.hub
-        try:
-            answer = await hub.update_tariff(
+        return await pushes.answer_write(
+            hub.update_tariff(
                 rpc.UpdateTariffRequest(
                     tariff=tariff,
                     caller_platform=caller.platform.name if caller.platform else "",
                     relay=push.relay(MODULE, "PUT", pushes.correlation_id(request)),
                 )
             )
-        except HubError as exc:
-            raise from_hub_error(exc) from None
-        if answer.result == types_pb2.WRITE_RESULT_STALE:
-            return ocpi_response(message="not applied: the Hub holds a newer version (last_updated)")
-        created = answer.result == types_pb2.WRITE_RESULT_CREATED
-        return ocpi_response(http_status=HTTP_201_CREATED if created else 200)
+        )
 
     @delete(TARIFF, status_code=200)
     async def delete_tariff(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
@@ -98,9 +90,7 @@ class TariffsReceiver(Controller):
 
     @get(TARIFF)
     async def get_stored(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
-        owner = rh.Party(request.path_params["country_code"].upper(), request.path_params["party_id"].upper())
-        if owner not in rh.caller_parties(caller):
-            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+        owner = pushes.own_party(request, caller)
         hub: HubClient = request.app.state.hub
         try:
             tariff = await hub.get_tariff(

@@ -9,7 +9,6 @@ from typing import Any
 from google.protobuf.field_mask_pb2 import FieldMask
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.status_codes import HTTP_201_CREATED, HTTP_404_NOT_FOUND
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller, authenticate_registered
@@ -55,9 +54,7 @@ class TokensReceiver(Controller):
     @get(TOKEN)
     async def get_stored(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         params = request.path_params
-        owner = rh.Party(params["country_code"].upper(), params["party_id"].upper())
-        if owner not in rh.caller_parties(caller):
-            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"{owner} is not one of your parties", HTTP_404_NOT_FOUND)
+        owner = pushes.own_party(request, caller)
         hub: HubClient = request.app.state.hub
         try:
             token = await hub.get_token(
@@ -98,8 +95,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
         MODULE, request.method, pushes.correlation_id(request)
     )
     hub: HubClient = request.app.state.hub
-    try:
-        answer = await hub.update_token(
+    return await pushes.answer_write(
+        hub.update_token(
             rpc.UpdateTokenRequest(
                 token=token,
                 update_mask=FieldMask(paths=[*fields, "extensions_json"]) if is_patch else None,
@@ -108,11 +105,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
                 relay=relay,
             )
         )
-    except HubError as exc:
-        raise from_hub_error(exc) from None
-    if answer.result == types_pb2.WRITE_RESULT_STALE:
-        return ocpi_response(message="not applied: the Hub holds a newer version (last_updated)")
-    return ocpi_response(http_status=HTTP_201_CREATED if answer.result == types_pb2.WRITE_RESULT_CREATED else 200)
+    )
 
 
 class TokensSender(Controller):
