@@ -18,6 +18,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.credentials.routes import CredentialsController
 from facade.health import health
+from facade.hubclientinfo.routes import HubClientInfoController
 from facade.locations.routes import LocationsReceiver, LocationsSender
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
@@ -76,6 +77,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             CdrsSender,
             TokensReceiver,
             TokensSender,
+            HubClientInfoController,
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )

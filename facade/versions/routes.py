@@ -27,6 +27,7 @@ IMPLEMENTED_MODULES: tuple[ModuleEndpoint, ...] = (
     ModuleEndpoint("cdrs", "SENDER", "sender/cdrs"),
     ModuleEndpoint("cdrs", "RECEIVER", "receiver/cdrs"),
     ModuleEndpoint("credentials", "SENDER", "credentials"),
+    ModuleEndpoint("hubclientinfo", "SENDER", "hubclientinfo"),
     ModuleEndpoint("locations", "SENDER", "sender/locations"),
     ModuleEndpoint("locations", "RECEIVER", "receiver/locations"),
     ModuleEndpoint("sessions", "SENDER", "sender/sessions"),
