@@ -10,7 +10,9 @@ import asyncpg
 from core.billing.cdr_verification import aware, engine_periods
 from core.billing.engine import price_session
 from core.billing.model import BillingError, SessionInfo
+from core.billing.repository import SettledCdr, SettlementRepository
 from core.billing.settlement import DEFAULT_SHARE, Line, Share, period_bounds, split, totals
+from core.cdrs.repository import CdrRepository
 from core.cdrs.service import CdrsService
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationRepository
@@ -67,69 +69,36 @@ class BillingService:
 
     async def verify_cdr(self, country_code: str, party_id: str, cdr_id: str) -> cdrs_pb2.CdrVerification:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT data FROM cdrs WHERE country_code = $1 AND party_id = $2 AND id_key = $3 FOR UPDATE",
-                country_code.upper(),
-                party_id.upper(),
-                cdr_id.upper(),
-            )
-            if row is None:
+            repo = CdrRepository(conn)
+            found = await repo.get(country_code.upper(), party_id.upper(), cdr_id, for_update=True)
+            if found is None:
                 raise NotFound(ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no CDR {country_code}/{party_id}/{cdr_id}")
-            cdr = cdrs_pb2.Cdr.FromString(row["data"])
-            verification = await CdrsService.verification(conn, cdr)
-            await conn.execute(
-                "UPDATE cdrs SET verification = $4, verification_state = $5"
-                " WHERE country_code = $1 AND party_id = $2 AND id_key = $3",
-                country_code.upper(),
-                party_id.upper(),
-                cdr_id.upper(),
-                verification.SerializeToString(deterministic=True),
-                cdrs_pb2.VerificationState.Name(verification.state).removeprefix("VERIFICATION_STATE_"),
-            )
+            verification = await CdrsService.verification(conn, found[0])
+            await repo.set_verification(found[0], verification)
             return verification
 
     async def statement(self, period: str, party: str = "", share: Share | None = None) -> pb.Statement:
         start, end = self._bounds(period)
         async with self._pool.acquire() as conn:
-            closed = await conn.fetchval("SELECT data FROM settlement_statements WHERE period = $1", period)
-            if closed is not None:
-                statement = pb.Statement.FromString(closed)
-            else:
-                rows = await conn.fetch(
-                    "SELECT data, verification FROM cdrs WHERE settlement_period IS NULL AND end_date_time < $1"
-                    " ORDER BY end_date_time, seq",
-                    end,
-                )
-                statement = self._build(period, start, rows, share or self._share)
+            repo = SettlementRepository(conn)
+            statement = await repo.closed_statement(period)
+            if statement is None:
+                statement = self._build(period, start, await repo.unsettled_cdrs(end), share or self._share)
         return self._for_party(statement, party.upper()) if party else statement
 
     async def close(self, period: str) -> pb.Statement:
         start, end = self._bounds(period)
         async with self._pool.acquire() as conn, conn.transaction():
-            # One closing at a time; a closed period stays as it was.
-            await conn.execute("LOCK TABLE settlement_statements IN EXCLUSIVE MODE")
-            if await conn.fetchval("SELECT 1 FROM settlement_statements WHERE period = $1", period):
+            repo = SettlementRepository(conn)
+            await repo.lock_statements()
+            if await repo.closed_statement(period) is not None:
                 raise FailedPrecondition(ErrorReason.ERROR_REASON_WRONG_STATE, f"period {period} is already closed")
             if end > datetime.now(UTC):
                 raise FailedPrecondition(ErrorReason.ERROR_REASON_WRONG_STATE, f"period {period} has not ended yet")
-            rows = await conn.fetch(
-                "SELECT data, verification FROM cdrs WHERE settlement_period IS NULL AND end_date_time < $1"
-                " ORDER BY end_date_time, seq FOR UPDATE",
-                end,
-            )
-            statement = self._build(period, start, rows, self._share)
+            statement = self._build(period, start, await repo.unsettled_cdrs(end, for_update=True), self._share)
             statement.closed = True
             statement.create_time.FromDatetime(datetime.now(UTC))
-            await conn.execute(
-                "UPDATE cdrs SET settlement_period = $1 WHERE settlement_period IS NULL AND end_date_time < $2",
-                period,
-                end,
-            )
-            await conn.execute(
-                "INSERT INTO settlement_statements (period, data) VALUES ($1, $2)",
-                period,
-                statement.SerializeToString(deterministic=True),
-            )
+            await repo.freeze(statement, end)
             return statement
 
     @staticmethod
@@ -139,11 +108,9 @@ class BillingService:
         except ValueError as exc:
             raise InvalidArgument([("period", str(exc))]) from None
 
-    def _build(self, period: str, start: datetime, rows: list[asyncpg.Record], share: Share) -> pb.Statement:
+    def _build(self, period: str, start: datetime, cdrs: list[SettledCdr], share: Share) -> pb.Statement:
         lines = []
-        for row in rows:
-            cdr = cdrs_pb2.Cdr.FromString(row["data"])
-            verification = cdrs_pb2.CdrVerification.FromString(row["verification"])
+        for cdr, verification in cdrs:
             priced = verification.state in (cdrs_pb2.VERIFICATION_STATE_MATCH, cdrs_pb2.VERIFICATION_STATE_MISMATCH)
             # The Hub's own price when it could price the CDR (R11.2: shares of the Hub-priced total).
             amount = Decimal(verification.computed_total_cost.excl_vat if priced else cdr.total_cost.excl_vat or "0")

@@ -52,6 +52,21 @@ class CdrRepository:
             return None
         return pb.Cdr.FromString(row["data"]), pb.CdrVerification.FromString(row["verification"])
 
+    async def lock(self, object_key: str) -> None:
+        """Serializes writers of one CDR id (two copies of one POST racing each other)."""
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", object_key)
+
+    async def set_verification(self, cdr: pb.Cdr, verification: pb.CdrVerification) -> None:
+        await self._conn.execute(
+            "UPDATE cdrs SET verification = $4, verification_state = $5"
+            " WHERE country_code = $1 AND party_id = $2 AND id_key = $3",
+            cdr.country_code.upper(),
+            cdr.party_id.upper(),
+            cdr.id.upper(),
+            verification.SerializeToString(deterministic=True),
+            pb.VerificationState.Name(verification.state).removeprefix("VERIFICATION_STATE_"),
+        )
+
     async def insert(self, cdr: pb.Cdr, verification: pb.CdrVerification) -> None:
         await self._conn.execute(
             "INSERT INTO cdrs (country_code, party_id, id_key, data, verification, verification_state, last_updated,"

@@ -53,9 +53,9 @@ class CdrsService:
         object_key = f"cdrs/{owner.country_code}/{owner.party_id}/{cdr.id.upper()}"
         async with self._pool.acquire() as conn, conn.transaction():
             await ownership.require_owner(conn, caller_platform, owner)
-            # Two copies of one POST racing each other: the second waits, then sees the first.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", object_key)
             repo = CdrRepository(conn)
+            # Two copies of one POST racing each other: the second waits, then sees the first.
+            await repo.lock(object_key)
             existing = await repo.get(owner.country_code, owner.party_id, cdr.id)
             if existing is not None:
                 if existing[0] != cdr:
