@@ -12,6 +12,7 @@ import asyncpg
 
 from core.analytics.repository import AnalyticsRepository
 from core.errors import InvalidArgument
+from core.names import party_pair
 
 _PLACES = Decimal("0.0001")
 
@@ -51,12 +52,7 @@ class AnalyticsService:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidArgument([("time_zone", f"{time_zone!r} is not an IANA time zone")]) from None
-        owner = ("", "")
-        if party:
-            parts = party.upper().split("/")
-            if len(parts) != 2:
-                raise InvalidArgument([("party", "must be COUNTRY_CODE/PARTY_ID, e.g. VN/CPA")])
-            owner = (parts[0], parts[1])
+        owner = party_pair(party, "party") or ("", "")
         async with self._pool.acquire() as conn:
             repo = AnalyticsRepository(conn)
             usage_rows = await repo.usage(grouping, start, end, owner, time_zone)

@@ -9,7 +9,7 @@ import grpc
 from core.billing.service import BillingService
 from core.billing.settlement import Share
 from core.errors import InvalidArgument
-from core.locations.servicer import split_name
+from core.names import split_name
 from ocpihub.billing.v1 import billing_pb2 as pb
 from ocpihub.billing.v1 import billing_service_pb2 as rpc
 from ocpihub.billing.v1 import billing_service_pb2_grpc as rpc_grpc

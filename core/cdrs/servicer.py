@@ -7,7 +7,7 @@ import grpc
 from core.cdrs.repository import CdrFilter
 from core.cdrs.service import CdrsService
 from core.errors import InvalidArgument
-from core.locations.servicer import page_offset, split_name
+from core.names import page_offset, party_pair, split_name
 from ocpihub.cdrs.v1 import cdrs_pb2 as pb
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as rpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2_grpc as rpc_grpc
@@ -32,12 +32,7 @@ class CdrsServicer(rpc_grpc.CdrsServiceServicer):
         return rpc.GetCdrResponse(cdr=cdr, verification=verification)
 
     async def ListCdrs(self, request: rpc.ListCdrsRequest, context: grpc.aio.ServicerContext) -> rpc.ListCdrsResponse:
-        owner = None
-        if request.token_owner:
-            parts = request.token_owner.upper().split("/")
-            if len(parts) != 2:
-                raise InvalidArgument([("token_owner", "must be COUNTRY_CODE/PARTY_ID, e.g. VN/EM1")])
-            owner = (parts[0], parts[1])
+        owner = party_pair(request.token_owner, "token_owner")
         state = (
             pb.VerificationState.Name(request.verification_state).removeprefix("VERIFICATION_STATE_")
             if request.verification_state

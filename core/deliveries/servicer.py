@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from core.deliveries.model import Delivery
 from core.deliveries.service import DeliveriesService
 from core.errors import InvalidArgument
+from core.names import party_pair
 from core.parties.model import PartyKey
 from core.parties.secrets import TokenVault
 from ocpihub.deliveries.v1 import deliveries_pb2 as pb
@@ -111,12 +112,7 @@ class DeliveriesServicer(rpc_grpc.DeliveriesServiceServicer):
     async def ListDeliveries(
         self, request: rpc.ListDeliveriesRequest, context: grpc.aio.ServicerContext
     ) -> rpc.ListDeliveriesResponse:
-        receiver = None
-        if request.receiver:
-            parts = request.receiver.upper().split("/")
-            if len(parts) != 2:
-                raise InvalidArgument([("receiver", "must be COUNTRY_CODE/PARTY_ID, e.g. VN/ABC")])
-            receiver = (parts[0], parts[1])
+        receiver = party_pair(request.receiver, "receiver")
         try:
             after = int(request.page_token or 0)
         except ValueError:

@@ -9,26 +9,10 @@ import grpc
 from core.errors import InvalidArgument
 from core.locations.repository import LocationFilter, evse_statuses
 from core.locations.service import LocationsService, Write
+from core.names import page_offset, split_name
 from ocpihub.locations.v1 import locations_pb2 as pb
 from ocpihub.locations.v1 import locations_service_pb2 as rpc
 from ocpihub.locations.v1 import locations_service_pb2_grpc as rpc_grpc
-
-
-def split_name(name: str, collection: str, parts: int) -> tuple[str, ...]:
-    """Splits a resource name into its ids, e.g. locations/VN/ABC/LOC1 or locations/VN/ABC/LOC1/evses/E1."""
-    pieces = name.split("/")
-    if collection == "evses" and len(pieces) == 6 and pieces[4] == "evses":
-        return (pieces[1], pieces[2], pieces[3], pieces[5])
-    if len(pieces) != parts + 1 or pieces[0] != collection or not all(pieces):
-        raise InvalidArgument([("name", f"{name!r} is not a {collection} resource name")])
-    return tuple(pieces[1:])
-
-
-def page_offset(token: str, skip: int) -> int:
-    try:
-        return int(token or 0) + max(skip, 0)
-    except ValueError:
-        raise InvalidArgument([("page_token", "is not a token this service issued")]) from None
 
 
 def location_filter(request: rpc.ListLocationsRequest) -> LocationFilter:

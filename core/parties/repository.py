@@ -190,12 +190,6 @@ class PartyRepository:
         )
         return _platform_from_row(row) if row else None
 
-    async def get_platform_token_b(self, platform_id: uuid.UUID) -> bytes | None:
-        value: bytes | None = await self._conn.fetchval(
-            "SELECT token_b_encrypted FROM platforms WHERE id = $1", platform_id
-        )
-        return value
-
     async def insert_platform(self, platform: Platform, token_b_encrypted: bytes) -> None:
         await self._conn.execute(
             "INSERT INTO platforms (id, state, environment, versions_url, version, endpoints, roles,"

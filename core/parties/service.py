@@ -247,13 +247,6 @@ class PartiesService:
             await repo.record_event("UNREGISTERED", platform_id=platform.id)
             return platform
 
-    async def platform_token_b(self, platform_id: uuid.UUID) -> str:
-        async with self._pool.acquire() as conn:
-            ciphertext = await PartyRepository(conn).get_platform_token_b(platform_id)
-        if ciphertext is None:
-            raise NotFound(ErrorReason.ERROR_REASON_PLATFORM_NOT_FOUND, f"no platform {platform_id}")
-        return self._vault.decrypt(ciphertext)
-
     # Helpers
 
     def _ttl_violations(self, expires_in: timedelta | None) -> validation.Violations:

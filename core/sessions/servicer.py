@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from core.errors import InvalidArgument
-from core.locations.servicer import page_offset, split_name
+from core.names import page_offset, party_pair, split_name
 from core.sessions.repository import SessionFilter
 from core.sessions.service import SessionsService
 from ocpihub.sessions.v1 import sessions_service_pb2 as rpc
@@ -24,12 +24,7 @@ class SessionsServicer(rpc_grpc.SessionsServiceServicer):
     async def ListSessions(
         self, request: rpc.ListSessionsRequest, context: grpc.aio.ServicerContext
     ) -> rpc.ListSessionsResponse:
-        owner = None
-        if request.token_owner:
-            parts = request.token_owner.upper().split("/")
-            if len(parts) != 2:
-                raise InvalidArgument([("token_owner", "must be COUNTRY_CODE/PARTY_ID, e.g. VN/EM1")])
-            owner = (parts[0], parts[1])
+        owner = party_pair(request.token_owner, "token_owner")
         f = SessionFilter(
             country_code=request.country_code.upper(),
             party_id=request.party_id.upper(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from core.errors import InvalidArgument
-from core.locations.servicer import page_offset, split_name
+from core.names import page_offset, split_name
 from core.tariffs.service import TariffsService
 from ocpihub.tariffs.v1 import tariffs_service_pb2 as rpc
 from ocpihub.tariffs.v1 import tariffs_service_pb2_grpc as rpc_grpc

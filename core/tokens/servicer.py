@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from core.errors import InvalidArgument
-from core.locations.servicer import page_offset
+from core.names import page_offset
 from core.tokens.repository import type_name
 from core.tokens.service import TokensService
 from ocpihub.tokens.v1 import tokens_service_pb2 as rpc
