@@ -25,6 +25,9 @@ from ocpihub.deliveries.v1 import deliveries_service_pb2 as rpc
 
 log = logging.getLogger(__name__)
 
+# Configuration modules never carry routing headers (HUB-DIGEST §1.9).
+CONFIGURATION_MODULES = frozenset({"credentials", "hubclientinfo", "versions"})
+
 Outcome = tuple["rpc.Outcome.ValueType", str, timedelta | None]
 
 
@@ -148,15 +151,18 @@ class DeliveryWorker:
     async def _deliver(self, delivery: deliveries_pb2.Delivery) -> None:
         message = delivery.message
         url = delivery.endpoint_url.rstrip("/") + (f"/{message.path}" if message.path else "")
-        # Broadcast: FROM is the Hub, TO the receiver (HUB-DIGEST §1.9).
         headers = {
             "X-Request-ID": str(uuid.uuid4()),
             "X-Correlation-ID": message.correlation_id or str(uuid.uuid4()),
-            rh.FROM_COUNTRY_CODE: self._hub_party.country_code,
-            rh.FROM_PARTY_ID: self._hub_party.party_id,
-            rh.TO_COUNTRY_CODE: delivery.receiver.country_code,
-            rh.TO_PARTY_ID: delivery.receiver.party_id,
         }
+        if message.module not in CONFIGURATION_MODULES:
+            # Broadcast: FROM is the Hub, TO the receiver (HUB-DIGEST §1.9).
+            headers |= {
+                rh.FROM_COUNTRY_CODE: self._hub_party.country_code,
+                rh.FROM_PARTY_ID: self._hub_party.party_id,
+                rh.TO_COUNTRY_CODE: delivery.receiver.country_code,
+                rh.TO_PARTY_ID: delivery.receiver.party_id,
+            }
         try:
             response = await self._peers.send(
                 message.method,
