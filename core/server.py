@@ -19,6 +19,9 @@ from core.billing.service import BillingService
 from core.billing.servicer import BillingServicer
 from core.cdrs.service import CdrsService
 from core.cdrs.servicer import CdrsServicer
+from core.clock import Clock
+from core.commands.service import CommandsService
+from core.commands.servicer import CommandsServicer
 from core.deliveries.service import DeliveriesService
 from core.deliveries.servicer import DeliveriesServicer
 from core.interceptors import DomainErrorInterceptor
@@ -40,6 +43,7 @@ from core.tokens.servicer import TokensServicer
 from ocpihub.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 from ocpihub.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
+from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
@@ -64,17 +68,23 @@ class CoreServer:
         pool: asyncpg.Pool,
         health_servicer: health.aio.HealthServicer,
         deliveries: DeliveriesService,
+        commands: CommandsService,
+        clock: Clock,
     ) -> None:
         self.grpc = server
+        self.clock = clock
         self._pool = pool
         self._health = health_servicer
         self._deliveries = deliveries
+        self._commands = commands
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self._deliveries.start()
         await self.grpc.start()
         self._tasks.append(asyncio.create_task(self._watch_database(), name="database-probe"))
+        # Every core replica sweeps; SKIP LOCKED gives each overdue command to one of them.
+        self._tasks.append(asyncio.create_task(self._commands.run_sweeper(), name="command-timeouts"))
 
     async def stop(self, grace: float | None = 5.0) -> None:
         await self._health.enter_graceful_shutdown()
@@ -102,8 +112,9 @@ class CoreServer:
             await asyncio.sleep(_DATABASE_PROBE_SECONDS)
 
 
-async def create_server(settings: Settings) -> tuple[CoreServer, int]:
+async def create_server(settings: Settings, clock: Clock | None = None) -> tuple[CoreServer, int]:
     """Builds the core (pool, migrations, services) and binds its port; port 0 picks a free one."""
+    clock = clock or Clock()
     pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_max)
     try:
         await db.migrate(pool)
@@ -123,6 +134,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
         ),
     )
     deliveries = DeliveriesService(pool, settings.database_url)
+    commands = CommandsService(pool, vault, clock, settings.command_response_wait)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)])
     parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
@@ -143,6 +155,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
         CdrsServicer(CdrsService(pool, settings.cdr_mismatch_policy)), server
     )
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
+    commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [
@@ -158,6 +171,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
             analytics_service_pb2,
             tokens_service_pb2,
             deliveries_service_pb2,
+            commands_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]
@@ -171,7 +185,7 @@ async def create_server(settings: Settings) -> tuple[CoreServer, int]:
     except RuntimeError as exc:
         await pool.close()
         raise SystemExit(f"cannot bind the core's gRPC port {address}: {exc}") from exc
-    return CoreServer(server, pool, health_servicer, deliveries), port
+    return CoreServer(server, pool, health_servicer, deliveries, commands, clock), port
 
 
 async def serve(settings: Settings) -> None:

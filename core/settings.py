@@ -34,6 +34,8 @@ class Settings:
     cdr_mismatch_policy: str = "accept"
     # Shares of each CDR's Hub-priced total: CPO / eMSP / Hub percent (R11.2).
     revenue_share: Share = DEFAULT_SHARE
+    # How long a relayed command may wait for the CPO's synchronous answer before its requester is sent TIMEOUT.
+    command_response_wait: timedelta = timedelta(seconds=120)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -60,6 +62,7 @@ class Settings:
             db_pool_max=int(environ.get("HUB_DB_POOL_MAX", "10")),
             cdr_mismatch_policy=_choice(environ, "HUB_CDR_MISMATCH_POLICY", ("accept", "reject")),
             revenue_share=_share(environ.get("HUB_REVENUE_SHARE", "70,20,10")),
+            command_response_wait=timedelta(seconds=float(environ.get("HUB_COMMAND_RESPONSE_WAIT_SECONDS", 120))),
         )
 
 

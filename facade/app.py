@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
+from facade.commands.routes import CommandsReceiver, CommandsSender
 from facade.credentials.routes import CredentialsController
 from facade.health import health
 from facade.hubclientinfo.routes import HubClientInfoController
@@ -77,6 +78,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             CdrsSender,
             TokensReceiver,
             TokensSender,
+            CommandsReceiver,
+            CommandsSender,
             HubClientInfoController,
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]

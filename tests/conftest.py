@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
+from core.clock import Clock
 from core.server import CoreServer, create_server
 from core.settings import Settings
 from hubclient import HubClient
@@ -60,6 +61,13 @@ async def core(core_settings: Settings) -> AsyncIterator[tuple[CoreServer, int]]
 @pytest.fixture(scope="session")
 def core_address(core: tuple[CoreServer, int]) -> str:
     return f"127.0.0.1:{core[1]}"
+
+
+@pytest.fixture
+def clock(core: tuple[CoreServer, int]) -> Iterator[Clock]:
+    """The core's clock: a test moves it forward (a reservation's end, a CPO's timeout) instead of sleeping."""
+    yield core[0].clock
+    core[0].clock.reset()
 
 
 @pytest.fixture(scope="session")

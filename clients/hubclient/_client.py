@@ -17,6 +17,9 @@ from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
 from ocpihub.billing.v1 import billing_service_pb2_grpc as billing_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as cdrs_rpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2_grpc as cdrs_grpc
+from ocpihub.commands.v1 import commands_pb2
+from ocpihub.commands.v1 import commands_service_pb2 as commands_rpc
+from ocpihub.commands.v1 import commands_service_pb2_grpc as commands_grpc
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2_grpc as deliveries_grpc
@@ -66,6 +69,7 @@ class HubClient:
         self._billing = billing_grpc.BillingServiceStub(self._channel)
         self._analytics = analytics_grpc.AnalyticsServiceStub(self._channel)
         self._tokens = tokens_grpc.TokensServiceStub(self._channel)
+        self._commands = commands_grpc.CommandsServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -277,6 +281,41 @@ class HubClient:
         return await self._call(
             lambda: self._tokens.RouteAuthorization(request, timeout=self._timeout), idempotent=True
         )
+
+    async def create_command(self, request: commands_rpc.CreateCommandRequest) -> commands_rpc.CreateCommandResponse:
+        return await self._call(lambda: self._commands.CreateCommand(request, timeout=self._timeout), idempotent=False)
+
+    async def record_command_response(self, request: commands_rpc.RecordCommandResponseRequest) -> commands_pb2.Command:
+        response = await self._call(
+            lambda: self._commands.RecordCommandResponse(request, timeout=self._timeout), idempotent=False
+        )
+        return response.command
+
+    async def record_command_result(
+        self, request: commands_rpc.RecordCommandResultRequest
+    ) -> commands_rpc.RecordCommandResultResponse:
+        # Safe to retry: the same result twice is recognised and relayed once.
+        return await self._call(
+            lambda: self._commands.RecordCommandResult(request, timeout=self._timeout), idempotent=True
+        )
+
+    async def get_command(self, name: str) -> commands_pb2.Command:
+        request = commands_rpc.GetCommandRequest(name=name)
+        response = await self._call(lambda: self._commands.GetCommand(request, timeout=self._timeout), idempotent=True)
+        return response.command
+
+    async def list_commands(self, request: commands_rpc.ListCommandsRequest) -> AsyncIterator[commands_pb2.Command]:
+        page = commands_rpc.ListCommandsRequest()
+        page.CopyFrom(request)
+        while True:
+            response = await self._call(
+                lambda: self._commands.ListCommands(page, timeout=self._timeout), idempotent=True
+            )
+            for command in response.commands:
+                yield command
+            if not response.next_page_token:
+                return
+            page.page_token = response.next_page_token
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

@@ -25,6 +25,8 @@ class Relay:
     sender: PartyKey
     correlation_id: str
     object_key: str
+    # Set: an absolute URL the sender gave (a command's response_url), sent to as is.
+    url: str = ""
 
 
 @dataclass(slots=True)
@@ -64,4 +66,5 @@ def relay_from_pb(message: deliveries_pb2.Message, sender: PartyKey, object_key:
         sender=sender,
         correlation_id=message.correlation_id,
         object_key=object_key,
+        url=message.url,
     )

@@ -30,7 +30,7 @@ _SAME_QUEUE_AS_ROW = (
 _COLUMNS = (
     "d.id, d.receiver_platform_id, d.receiver_country_code, d.receiver_party_id, d.receiver_role, d.module, d.method,"
     " d.path, d.body, d.sender_country_code, d.sender_party_id, d.sender_role, d.correlation_id, d.object_key,"
-    " d.state, d.attempts, d.last_error, d.next_attempt_time, d.create_time, d.update_time"
+    " d.state, d.attempts, d.last_error, d.next_attempt_time, d.create_time, d.update_time, d.url"
 )
 
 
@@ -45,6 +45,7 @@ def _from_row(row: asyncpg.Record) -> Delivery:
             sender=PartyKey(row["sender_country_code"], row["sender_party_id"], Role(row["sender_role"])),
             correlation_id=row["correlation_id"],
             object_key=row["object_key"],
+            url=row["url"],
         ),
         receiver_platform_id=row["receiver_platform_id"],
         receiver=PartyKey(row["receiver_country_code"], row["receiver_party_id"], Role(row["receiver_role"])),
@@ -68,7 +69,7 @@ class DeliveryRepository:
         await self._conn.executemany(
             "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
             " module, method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id,"
-            " object_key, is_head) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            " object_key, url, is_head) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
             f" NOT EXISTS (SELECT 1 FROM deliveries e WHERE {_SAME_QUEUE_AS_PARAMS})",
             [
                 (
@@ -85,6 +86,7 @@ class DeliveryRepository:
                     str(relay.sender.role),
                     relay.correlation_id,
                     relay.object_key,
+                    relay.url,
                 )
                 for r in receivers
             ],
@@ -117,7 +119,7 @@ class DeliveryRepository:
         by_id = {row["id"]: row for row in platforms}
         for delivery in deliveries:
             platform = by_id[delivery.receiver_platform_id]
-            delivery.endpoint_url = _receiver_url(platform["endpoints"], delivery.relay.module)
+            delivery.endpoint_url = delivery.relay.url or _receiver_url(platform["endpoints"], delivery.relay.module)
             delivery.token_b_encrypted = platform["token_b_encrypted"] if platform["state"] == "REGISTERED" else b""
             delivery.encode_auth_token = platform["encode_auth_token"]
         return deliveries

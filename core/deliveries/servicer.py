@@ -44,6 +44,7 @@ def delivery_to_pb(delivery: Delivery, token: str = "") -> pb.Delivery:
             sender=party_ref(relay.sender),
             correlation_id=relay.correlation_id,
             object_key=relay.object_key,
+            url=relay.url,
         ),
         receiver=party_ref(delivery.receiver),
         endpoint_url=delivery.endpoint_url,

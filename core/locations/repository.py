@@ -71,6 +71,11 @@ class LocationRepository:
         )
         return pb.Location.FromString(data) if data is not None else None
 
+    async def find(self, location_id: str) -> list[pb.Location]:
+        """Every CPO's location with this id (ids are unique per CPO only)."""
+        rows = await self._conn.fetch("SELECT data FROM locations WHERE id_key = $1 ORDER BY seq", location_id.upper())
+        return [pb.Location.FromString(row["data"]) for row in rows]
+
     async def upsert(self, location: pb.Location) -> None:
         await self._conn.execute(
             "INSERT INTO locations (country_code, party_id, id_key, data, last_updated, publish, city, country,"

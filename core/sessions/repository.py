@@ -49,6 +49,11 @@ class SessionRepository:
         )
         return pb.Session.FromString(data) if data is not None else None
 
+    async def find(self, session_id: str) -> list[pb.Session]:
+        """Every CPO's session with this id (ids are unique per CPO only)."""
+        rows = await self._conn.fetch("SELECT data FROM sessions WHERE id_key = $1", session_id.upper())
+        return [pb.Session.FromString(row["data"]) for row in rows]
+
     async def upsert(self, session: pb.Session) -> None:
         await self._conn.execute(
             "INSERT INTO sessions (country_code, party_id, id_key, data, last_updated, token_country_code,"

@@ -150,16 +150,17 @@ class DeliveryWorker:
 
     async def _deliver(self, delivery: deliveries_pb2.Delivery) -> None:
         message = delivery.message
-        url = delivery.endpoint_url.rstrip("/") + (f"/{message.path}" if message.path else "")
+        url = message.url or delivery.endpoint_url.rstrip("/") + (f"/{message.path}" if message.path else "")
         headers = {
             "X-Request-ID": str(uuid.uuid4()),
             "X-Correlation-ID": message.correlation_id or str(uuid.uuid4()),
         }
         if message.module not in CONFIGURATION_MODULES:
-            # Broadcast: FROM is the Hub, TO the receiver (HUB-DIGEST §1.9).
+            # Broadcast: FROM is the Hub; a relayed answer (to a URL the requester gave): FROM is its sender.
+            sender = message.sender if message.url else self._hub_party
             headers |= {
-                rh.FROM_COUNTRY_CODE: self._hub_party.country_code,
-                rh.FROM_PARTY_ID: self._hub_party.party_id,
+                rh.FROM_COUNTRY_CODE: sender.country_code,
+                rh.FROM_PARTY_ID: sender.party_id,
                 rh.TO_COUNTRY_CODE: delivery.receiver.country_code,
                 rh.TO_PARTY_ID: delivery.receiver.party_id,
             }

@@ -53,6 +53,8 @@ class PartySimulator:
             ("locations", "SENDER"),
             ("tariffs", "SENDER"),
             ("tokens", "RECEIVER"),
+            ("commands", "RECEIVER"),
+            ("chargingprofiles", "RECEIVER"),
         ]
     )
     base_url: str = ""
@@ -69,6 +71,8 @@ class PartySimulator:
     authorization: dict[str, Any] = field(
         default_factory=lambda: {"allowed": "ALLOWED", "authorization_reference": "EMSP-REF-1"}
     )
+    # What a CPO answers to commands and charging profile requests (CommandResponse / ChargingProfileResponse).
+    command_response: dict[str, Any] = field(default_factory=lambda: {"result": "ACCEPTED", "timeout": 30})
 
     def credentials(
         self, *, url: str | None = None, token: str | None = None, roles: list[dict[str, Any]] | None = None
@@ -133,6 +137,8 @@ class PartySimulator:
                 return Response(envelope(status_code=3000), status_code=sim.fail_with, headers=headers)
             if path.endswith("/authorize"):
                 return Response(envelope(sim.authorization, status_code=sim.ocpi_status))
+            if path.startswith(("/ocpi/2.2.1/commands/", "/ocpi/2.2.1/chargingprofiles/")) and sim.role == "CPO":
+                return Response(envelope(sim.command_response, status_code=sim.ocpi_status))
             if path.startswith("/ocpi/2.2.1/"):
                 return Response(envelope(status_code=sim.ocpi_status))
             return Response(envelope(status_code=2000), status_code=404)

@@ -55,6 +55,7 @@ class Message(_message.Message):
     SENDER_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     OBJECT_KEY_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
     module: _builtins.str
     """OCPI module identifier, e.g. "locations"."""
     method: _builtins.str
@@ -66,6 +67,10 @@ class Message(_message.Message):
     correlation_id: _builtins.str
     object_key: _builtins.str
     """Deliveries with the same key reach a receiver in the order they were accepted, e.g. "locations/VN/ABC/LOC1"."""
+    url: _builtins.str
+    """An absolute URL the sender gave (a command's response_url): the message goes there instead of to the receiver's
+    module endpoint, and OCPI-from names `sender` (a relayed answer, not a Hub broadcast).
+    """
     @_builtins.property
     def sender(self) -> _types_pb2.PartyRef: ...
     def __init__(
@@ -78,10 +83,11 @@ class Message(_message.Message):
         sender: _types_pb2.PartyRef | None = ...,
         correlation_id: _builtins.str = ...,
         object_key: _builtins.str = ...,
+        url: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["sender", b"sender"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "correlation_id", b"correlation_id", "method", b"method", "module", b"module", "object_key", b"object_key", "path", b"path", "sender", b"sender"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "correlation_id", b"correlation_id", "method", b"method", "module", b"module", "object_key", b"object_key", "path", b"path", "sender", b"sender", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -60,6 +60,12 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """A CDR whose cost does not follow from its tariff, refused by the Hub's policy."""
     ERROR_REASON_UNKNOWN_TOKEN: _ErrorReason.ValueType  # 21
     """No eMSP has this token (real-time authorization: OCPI 2004)."""
+    ERROR_REASON_FOREIGN_TOKEN: _ErrorReason.ValueType  # 22
+    """A command names a token of another eMSP than the one sending it."""
+    ERROR_REASON_UNKNOWN_SESSION: _ErrorReason.ValueType  # 23
+    """A command or charging profile names a session the Hub does not know for this eMSP."""
+    ERROR_REASON_UNKNOWN_RESERVATION: _ErrorReason.ValueType  # 24
+    """CANCEL_RESERVATION names a reservation the Hub did not relay for this eMSP."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a core RPC failed. Sent as google.rpc.ErrorInfo.reason (the value's name without the ERROR_REASON_ prefix)
@@ -104,4 +110,10 @@ ERROR_REASON_COST_MISMATCH: ErrorReason.ValueType  # 20
 """A CDR whose cost does not follow from its tariff, refused by the Hub's policy."""
 ERROR_REASON_UNKNOWN_TOKEN: ErrorReason.ValueType  # 21
 """No eMSP has this token (real-time authorization: OCPI 2004)."""
+ERROR_REASON_FOREIGN_TOKEN: ErrorReason.ValueType  # 22
+"""A command names a token of another eMSP than the one sending it."""
+ERROR_REASON_UNKNOWN_SESSION: ErrorReason.ValueType  # 23
+"""A command or charging profile names a session the Hub does not know for this eMSP."""
+ERROR_REASON_UNKNOWN_RESERVATION: ErrorReason.ValueType  # 24
+"""CANCEL_RESERVATION names a reservation the Hub did not relay for this eMSP."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
