@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -14,6 +13,8 @@ import httpx
 import pytest
 
 from core.clock import Clock
+from ocpihub.commands.v1 import commands_pb2
+from ocpihub.commands.v1 import commands_service_pb2 as rpc
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
 from tests.simulators.party import PartySimulator, Received
@@ -92,12 +93,247 @@ async def test_start_session_result_and_session_reach_the_emsp(
     assert put.json()["status_code"] == 1000
     await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("sessions")) == 1)
 
-    [command] = [c async for c in hub_http.core.list_commands(_list_request())]
+    [command] = [c async for c in hub_http.core.list_commands(rpc.ListCommandsRequest())]
     assert (command.target.party_id, command.requester.party_id, command.result) == ("CPA", "EM1", "ACCEPTED")
     assert command.response_url == body["response_url"]
 
 
-def _list_request() -> Any:
-    from ocpihub.commands.v1 import commands_service_pb2 as rpc
+async def only_command(hub_http: Hub) -> commands_pb2.Command:
+    [command] = [c async for c in hub_http.core.list_commands(rpc.ListCommandsRequest())]
+    return command
 
-    return rpc.ListCommandsRequest()
+
+async def test_stop_session_is_routed_by_the_session_and_ends_with_a_cdr(
+    hub_http: Hub, located: Network, delivering: None
+) -> None:
+    network = located
+    await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/sessions/VN/CPA/S1", json=samples.session(), headers=network.cpo_headers()
+    )
+    stop = {"response_url": f"{network.emsp1.base_url}{APP_URL}/stop-1", "session_id": "S1"}
+    # No OCPI-to: the Hub finds the CPO from the session (open routing).
+    answer = await hub_http.http.post(f"{COMMANDS}/STOP_SESSION", json=stop, headers=network.emsp_headers(to=None))
+    assert answer.json()["data"]["result"] == "ACCEPTED"
+    [sent] = relayed(network.cpo, "STOP_SESSION")
+    assert sent["session_id"] == "S1"
+    await post_result(hub_http, network, sent["response_url"], {"result": "ACCEPTED"})
+    await network.emsp1.wait_for(lambda: len(results_at(network.emsp1, "stop-1")) == 1)
+
+    done = samples.session(
+        status="COMPLETED", kwh=10, end_date_time="2026-11-01T09:00:00Z", last_updated="2026-11-01T09:00:05Z"
+    )
+    await hub_http.http.put("/ocpi/2.2.1/receiver/sessions/VN/CPA/S1", json=done, headers=network.cpo_headers())
+    await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/tariffs/VN/CPA/TARIFF-AC", json=samples.time_based_tariff(), headers=network.cpo_headers()
+    )
+    cdr = await hub_http.http.post("/ocpi/2.2.1/receiver/cdrs", json=samples.cdr(), headers=network.cpo_headers())
+    assert cdr.json()["status_code"] == 1000, cdr.json()
+    await network.emsp1.wait_for(lambda: any(r.path == "/ocpi/2.2.1/cdrs" for r in network.emsp1.received))
+    assert (await only_command(hub_http)).state == commands_pb2.COMMAND_STATE_COMPLETED
+
+
+async def test_two_starts_in_flight_each_get_their_own_result(
+    hub_http: Hub, located: Network, delivering: None
+) -> None:
+    network = located
+    network.cpo.delay = 0.3  # both commands are at the CPO at the same time
+    answers = await asyncio.gather(
+        hub_http.http.post(
+            f"{COMMANDS}/START_SESSION", json=start_session(network, "left"), headers=network.emsp_headers()
+        ),
+        hub_http.http.post(
+            f"{COMMANDS}/START_SESSION",
+            json=start_session(network, "right", evse_uid="LOC1-E2"),
+            headers=network.emsp_headers(),
+        ),
+    )
+    assert [a.json()["data"]["result"] for a in answers] == ["ACCEPTED", "ACCEPTED"]
+    network.cpo.delay = 0
+    by_evse = {body["evse_uid"]: body["response_url"] for body in relayed(network.cpo, "START_SESSION")}
+    assert len(set(by_evse.values())) == 2
+    # Results come back in the other order, with different outcomes.
+    await post_result(hub_http, network, by_evse["LOC1-E2"], {"result": "EVSE_OCCUPIED"})
+    await post_result(hub_http, network, by_evse["LOC1-E1"], {"result": "ACCEPTED"})
+    await network.emsp1.wait_for(
+        lambda: len(results_at(network.emsp1, "left")) + len(results_at(network.emsp1, "right")) == 2
+    )
+    assert json.loads(results_at(network.emsp1, "left")[0].body)["result"] == "ACCEPTED"
+    assert json.loads(results_at(network.emsp1, "right")[0].body)["result"] == "EVSE_OCCUPIED"
+
+
+async def test_cpo_that_never_posts_a_result_gets_the_emsp_a_timeout(
+    hub_http: Hub, located: Network, delivering: None, clock: Clock
+) -> None:
+    network = located
+    answer = await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network, "slow"), headers=network.emsp_headers()
+    )
+    assert answer.json()["data"]["timeout"] == 30
+    clock.advance(timedelta(seconds=29))
+    await asyncio.sleep(0.6)  # two sweeps: not yet
+    assert results_at(network.emsp1, "slow") == []
+    clock.advance(timedelta(seconds=2))
+    await network.emsp1.wait_for(lambda: len(results_at(network.emsp1, "slow")) == 1)
+    [timeout] = results_at(network.emsp1, "slow")
+    assert json.loads(timeout.body)["result"] == "TIMEOUT"
+    assert (timeout.headers["ocpi-from-party-id"], timeout.headers["ocpi-to-party-id"]) == ("CPA", "EM1")
+    assert (await only_command(hub_http)).state == commands_pb2.COMMAND_STATE_TIMED_OUT
+
+    # The CPO's result after the TIMEOUT is acknowledged and kept out of the eMSP's way.
+    [sent] = relayed(network.cpo, "START_SESSION")
+    late = await post_result(hub_http, network, sent["response_url"], {"result": "ACCEPTED"})
+    assert late.json()["status_code"] == 1000
+    assert "not relayed" in late.json()["status_message"]
+    await asyncio.sleep(0.3)
+    assert len(results_at(network.emsp1, "slow")) == 1
+
+
+async def test_cpo_rejection_is_relayed_unchanged_and_no_timeout_follows(
+    hub_http: Hub, located: Network, delivering: None, clock: Clock
+) -> None:
+    network = located
+    refusal = {"result": "REJECTED", "timeout": 0, "message": [{"language": "en", "text": "EVSE reserved"}]}
+    network.cpo.command_response = refusal
+    answer = await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network, "no"), headers=network.emsp_headers()
+    )
+    assert (answer.json()["status_code"], answer.json()["data"]) == (1000, refusal)
+    clock.advance(timedelta(minutes=10))
+    await asyncio.sleep(0.6)
+    assert results_at(network.emsp1, "no") == []
+    command = await only_command(hub_http)
+    assert (command.state, command.response) == (commands_pb2.COMMAND_STATE_DECLINED, "REJECTED")
+
+
+async def test_unknown_session_is_answered_by_the_hub_or_by_the_named_cpo(
+    hub_http: Hub, located: Network, delivering: None
+) -> None:
+    network = located
+    stop = {"response_url": f"{network.emsp1.base_url}{APP_URL}/stop-x", "session_id": "NOPE"}
+    answer = await hub_http.http.post(f"{COMMANDS}/STOP_SESSION", json=stop, headers=network.emsp_headers())
+    assert (answer.json()["status_code"], answer.json()["data"]["result"]) == (1000, "UNKNOWN_SESSION")
+    assert relayed(network.cpo, "STOP_SESSION") == []
+
+    # Named with OCPI-to, the CPO decides (it may know sessions it never reported).
+    network.cpo.command_response = {"result": "UNKNOWN_SESSION", "timeout": 0}
+    answer = await hub_http.http.post(
+        f"{COMMANDS}/STOP_SESSION", json=stop, headers=network.emsp_headers(to=("VN", "CPA"))
+    )
+    assert answer.json()["data"]["result"] == "UNKNOWN_SESSION"
+    assert len(relayed(network.cpo, "STOP_SESSION")) == 1
+
+
+async def test_reservation_url_stays_valid_until_the_reservation_ends(
+    hub_http: Hub, located: Network, delivering: None, clock: Clock
+) -> None:
+    network = located
+    expiry = (clock.now() + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reserve = {
+        "response_url": f"{network.emsp1.base_url}{APP_URL}/rsv",
+        "token": samples.token(),
+        "expiry_date": expiry,
+        "reservation_id": "RSV-1",
+        "location_id": "LOC1",
+        "evse_uid": "LOC1-E2",
+    }
+    answer = await hub_http.http.post(f"{COMMANDS}/RESERVE_NOW", json=reserve, headers=network.emsp_headers())
+    assert answer.json()["data"]["result"] == "ACCEPTED"
+    [sent] = relayed(network.cpo, "RESERVE_NOW")
+    await post_result(hub_http, network, sent["response_url"], {"result": "ACCEPTED"})
+
+    clock.advance(timedelta(minutes=10))
+    canceled = await post_result(hub_http, network, sent["response_url"], {"result": "CANCELED_RESERVATION"})
+    assert (canceled.json()["status_code"], canceled.json()["status_message"]) == (1000, "Success")
+    await network.emsp1.wait_for(lambda: len(results_at(network.emsp1, "rsv")) == 2)
+    assert [json.loads(r.body)["result"] for r in results_at(network.emsp1, "rsv")] == [
+        "ACCEPTED",
+        "CANCELED_RESERVATION",
+    ]
+
+    clock.advance(timedelta(minutes=6))  # the reservation has ended
+    after = await post_result(hub_http, network, sent["response_url"], {"result": "FAILED"})
+    assert "not relayed" in after.json()["status_message"]
+    await asyncio.sleep(0.3)
+    assert len(results_at(network.emsp1, "rsv")) == 2
+
+    # CANCEL_RESERVATION finds the CPO from the reservation.
+    cancel = {"response_url": f"{network.emsp1.base_url}{APP_URL}/cancel", "reservation_id": "rsv-1"}
+    answer = await hub_http.http.post(f"{COMMANDS}/CANCEL_RESERVATION", json=cancel, headers=network.emsp_headers())
+    assert answer.json()["data"]["result"] == "ACCEPTED"
+    assert relayed(network.cpo, "CANCEL_RESERVATION")[0]["reservation_id"] == "rsv-1"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "text"),
+    [
+        ({"location_id": "LOC9"}, 2003, "unknown location LOC9"),
+        ({"evse_uid": "LOC1-E9"}, 2003, "no EVSE LOC1-E9"),
+        ({"connector_id": "7"}, 2003, "no connector 7"),
+        ({"token": samples.token(emsp="EM2")}, 2001, "belongs to VN/EM2"),
+        ({"response_url": "http://10.0.0.1/steal"}, 2001, "response_url"),
+    ],
+)
+async def test_commands_the_hub_refuses_never_reach_the_cpo(
+    hub_http: Hub, located: Network, change: dict[str, Any], status: int, text: str
+) -> None:
+    network = located
+    answer = await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network, **change), headers=network.emsp_headers()
+    )
+    assert answer.status_code == 200
+    assert answer.json()["status_code"] == status
+    assert text in answer.json()["status_message"]
+    if status == 2003:
+        assert answer.json()["data"]["result"] == "REJECTED"
+    assert relayed(network.cpo, "START_SESSION") == []
+
+
+async def test_bad_command_bodies_and_names(hub_http: Hub, located: Network) -> None:
+    network = located
+    missing = {k: v for k, v in start_session(network).items() if k != "token"}
+    answer = await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=missing, headers=network.emsp_headers())
+    assert (answer.json()["status_code"], "token" in answer.json()["status_message"]) == (2001, True)
+    unknown = await hub_http.http.post(f"{COMMANDS}/SELF_DESTRUCT", json={}, headers=network.emsp_headers())
+    assert (unknown.status_code, unknown.json()["status_code"]) == (404, 2000)
+    broken = await hub_http.http.post(f"{COMMANDS}/STOP_SESSION", content=b"{", headers=network.emsp_headers())
+    assert broken.status_code == 400
+
+
+async def test_unreachable_cpo_gives_4003_and_a_slow_one_4002(
+    hub_http: Hub, located: Network, db: asyncpg.Pool
+) -> None:
+    network = located
+    network.cpo.delay = 3  # longer than the Hub's peer timeout (2 s in tests)
+    slow = await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network), headers=network.emsp_headers()
+    )
+    assert slow.json()["status_code"] == 4002
+    network.cpo.delay = 0
+    await db.execute(
+        "UPDATE platforms SET endpoints = replace(endpoints::text, $1, 'http://127.0.0.1:9')::jsonb",
+        network.cpo.base_url,
+    )
+    down = await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network), headers=network.emsp_headers()
+    )
+    assert down.json()["status_code"] == 4003
+    states = [c.state async for c in hub_http.core.list_commands(rpc.ListCommandsRequest())]
+    assert states == [commands_pb2.COMMAND_STATE_UNREACHABLE] * 2
+
+
+async def test_only_the_commands_cpo_may_post_its_result(hub_http: Hub, located: Network) -> None:
+    network = located
+    await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=network.emsp_headers())
+    [sent] = relayed(network.cpo, "START_SESSION")
+    from tests.e2e.conftest import token_header
+
+    intruder = await hub_http.http.post(
+        sent["response_url"], json={"result": "ACCEPTED"}, headers=token_header(network.emsp2_token)
+    )
+    assert (intruder.status_code, intruder.json()["status_code"]) == (404, 2000)
+    guessed = await hub_http.http.post(
+        sent["response_url"][:-4] + "0000", json={"result": "ACCEPTED"}, headers=network.cpo_headers()
+    )
+    assert guessed.status_code == 404
+    bad = await hub_http.http.post(sent["response_url"], json={"result": "MAYBE"}, headers=network.cpo_headers())
+    assert bad.json()["status_code"] == 2001
