@@ -13,14 +13,23 @@ import httpx
 import pytest
 
 from core.clock import Clock
+from core.server import create_server
+from core.settings import Settings as CoreSettings
+from facade.app import create_app
+from facade.settings import Settings
+from hubclient import HubClient
 from ocpihub.commands.v1 import commands_pb2
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
+from tests.clients import test_hubctl
+from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
-from tests.e2e.conftest import Hub, Network
+from tests.e2e.conftest import Hub, Network, token_header
+from tests.simulators import loopback
 from tests.simulators.party import PartySimulator, Received
 
 COMMANDS = "/ocpi/2.2.1/receiver/commands"
 APP_URL = "/ocpi/2.2.1/commands/callbacks"  # where the eMSP simulator wants its results
+hubctl = test_hubctl.hubctl
 
 
 @pytest.fixture
@@ -325,8 +334,6 @@ async def test_only_the_commands_cpo_may_post_its_result(hub_http: Hub, located:
     network = located
     await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=network.emsp_headers())
     [sent] = relayed(network.cpo, "START_SESSION")
-    from tests.e2e.conftest import token_header
-
     intruder = await hub_http.http.post(
         sent["response_url"], json={"result": "ACCEPTED"}, headers=token_header(network.emsp2_token)
     )
@@ -337,3 +344,102 @@ async def test_only_the_commands_cpo_may_post_its_result(hub_http: Hub, located:
     assert guessed.status_code == 404
     bad = await hub_http.http.post(sent["response_url"], json={"result": "MAYBE"}, headers=network.cpo_headers())
     assert bad.json()["status_code"] == 2001
+
+
+async def test_result_posted_to_another_facade_replica_is_delivered_once(
+    hub_http: Hub, located: Network, delivering: None, core_address: str, redis_url: str
+) -> None:
+    """Two facades (each with its own delivery workers) share one core and database: correlation is not in memory."""
+    network = located
+    sock = loopback.bind_loopback()
+    replica_url = loopback.url_of(sock)
+    settings = Settings(
+        environment="sandbox",
+        core_address=core_address,
+        public_url=hub_http.url,  # replicas sit behind one public address
+        redis_url=redis_url,
+        peer_timeout_seconds=2.0,
+        delivery_workers=2,
+    )
+    async with HubClient(core_address) as client, loopback.serve(create_app(settings, client), sock):
+        await hub_http.http.post(
+            f"{COMMANDS}/START_SESSION", json=start_session(network, "twice"), headers=network.emsp_headers()
+        )
+        [sent] = relayed(network.cpo, "START_SESSION")
+        on_replica = sent["response_url"].replace(hub_http.url, replica_url)
+        posted = await post_result(hub_http, network, on_replica, {"result": "ACCEPTED"})
+        assert posted.json()["status_code"] == 1000
+        # The CPO retries the same POST on the first replica (it never saw the answer): still one delivery.
+        again = await post_result(hub_http, network, sent["response_url"], {"result": "ACCEPTED"})
+        assert again.json()["status_message"] == "already received: relayed once"
+        await network.emsp1.wait_for(lambda: len(results_at(network.emsp1, "twice")) == 1)
+        await asyncio.sleep(0.5)  # time for a second delivery, if there were one
+    assert len(results_at(network.emsp1, "twice")) == 1
+
+
+async def test_a_restarted_core_still_times_out_a_pending_command(
+    hub_http: Hub, located: Network, delivering: None, core_settings: CoreSettings
+) -> None:
+    """The timeout lives in PostgreSQL: a core that starts later (a restart, another replica) sends the TIMEOUT."""
+    network = located
+    await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network, "restart"), headers=network.emsp_headers()
+    )
+    later = Clock()
+    later.advance(timedelta(seconds=31))  # the new core starts after the CPO's 30 s have passed
+    server, _ = await create_server(core_settings, clock=later)
+    await server.start()
+    try:
+        await network.emsp1.wait_for(lambda: len(results_at(network.emsp1, "restart")) == 1)
+    finally:
+        await server.stop(grace=0.5)
+    assert json.loads(results_at(network.emsp1, "restart")[0].body)["result"] == "TIMEOUT"
+
+
+async def test_hubctl_shows_the_command_log(hub_http: Hub, located: Network, delivering: None, hubctl: Hubctl) -> None:
+    network = located
+    await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=network.emsp_headers())
+    network.cpo.command_response = {"result": "NOT_SUPPORTED", "timeout": 0}
+    unlock = {
+        "response_url": f"{network.emsp1.base_url}{APP_URL}/u",
+        "location_id": "LOC1",
+        "evse_uid": "LOC1-E2",
+        "connector_id": "1",
+    }
+    await hub_http.http.post(f"{COMMANDS}/UNLOCK_CONNECTOR", json=unlock, headers=network.emsp_headers())
+    [sent] = relayed(network.cpo, "START_SESSION")
+    await post_result(hub_http, network, sent["response_url"], {"result": "ACCEPTED"})
+
+    listed = await hubctl("commands", "list", "--party", "VN/EM1")
+    assert listed.code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["ID", "TYPE", "STATE", "FROM", "TO", "FOR", "RESPONSE", "RESULT", "CREATED"]
+    # Newest first.
+    assert lines[1].split()[1:8] == [
+        "UNLOCK_CONNECTOR",
+        "declined",
+        "VN/EM1",
+        "VN/CPA",
+        "LOC1/LOC1-E2/1",
+        "NOT_SUPPORTED",
+        "-",
+    ]
+    assert lines[2].split()[1:8] == [
+        "START_SESSION",
+        "completed",
+        "VN/EM1",
+        "VN/CPA",
+        "LOC1/LOC1-E1/1",
+        "ACCEPTED",
+        "ACCEPTED",
+    ]
+
+    completed = await hubctl("commands", "list", "--state", "completed", "--json")
+    [entry] = json.loads(completed.stdout)["commands"]
+    shown = await hubctl("commands", "show", entry["name"].removeprefix("commands/"), "--json")
+    detail = json.loads(shown.stdout)
+    assert (detail["type"], detail["response_timeout_seconds"], detail["result_count"]) == ("START_SESSION", 30, 1)
+    assert detail["response_url"] == f"{network.emsp1.base_url}{APP_URL}/app-1"
+    missing = await hubctl("commands", "show", "nope")
+    assert missing.code == 1
+    assert "no command nope" in missing.stderr
