@@ -101,8 +101,8 @@ async def list_commands(hub: HubClient, args: argparse.Namespace) -> None:
     request = rpc.ListCommandsRequest(
         page_size=min(args.limit or 500, 500),
         party="/".join(args.party) if args.party else "",
-        state=STATES[args.state] if args.state else 0,
-        type=TYPES[args.type] if args.type else 0,
+        state=STATES[args.state] if args.state else pb.COMMAND_STATE_UNSPECIFIED,
+        type=TYPES[args.type] if args.type else pb.COMMAND_TYPE_UNSPECIFIED,
     )
     commands: list[pb.Command] = []
     async for command in hub.list_commands(request):
