@@ -15,10 +15,12 @@ from hubctl._render import table, timestamp
 from ocpihub.commands.v1 import commands_pb2 as pb
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
 
-STATES = {
-    v.name.removeprefix("COMMAND_STATE_").lower(): v.number for v in pb.CommandState.DESCRIPTOR.values if v.number
+STATES: dict[str, pb.CommandState.ValueType] = {
+    name.removeprefix("COMMAND_STATE_").lower(): value for name, value in pb.CommandState.items() if value
 }
-TYPES = {v.name.removeprefix("COMMAND_TYPE_"): v.number for v in pb.CommandType.DESCRIPTOR.values if v.number}
+TYPES: dict[str, pb.CommandType.ValueType] = {
+    name.removeprefix("COMMAND_TYPE_"): value for name, value in pb.CommandType.items() if value
+}
 
 
 def command_ref(value: str) -> str:
