@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
+from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingProfilesSender
 from facade.commands.routes import CommandsReceiver, CommandsSender
 from facade.credentials.routes import CredentialsController
 from facade.health import health
@@ -80,6 +81,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             TokensSender,
             CommandsReceiver,
             CommandsSender,
+            ChargingProfilesReceiver,
+            ChargingProfilesSender,
             HubClientInfoController,
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -105,17 +105,18 @@ class CommandRepository:
         return rows
 
     async def list(
-        self, *, party: tuple[str, str] | None, state: str, type_: str, offset: int, limit: int
+        self, *, party: tuple[str, str] | None, state: str, type_: str, session_id: str, offset: int, limit: int
     ) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self._conn.fetch(
             f"SELECT {_COLUMNS} FROM commands"
             " WHERE ($1::text IS NULL OR (requester_country_code = $1 AND requester_party_id = $2)"
             "                         OR (target_country_code = $1 AND target_party_id = $2))"
-            " AND ($3 = '' OR state = $3) AND ($4 = '' OR type = $4)"
-            " ORDER BY create_time DESC, id OFFSET $5 LIMIT $6",
+            " AND ($3 = '' OR state = $3) AND ($4 = '' OR type = $4) AND ($5 = '' OR upper(session_id) = upper($5))"
+            " ORDER BY create_time DESC, id OFFSET $6 LIMIT $7",
             *(party or (None, None)),
             state,
             type_,
+            session_id,
             offset,
             limit,
         )

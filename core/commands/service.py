@@ -194,13 +194,13 @@ class CommandsService:
             return to_pb(await _get(CommandRepository(conn), command_id))
 
     async def list(
-        self, page_size: int, page_token: str, party: tuple[str, str] | None, state: str, type_: str
+        self, page_size: int, page_token: str, party: tuple[str, str] | None, state: str, type_: str, session_id: str
     ) -> tuple[list[pb.Command], str]:
         limit = min(page_size or 100, _MAX_PAGE_SIZE)
         offset = page_offset(page_token, 0)
         async with self._pool.acquire() as conn:
             rows = await CommandRepository(conn).list(
-                party=party, state=state, type_=type_, offset=offset, limit=limit + 1
+                party=party, state=state, type_=type_, session_id=session_id, offset=offset, limit=limit + 1
             )
         more = len(rows) > limit
         return [to_pb(row) for row in rows[:limit]], str(offset + limit) if more else ""

@@ -89,5 +89,6 @@ class CommandsServicer(rpc_grpc.CommandsServiceServicer):
             party_pair(request.party, "party"),
             state,
             type_name(request.type) if request.type else "",
+            request.session_id,
         )
         return rpc.ListCommandsResponse(commands=commands, next_page_token=next_token)

@@ -26,6 +26,8 @@ IMPLEMENTED_MODULES: tuple[ModuleEndpoint, ...] = (
     # The spec advises publishing credentials as SENDER (its role has no meaning for this module).
     ModuleEndpoint("cdrs", "SENDER", "sender/cdrs"),
     ModuleEndpoint("cdrs", "RECEIVER", "receiver/cdrs"),
+    ModuleEndpoint("chargingprofiles", "SENDER", "sender/chargingprofiles"),
+    ModuleEndpoint("chargingprofiles", "RECEIVER", "receiver/chargingprofiles"),
     ModuleEndpoint("commands", "SENDER", "sender/commands"),
     ModuleEndpoint("commands", "RECEIVER", "receiver/commands"),
     ModuleEndpoint("credentials", "SENDER", "credentials"),

@@ -24,6 +24,8 @@ EMSP_MODULES = [
     ("sessions", "RECEIVER"),
     ("cdrs", "RECEIVER"),
     ("tokens", "SENDER"),
+    ("commands", "SENDER"),
+    ("chargingprofiles", "SENDER"),
 ]
 
 
@@ -35,6 +37,7 @@ class Received:
     body: bytes
     # time.monotonic() when it arrived.
     at: float = 0.0
+    query: str = ""
 
 
 @dataclass
@@ -118,6 +121,7 @@ class PartySimulator:
                     {k.lower(): v for k, v in request.headers.items()},
                     await request.body(),
                     time.monotonic(),
+                    request.url.query,
                 )
             )
             if not sim._authorized(request.headers.get("authorization")):

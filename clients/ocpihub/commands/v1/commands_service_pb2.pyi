@@ -296,12 +296,15 @@ class ListCommandsRequest(_message.Message):
     PARTY_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     TYPE_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     party: _builtins.str
     """"VN/EM1": commands this party sent or received."""
     state: _commands_pb2.CommandState.ValueType
     type: _commands_pb2.CommandType.ValueType
+    session_id: _builtins.str
+    """Only commands about this session (e.g. who set a charging profile on it)."""
     def __init__(
         self,
         *,
@@ -310,10 +313,11 @@ class ListCommandsRequest(_message.Message):
         party: _builtins.str = ...,
         state: _commands_pb2.CommandState.ValueType = ...,
         type: _commands_pb2.CommandType.ValueType = ...,
+        session_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "party", b"party", "state", b"state", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "party", b"party", "session_id", b"session_id", "state", b"state", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
