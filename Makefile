@@ -58,6 +58,7 @@ test: $(STAMP)
 # Benchmarks print figures (no pass/fail): the whole Hub on loopback, bounded in count and time.
 bench: $(STAMP)
 	$(PY) -m tests.bench.evse_status
+	$(PY) -m tests.bench.commands
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache

@@ -82,6 +82,19 @@ async def test_allowed_offline_uses_the_copy_only_when_the_emsp_cannot_answer(hu
     assert online.json()["data"]["allowed"] == "EXPIRED"
 
 
+async def test_an_emsp_that_is_down_gets_its_error_relayed(hub_http: Hub, network: Network) -> None:
+    """NEVER-whitelisted: only the eMSP may decide, so its failure is the CPO's answer (no guess from the copy)."""
+    await push(hub_http, network, whitelist="NEVER")
+    network.emsp1.fail_with = 503
+    down = await hub_http.http.post(AUTHORIZE, headers=network.cpo_headers(to=None))
+    assert (down.status_code, down.json()["status_code"]) == (503, 3000)
+    assert (down.headers["ocpi-from-party-id"], down.headers["ocpi-to-party-id"]) == ("EM1", "CPA")
+    network.emsp1.fail_with = None
+    network.emsp1.delay = 3.0  # longer than the Hub waits
+    slow = await hub_http.http.post(AUTHORIZE, headers=network.cpo_headers(to=None))
+    assert (slow.status_code, slow.json()["status_code"]) == (200, 4002)
+
+
 async def test_an_unknown_token_is_404_and_2004_without_data(hub_http: Hub, network: Network) -> None:
     response = await hub_http.http.post(AUTHORIZE, headers=network.cpo_headers(to=None))
     assert response.status_code == 404
