@@ -99,6 +99,10 @@ async def test_version_details_list_only_what_the_hub_implements(hub_http: Hub, 
     assert advertised == {
         ("cdrs", "SENDER"),
         ("cdrs", "RECEIVER"),
+        ("chargingprofiles", "SENDER"),
+        ("chargingprofiles", "RECEIVER"),
+        ("commands", "SENDER"),
+        ("commands", "RECEIVER"),
         ("credentials", "SENDER"),
         ("hubclientinfo", "SENDER"),
         ("locations", "SENDER"),
@@ -114,9 +118,15 @@ async def test_version_details_list_only_what_the_hub_implements(hub_http: Hub, 
         assert set(endpoint) == {"identifier", "role", "url"}
         assert endpoint["url"].startswith(f"{hub_http.url}/ocpi/2.2.1/")
         if endpoint["role"] == "SENDER":
-            # Every advertised pull endpoint answers the registered party.
+            # Every advertised pull endpoint answers the registered party; commands and charging profiles have no
+            # pull: their Sender interface takes only the results POSTed to the response_urls the Hub hands out.
             route = endpoint["url"].removeprefix(hub_http.url)
-            assert (await hub_http.http.get(route, headers=token_header(token_c))).status_code == 200
+            answer = await hub_http.http.get(route, headers=token_header(token_c))
+            pull = endpoint["identifier"] not in ("commands", "chargingprofiles")
+            if pull:
+                assert answer.status_code == 200, route
+            else:
+                assert (answer.status_code, answer.json()["status_code"]) == (404, 2000), route
 
 
 async def test_token_a_opens_only_versions_and_credentials(hub_http: Hub, start_party: Any) -> None:
