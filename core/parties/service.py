@@ -156,9 +156,14 @@ class PartiesService:
     async def authenticate(self, candidates: list[str]) -> Authentication:
         async with self._pool.acquire() as conn:
             auth = await self._authenticate(PartyRepository(conn), candidates)
-        if auth.platform is not None:
-            await self.liveness.heard_from(auth.platform)
-        return auth
+        if auth.platform is None:
+            return auth
+        await self.liveness.heard_from(auth.platform)
+        if auth.platform.offline_time is None:
+            return auth
+        # It was OFFLINE until this request: answer with its parties as they are now (CONNECTED again).
+        async with self._pool.acquire() as conn:
+            return await self._authenticate(PartyRepository(conn), candidates)
 
     async def register(
         self, token_a: str, registration: PlatformRegistration, *, validate_only: bool
