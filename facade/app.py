@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 import redis.asyncio as redis
@@ -20,6 +21,7 @@ from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingPro
 from facade.commands.routes import CommandsReceiver, CommandsSender
 from facade.credentials.routes import CredentialsController
 from facade.health import health
+from facade.hubclientinfo.alive import AliveChecker
 from facade.hubclientinfo.routes import HubClientInfoController
 from facade.locations.routes import LocationsReceiver, LocationsSender
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
@@ -33,6 +35,17 @@ from facade.tariffs.routes import TariffsReceiver, TariffsSender
 from facade.tokens.routes import TokensReceiver, TokensSender
 from facade.versions.routes import versions_router
 from hubclient import HubClient
+
+
+def alive_checker(settings: Settings, hub: HubClient, peers: PeerClient) -> AliveChecker | None:
+    if settings.alive_check_seconds <= 0:
+        return None
+    return AliveChecker(
+        hub,
+        peers,
+        quiet_period=timedelta(seconds=settings.alive_check_seconds),
+        interval=settings.alive_check_interval_seconds,
+    )
 
 
 def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
@@ -51,11 +64,16 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                 DeliveryWorker(client, app.state.peers, hub_party(settings)) for _ in range(settings.delivery_workers)
             ]
             tasks = [asyncio.create_task(worker.run(), name="delivery-worker") for worker in workers]
+            checker = alive_checker(settings, client, app.state.peers)
+            if checker is not None:
+                tasks.append(asyncio.create_task(checker.run(), name="alive-checker"))
             try:
                 yield
             finally:
                 for worker in workers:
                     worker.stop()
+                if checker is not None:
+                    checker.stop()
                 # Sends in flight finish (each is bounded by the peer timeout); then nothing is left running.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.gather(*tasks), settings.peer_timeout_seconds + 5)

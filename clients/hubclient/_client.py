@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import TypeVar
 
 import grpc
@@ -168,6 +169,24 @@ class HubClient:
         return await self._call(
             lambda: self._credentials.UnregisterPlatform(request, timeout=self._timeout), idempotent=False
         )
+
+    async def claim_alive_checks(self, quiet_period: timedelta, max_checks: int) -> list[rpc.AliveCheck]:
+        """Platforms due for a still-alive check, each handed to this caller only (never retried: a retry would
+        claim others)."""
+        request = rpc.ClaimAliveChecksRequest(max_checks=max_checks)
+        request.quiet_period.FromTimedelta(quiet_period)
+        response = await self._call(
+            lambda: self._credentials.ClaimAliveChecks(request, timeout=self._timeout), idempotent=False
+        )
+        return list(response.checks)
+
+    async def report_alive_check(self, platform: str, *, reachable: bool, detail: str = "") -> pb.Platform:
+        request = rpc.ReportAliveCheckRequest(platform=platform, reachable=reachable, detail=detail)
+        # Reporting the same outcome twice changes nothing, so it may be retried.
+        response = await self._call(
+            lambda: self._credentials.ReportAliveCheck(request, timeout=self._timeout), idempotent=True
+        )
+        return response.platform
 
     # Routing, locations, tariffs, deliveries: thin typed wrappers over the stubs.
 

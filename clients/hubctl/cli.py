@@ -38,6 +38,7 @@ ROLES = {
 STATES = {
     "invited": pb.PARTY_STATE_INVITED,
     "registered": pb.PARTY_STATE_REGISTERED,
+    "offline": pb.PARTY_STATE_OFFLINE,
     "suspended": pb.PARTY_STATE_SUSPENDED,
     "unregistered": pb.PARTY_STATE_UNREGISTERED,
 }

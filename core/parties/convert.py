@@ -10,16 +10,19 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from core.errors import InvalidArgument
 from core.parties.model import (
+    AliveCheck,
     CredentialsRole,
     Endpoint,
     Environment,
     Party,
     PartyKey,
+    PartyState,
     Platform,
     PlatformRegistration,
     Role,
 )
 from ocpihub.parties.v1 import parties_pb2 as pb
+from ocpihub.parties.v1 import parties_service_pb2 as rpc
 
 
 def _timestamp(value: datetime | None) -> Timestamp | None:
@@ -66,7 +69,11 @@ def party_key_from_name(name: str) -> PartyKey:
 
 
 def party_to_pb(party: Party) -> pb.Party:
-    state = "SUSPENDED" if party.suspended else str(party.state)
+    state = str(party.state)
+    if party.suspended:
+        state = "SUSPENDED"
+    elif party.state is PartyState.REGISTERED and party.offline:
+        state = "OFFLINE"
     return pb.Party(
         name=party.key.name,
         country_code=party.key.country_code,
@@ -123,6 +130,18 @@ def platform_to_pb(platform: Platform) -> pb.Platform:
         environment=pb.Environment.Value(f"ENVIRONMENT_{platform.environment}"),
         create_time=_timestamp(platform.create_time),
         update_time=_timestamp(platform.update_time),
+        last_heard_time=_timestamp(platform.last_heard_time),
+        offline_time=_timestamp(platform.offline_time),
+    )
+
+
+def alive_check_to_pb(check: AliveCheck, token: str) -> rpc.AliveCheck:
+    return rpc.AliveCheck(
+        platform=f"platforms/{check.platform_id}",
+        versions_url=check.versions_url,
+        token=token,
+        encode_auth_token=check.encode_auth_token,
+        environment=pb.Environment.Value(f"ENVIRONMENT_{check.environment}"),
     )
 
 

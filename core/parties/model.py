@@ -61,6 +61,8 @@ class Party:
     environment: Environment
     state: PartyState
     suspended: bool = False
+    # Its platform failed the still-alive check (OCPI ConnectionStatus OFFLINE while registered).
+    offline: bool = False
     platform_id: uuid.UUID | None = None
     invite_expire_time: datetime | None = None
     create_time: datetime | None = None
@@ -92,10 +94,23 @@ class Platform:
     encode_auth_token: bool
     create_time: datetime | None = None
     update_time: datetime | None = None
+    last_heard_time: datetime | None = None
+    offline_time: datetime | None = None
 
     @property
     def name(self) -> str:
         return f"platforms/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AliveCheck:
+    """A still-alive check a facade claimed: GET the versions URL with TOKEN_B (still encrypted here)."""
+
+    platform_id: uuid.UUID
+    versions_url: str
+    token_b_encrypted: bytes
+    encode_auth_token: bool
+    environment: Environment
 
 
 @dataclass(frozen=True, slots=True)

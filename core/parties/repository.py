@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from core.parties.model import (
+    AliveCheck,
     CredentialsRole,
     Endpoint,
     Environment,
@@ -26,14 +27,22 @@ from core.parties.model import (
     TokenKind,
 )
 
+# Whether the party's platform is unreachable (it failed its still-alive check).
+_OFFLINE = "coalesce((SELECT pl.offline_time IS NOT NULL FROM platforms pl WHERE pl.id = p.platform_id), false)"
+# The state operators filter on: SUSPENDED and OFFLINE are shown over the state underneath.
+_SHOWN_STATE = (
+    "CASE WHEN p.suspend_time IS NOT NULL THEN 'SUSPENDED'"
+    f" WHEN p.state = 'REGISTERED' AND {_OFFLINE} THEN 'OFFLINE' ELSE p.state END"
+)
 _PARTY_COLUMNS = (
     "p.country_code, p.party_id, p.role, p.display_name, p.environment, p.state, p.suspend_time, p.platform_id,"
-    " p.create_time, p.update_time,"
+    f" p.create_time, p.update_time, {_OFFLINE} AS offline,"
     " (SELECT max(t.expire_time) FROM hub_tokens t WHERE t.kind = 'A' AND t.revoke_time IS NULL"
     "  AND (t.country_code, t.party_id, t.role) = (p.country_code, p.party_id, p.role)) AS invite_expire_time"
 )
 _PLATFORM_COLUMNS = (
-    "id, state, environment, versions_url, version, endpoints, roles, encode_auth_token, create_time, update_time"
+    "id, state, environment, versions_url, version, endpoints, roles, encode_auth_token, create_time, update_time,"
+    " last_heard_time, offline_time"
 )
 
 
@@ -44,6 +53,7 @@ def _party_from_row(row: asyncpg.Record) -> Party:
         environment=Environment(row["environment"]),
         state=PartyState(row["state"]),
         suspended=row["suspend_time"] is not None,
+        offline=row["offline"],
         platform_id=row["platform_id"],
         invite_expire_time=row["invite_expire_time"],
         create_time=row["create_time"],
@@ -66,6 +76,8 @@ def _platform_from_row(row: asyncpg.Record) -> Platform:
         encode_auth_token=row["encode_auth_token"],
         create_time=row["create_time"],
         update_time=row["update_time"],
+        last_heard_time=row["last_heard_time"],
+        offline_time=row["offline_time"],
     )
 
 
@@ -90,6 +102,11 @@ def _roles_json(roles: Sequence[CredentialsRole]) -> str:
 class PartyRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        """For other aggregates' writes that belong to the same transaction (the outbox)."""
+        return self._conn
 
     # Parties
 
@@ -119,7 +136,7 @@ class PartyRepository:
             f"SELECT {_PARTY_COLUMNS} FROM parties p"
             " WHERE ($1::text IS NULL OR (p.country_code, p.party_id, p.role) > ($1, $2, $3))"
             " AND ($4 = '' OR p.country_code = $4) AND ($5 = '' OR p.party_id = $5) AND ($6 = '' OR p.role = $6)"
-            " AND ($7 = '' OR (CASE WHEN p.suspend_time IS NOT NULL THEN 'SUSPENDED' ELSE p.state END) = $7)"
+            f" AND ($7 = '' OR ({_SHOWN_STATE}) = $7)"
             " AND ($8::uuid IS NULL OR p.platform_id = $8)"
             " ORDER BY p.country_code, p.party_id, p.role LIMIT $9",
             *(after or (None, None, None)),
@@ -219,6 +236,58 @@ class PartyRepository:
             token_b_encrypted,
             platform.encode_auth_token,
         )
+
+    # Liveness (still-alive checks)
+
+    async def touch_platform(self, platform_id: uuid.UUID, at_most_every: timedelta) -> None:
+        """Records that the platform was heard from, unless it already was within `at_most_every`."""
+        await self._conn.execute(
+            "UPDATE platforms SET last_heard_time = now() WHERE id = $1 AND last_heard_time < now() - $2::interval",
+            platform_id,
+            at_most_every,
+        )
+
+    async def set_offline(self, platform_id: uuid.UUID, offline: bool) -> None:
+        """Marks the platform unreachable (or reachable, and heard from now). Its active parties' ClientInfo changes,
+        so their update_time (ClientInfo.last_updated) moves too."""
+        await self._conn.execute(
+            "WITH platform AS ("
+            "  UPDATE platforms SET offline_time = CASE WHEN $2 THEN coalesce(offline_time, now()) END,"
+            "  last_heard_time = CASE WHEN $2 THEN last_heard_time ELSE now() END WHERE id = $1 RETURNING id)"
+            " UPDATE parties SET update_time = now() WHERE platform_id = (SELECT id FROM platform)"
+            " AND state = 'REGISTERED' AND suspend_time IS NULL",
+            platform_id,
+            offline,
+        )
+
+    async def claim_alive_checks(self, quiet_period: timedelta, limit: int) -> list[AliveCheck]:
+        """Registered platforms with an active party, silent for `quiet_period` and not claimed within it.
+
+        SKIP LOCKED plus the re-check PostgreSQL makes of a row locked meanwhile: concurrent claims never share one.
+        """
+        rows = await self._conn.fetch(
+            "WITH due AS ("
+            "  SELECT pl.id FROM platforms pl"
+            "  WHERE pl.state = 'REGISTERED' AND pl.last_heard_time <= now() - $1::interval"
+            "  AND (pl.next_alive_check_time IS NULL OR pl.next_alive_check_time <= now())"
+            "  AND EXISTS (SELECT 1 FROM parties p WHERE p.platform_id = pl.id AND p.state = 'REGISTERED'"
+            "              AND p.suspend_time IS NULL)"
+            "  ORDER BY pl.last_heard_time LIMIT $2 FOR UPDATE OF pl SKIP LOCKED)"
+            " UPDATE platforms pl SET next_alive_check_time = now() + $1::interval FROM due WHERE pl.id = due.id"
+            " RETURNING pl.id, pl.versions_url, pl.token_b_encrypted, pl.encode_auth_token, pl.environment",
+            quiet_period,
+            limit,
+        )
+        return [
+            AliveCheck(
+                row["id"],
+                row["versions_url"],
+                row["token_b_encrypted"],
+                row["encode_auth_token"],
+                Environment(row["environment"]),
+            )
+            for row in rows
+        ]
 
     # Hub-issued tokens
 

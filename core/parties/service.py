@@ -16,6 +16,8 @@ import asyncpg
 
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from core.parties import validation
+from core.parties.client_info import ClientInfoAnnouncer
+from core.parties.liveness import Liveness
 from core.parties.model import (
     Authentication,
     Environment,
@@ -49,6 +51,8 @@ class PartiesService:
         self._pool = pool
         self._vault = vault
         self._policy = policy
+        self._announcer = ClientInfoAnnouncer(PartyKey(policy.hub_country_code, policy.hub_party_id, Role.HUB))
+        self.liveness = Liveness(pool, vault, self._announcer)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[PartyRepository]:
@@ -132,10 +136,13 @@ class PartiesService:
 
     async def set_suspended(self, key: PartyKey, suspended: bool) -> Party:
         async with self._transaction() as repo:
-            await self._get_party(repo, key, for_update=True)
+            before = await self._get_party(repo, key, for_update=True)
             await repo.set_suspended(key, suspended)
             await repo.record_event("SUSPENDED" if suspended else "REINSTATED", key=key)
-            return await self._get_party(repo, key)
+            party = await self._get_party(repo, key)
+            if before.suspended != suspended:
+                await self._announcer.announce(repo.connection, [party])
+            return party
 
     async def get_platform(self, platform_id: uuid.UUID) -> Platform:
         async with self._pool.acquire() as conn:
@@ -147,6 +154,14 @@ class PartiesService:
     # Credentials lifecycle
 
     async def authenticate(self, candidates: list[str]) -> Authentication:
+        async with self._pool.acquire() as conn:
+            auth = await self._authenticate(PartyRepository(conn), candidates)
+        if auth.platform is None:
+            return auth
+        await self.liveness.heard_from(auth.platform)
+        if auth.platform.offline_time is None:
+            return auth
+        # It was OFFLINE until this request: answer with its parties as they are now (CONNECTED again).
         async with self._pool.acquire() as conn:
             return await self._authenticate(PartyRepository(conn), candidates)
 
@@ -189,6 +204,7 @@ class PartiesService:
                 await repo.set_party_state(
                     role.key, PartyState.REGISTERED, platform_id=platform.id, display_name=role.business_details["name"]
                 )
+            await self._announce(repo, [role.key for role in registration.roles])
             token_c = mint_token()
             await repo.insert_credentials_token(token_hash(token_c), platform.id)
             await repo.record_event("REGISTERED", key=inviting.key, platform_id=platform.id, detail=_audit(platform))
@@ -220,13 +236,16 @@ class PartiesService:
                 return updated, ""
             await repo.update_platform(updated, self._vault.encrypt(registration.token_b))
             listed = {role.key for role in registration.roles}
-            for dropped in (role.key for role in current.roles if role.key not in listed):
-                await repo.set_party_state(dropped, PartyState.UNREGISTERED, platform_id=current.id)
+            dropped = [role.key for role in current.roles if role.key not in listed]
+            for key in dropped:
+                await repo.set_party_state(key, PartyState.UNREGISTERED, platform_id=current.id)
             for role in registration.roles:
                 await repo.revoke_registration_tokens(role.key)
                 await repo.set_party_state(
                     role.key, PartyState.REGISTERED, platform_id=current.id, display_name=role.business_details["name"]
                 )
+            known = {role.key for role in current.roles}
+            await self._announce(repo, dropped + [key for key in listed if key not in known])
             # The old TOKEN_C lives on for the grace period, so a party that lost our answer can still get in.
             await repo.expire_credentials_tokens(current.id, await repo.now() + self._policy.rotation_grace)
             token_c = mint_token()
@@ -244,10 +263,15 @@ class PartiesService:
             await repo.revoke_credentials_tokens(platform.id)
             for role in platform.roles:
                 await repo.set_party_state(role.key, PartyState.UNREGISTERED, platform_id=platform.id)
+            await self._announce(repo, [role.key for role in platform.roles])
             await repo.record_event("UNREGISTERED", platform_id=platform.id)
             return platform
 
     # Helpers
+
+    async def _announce(self, repo: PartyRepository, keys: list[PartyKey]) -> None:
+        """HubClientInfo: the parties' new status goes to every other platform, in this transaction."""
+        await self._announcer.announce(repo.connection, [await self._get_party(repo, key) for key in keys])
 
     def _ttl_violations(self, expires_in: timedelta | None) -> validation.Violations:
         if expires_in is not None and not timedelta(minutes=1) <= expires_in <= timedelta(days=30):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import grpc
 
@@ -24,11 +25,11 @@ def _page_token(token: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
-def _platform_id(name: str) -> uuid.UUID:
+def _platform_id(name: str, field: str = "name") -> uuid.UUID:
     try:
         return uuid.UUID(name.removeprefix("platforms/"))
     except ValueError:
-        raise InvalidArgument([("name", f"{name!r} is not of the form platforms/{{id}}")]) from None
+        raise InvalidArgument([(field, f"{name!r} is not of the form platforms/{{id}}")]) from None
 
 
 class PartiesServicer(rpc_grpc.PartiesServiceServicer):
@@ -131,6 +132,25 @@ class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
             request.token, registration, validate_only=request.validate_only
         )
         return rpc.UpdatePlatformCredentialsResponse(platform=convert.platform_to_pb(platform), token_c=token_c)
+
+    async def ClaimAliveChecks(
+        self, request: rpc.ClaimAliveChecksRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ClaimAliveChecksResponse:
+        quiet_period = request.quiet_period.ToTimedelta()
+        if quiet_period <= timedelta(0):
+            raise InvalidArgument([("quiet_period", "must be positive")])
+        if request.max_checks < 0:
+            raise InvalidArgument([("max_checks", "must not be negative")])
+        claimed = await self._service.liveness.claim(quiet_period, request.max_checks)
+        return rpc.ClaimAliveChecksResponse(checks=[convert.alive_check_to_pb(c, token) for c, token in claimed])
+
+    async def ReportAliveCheck(
+        self, request: rpc.ReportAliveCheckRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ReportAliveCheckResponse:
+        platform = await self._service.liveness.report(
+            _platform_id(request.platform, "platform"), reachable=request.reachable, detail=request.detail
+        )
+        return rpc.ReportAliveCheckResponse(platform=convert.platform_to_pb(platform))
 
     async def UnregisterPlatform(
         self, request: rpc.UnregisterPlatformRequest, context: grpc.aio.ServicerContext

@@ -60,6 +60,26 @@ async def broadcast_receivers(conn: asyncpg.Connection, module: str, sender: Par
     return [Receiver(r["platform_id"], PartyKey(r["country_code"], r["party_id"], Role(r["role"]))) for r in rows]
 
 
+async def platform_receivers(
+    conn: asyncpg.Connection, module: str, exclude_platform_id: uuid.UUID | None
+) -> list[Receiver]:
+    """One receiver per connected, reachable platform with a `module` RECEIVER endpoint, for messages about
+    platforms rather than to parties (HubClientInfo): the party named is the platform's first connected one.
+
+    Unreachable (OFFLINE) platforms get nothing: they resync by GET when they are back (HUB-DIGEST §1.2).
+    """
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (pl.id) p.country_code, p.party_id, p.role, p.platform_id FROM parties p"
+        " JOIN platforms pl ON pl.id = p.platform_id"
+        f" WHERE {_CONNECTED} AND pl.offline_time IS NULL AND pl.id IS DISTINCT FROM $2"
+        " AND pl.endpoints @> jsonb_build_array(jsonb_build_object('identifier', $1::text, 'role', 'RECEIVER'))"
+        " ORDER BY pl.id, p.country_code, p.party_id, p.role",
+        module,
+        exclude_platform_id,
+    )
+    return [Receiver(r["platform_id"], PartyKey(r["country_code"], r["party_id"], Role(r["role"]))) for r in rows]
+
+
 async def resolve(
     conn: asyncpg.Connection, module: str, interface_role: str, country_code: str, party_id: str
 ) -> Route:

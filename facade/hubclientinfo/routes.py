@@ -1,5 +1,6 @@
 """HubClientInfo module (configuration module, no routing headers): the connection status of every party the Hub
-knows, paginated (HUB-DIGEST §3.8). Pushing ClientInfo to the other platforms is still to come (issue 5)."""
+knows, paginated (HUB-DIGEST §3.8). The core pushes status changes to the platforms (core/parties/client_info.py);
+this GET is for start-up and resync."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from hubclient import HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
 
 # OCPI ConnectionStatus of each party state: invited parties are PLANNED; a party that left is SUSPENDED.
+# Keep in step with core/parties/client_info.py, which builds the pushed ClientInfo.
 STATUS = {
     pb.PARTY_STATE_INVITED: "PLANNED",
     pb.PARTY_STATE_REGISTERED: "CONNECTED",
+    pb.PARTY_STATE_OFFLINE: "OFFLINE",
     pb.PARTY_STATE_SUSPENDED: "SUSPENDED",
     pb.PARTY_STATE_UNREGISTERED: "SUSPENDED",
 }

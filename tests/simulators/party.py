@@ -66,6 +66,8 @@ class PartySimulator:
     fail_with: int | None = None
     # With fail_with=429: the Retry-After value to send.
     retry_after: str | None = None
+    # Every request, versions included, answered HTTP 503: the platform is down (still-alive checks fail).
+    down: bool = False
     # Module requests: wait this long before answering.
     delay: float = 0.0
     # Module requests: the OCPI status_code of the (HTTP 200) answer, e.g. 2001 to refuse an object.
@@ -124,6 +126,8 @@ class PartySimulator:
                     request.url.query,
                 )
             )
+            if sim.down:
+                return Response(envelope(status_code=3000), status_code=503)
             if not sim._authorized(request.headers.get("authorization")):
                 return Response(envelope(status_code=2000), status_code=401)
             if request.method == "GET" and path == "/ocpi/versions":

@@ -80,6 +80,8 @@ class _PartyStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PartyState
     """Suspended by an operator: its tokens are refused until reinstated."""
     PARTY_STATE_UNREGISTERED: _PartyState.ValueType  # 4
     """Unregistered (credentials DELETE): needs a new invite to come back."""
+    PARTY_STATE_OFFLINE: _PartyState.ValueType  # 5
+    """Registered, but its platform did not answer the Hub's still-alive check (OCPI ConnectionStatus OFFLINE)."""
 
 class PartyState(_PartyState, metaclass=_PartyStateEnumTypeWrapper): ...
 
@@ -91,6 +93,8 @@ PARTY_STATE_SUSPENDED: PartyState.ValueType  # 3
 """Suspended by an operator: its tokens are refused until reinstated."""
 PARTY_STATE_UNREGISTERED: PartyState.ValueType  # 4
 """Unregistered (credentials DELETE): needs a new invite to come back."""
+PARTY_STATE_OFFLINE: PartyState.ValueType  # 5
+"""Registered, but its platform did not answer the Hub's still-alive check (OCPI ConnectionStatus OFFLINE)."""
 Global___PartyState: _TypeAlias = PartyState  # noqa: Y015
 
 class _PlatformState:
@@ -287,6 +291,8 @@ class Platform(_message.Message):
     ENVIRONMENT_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    LAST_HEARD_TIME_FIELD_NUMBER: _builtins.int
+    OFFLINE_TIME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """"platforms/{uuid}" """
     state: Global___PlatformState.ValueType
@@ -304,6 +310,14 @@ class Platform(_message.Message):
     def create_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_heard_time(self) -> _timestamp_pb2.Timestamp:
+        """Last authenticated request from the platform, or answered still-alive check (kept to about a minute)."""
+
+    @_builtins.property
+    def offline_time(self) -> _timestamp_pb2.Timestamp:
+        """Set while the platform is unreachable: since when its still-alive check has been failing."""
+
     def __init__(
         self,
         *,
@@ -317,10 +331,12 @@ class Platform(_message.Message):
         environment: Global___Environment.ValueType = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        last_heard_time: _timestamp_pb2.Timestamp | None = ...,
+        offline_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_heard_time", b"last_heard_time", "offline_time", b"offline_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "encode_auth_token", b"encode_auth_token", "endpoints", b"endpoints", "environment", b"environment", "name", b"name", "roles", b"roles", "state", b"state", "update_time", b"update_time", "version", b"version", "versions_url", b"versions_url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "encode_auth_token", b"encode_auth_token", "endpoints", b"endpoints", "environment", b"environment", "last_heard_time", b"last_heard_time", "name", b"name", "offline_time", b"offline_time", "roles", b"roles", "state", b"state", "update_time", b"update_time", "version", b"version", "versions_url", b"versions_url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -571,3 +571,132 @@ class UnregisterPlatformResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UnregisterPlatformResponse: _TypeAlias = UnregisterPlatformResponse  # noqa: Y015
+
+@_typing.final
+class ClaimAliveChecksRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUIET_PERIOD_FIELD_NUMBER: _builtins.int
+    MAX_CHECKS_FIELD_NUMBER: _builtins.int
+    max_checks: _builtins.int
+    """At most this many checks; 0 means 10."""
+    @_builtins.property
+    def quiet_period(self) -> _duration_pb2.Duration:
+        """How long a platform must have been silent to be checked (OCPI suggests 5 minutes)."""
+
+    def __init__(
+        self,
+        *,
+        quiet_period: _duration_pb2.Duration | None = ...,
+        max_checks: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["quiet_period", b"quiet_period"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_checks", b"max_checks", "quiet_period", b"quiet_period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimAliveChecksRequest: _TypeAlias = ClaimAliveChecksRequest  # noqa: Y015
+
+@_typing.final
+class AliveCheck(_message.Message):
+    """A still-alive check to make. Carries TOKEN_B in clear."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    VERSIONS_URL_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    ENCODE_AUTH_TOKEN_FIELD_NUMBER: _builtins.int
+    ENVIRONMENT_FIELD_NUMBER: _builtins.int
+    platform: _builtins.str
+    """"platforms/{id}" """
+    versions_url: _builtins.str
+    token: _builtins.str
+    """The platform's TOKEN_B."""
+    encode_auth_token: _builtins.bool
+    environment: _parties_pb2.Environment.ValueType
+    def __init__(
+        self,
+        *,
+        platform: _builtins.str = ...,
+        versions_url: _builtins.str = ...,
+        token: _builtins.str = ...,
+        encode_auth_token: _builtins.bool = ...,
+        environment: _parties_pb2.Environment.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["encode_auth_token", b"encode_auth_token", "environment", b"environment", "platform", b"platform", "token", b"token", "versions_url", b"versions_url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AliveCheck: _TypeAlias = AliveCheck  # noqa: Y015
+
+@_typing.final
+class ClaimAliveChecksResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHECKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def checks(self) -> _containers.RepeatedCompositeFieldContainer[Global___AliveCheck]: ...
+    def __init__(
+        self,
+        *,
+        checks: _abc.Iterable[Global___AliveCheck] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checks", b"checks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimAliveChecksResponse: _TypeAlias = ClaimAliveChecksResponse  # noqa: Y015
+
+@_typing.final
+class ReportAliveCheckRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    REACHABLE_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    platform: _builtins.str
+    """"platforms/{id}" """
+    reachable: _builtins.bool
+    """Whether the versions endpoint answered an OCPI success."""
+    detail: _builtins.str
+    """Why not, for the log (never a token)."""
+    def __init__(
+        self,
+        *,
+        platform: _builtins.str = ...,
+        reachable: _builtins.bool = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["detail", b"detail", "platform", b"platform", "reachable", b"reachable"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportAliveCheckRequest: _TypeAlias = ReportAliveCheckRequest  # noqa: Y015
+
+@_typing.final
+class ReportAliveCheckResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def platform(self) -> _parties_pb2.Platform: ...
+    def __init__(
+        self,
+        *,
+        platform: _parties_pb2.Platform | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportAliveCheckResponse: _TypeAlias = ReportAliveCheckResponse  # noqa: Y015

@@ -392,6 +392,16 @@ class CredentialsServiceStub:
                 request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPlatformRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPlatformResponse.FromString,
                 _registered_method=True)
+        self.ClaimAliveChecks = channel.unary_unary(
+                '/ocpihub.parties.v1.CredentialsService/ClaimAliveChecks',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimAliveChecksRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimAliveChecksResponse.FromString,
+                _registered_method=True)
+        self.ReportAliveCheck = channel.unary_unary(
+                '/ocpihub.parties.v1.CredentialsService/ReportAliveCheck',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckResponse.FromString,
+                _registered_method=True)
 
 
 class CredentialsServiceServicer:
@@ -427,6 +437,22 @@ class CredentialsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ClaimAliveChecks(self, request, context):
+        """Hands out registered platforms quiet for longer than `quiet_period`, for a still-alive check (GET versions with
+        TOKEN_B). Each goes to one caller only: claiming makes it not due again before another quiet period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportAliveCheck(self, request, context):
+        """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
+        CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CredentialsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -449,6 +475,16 @@ def add_CredentialsServiceServicer_to_server(servicer, server):
                     servicer.UnregisterPlatform,
                     request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPlatformRequest.FromString,
                     response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPlatformResponse.SerializeToString,
+            ),
+            'ClaimAliveChecks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimAliveChecks,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimAliveChecksRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimAliveChecksResponse.SerializeToString,
+            ),
+            'ReportAliveCheck': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportAliveCheck,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -561,6 +597,60 @@ class CredentialsService:
             '/ocpihub.parties.v1.CredentialsService/UnregisterPlatform',
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPlatformRequest.SerializeToString,
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPlatformResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimAliveChecks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.CredentialsService/ClaimAliveChecks',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimAliveChecksRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimAliveChecksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportAliveCheck(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.CredentialsService/ReportAliveCheck',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckResponse.FromString,
             options,
             channel_credentials,
             insecure,

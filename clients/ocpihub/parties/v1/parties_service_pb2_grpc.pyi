@@ -134,6 +134,14 @@ class CredentialsServiceStub:
     """Credentials PUT: rotate TOKEN_C (the old one keeps a grace period), store the new TOKEN_B and endpoints."""
     UnregisterPlatform: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.UnregisterPlatformRequest, _parties_service_pb2.UnregisterPlatformResponse]
     """Credentials DELETE: every token of the platform stops working at once."""
+    ClaimAliveChecks: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.ClaimAliveChecksRequest, _parties_service_pb2.ClaimAliveChecksResponse]
+    """Hands out registered platforms quiet for longer than `quiet_period`, for a still-alive check (GET versions with
+    TOKEN_B). Each goes to one caller only: claiming makes it not due again before another quiet period.
+    """
+    ReportAliveCheck: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.ReportAliveCheckRequest, _parties_service_pb2.ReportAliveCheckResponse]
+    """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
+    CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
+    """
 
 @_typing.type_check_only
 class CredentialsServiceAsyncStub(CredentialsServiceStub):
@@ -150,6 +158,14 @@ class CredentialsServiceAsyncStub(CredentialsServiceStub):
     """Credentials PUT: rotate TOKEN_C (the old one keeps a grace period), store the new TOKEN_B and endpoints."""
     UnregisterPlatform: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.UnregisterPlatformRequest, _parties_service_pb2.UnregisterPlatformResponse]  # type: ignore[assignment]
     """Credentials DELETE: every token of the platform stops working at once."""
+    ClaimAliveChecks: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ClaimAliveChecksRequest, _parties_service_pb2.ClaimAliveChecksResponse]  # type: ignore[assignment]
+    """Hands out registered platforms quiet for longer than `quiet_period`, for a still-alive check (GET versions with
+    TOKEN_B). Each goes to one caller only: claiming makes it not due again before another quiet period.
+    """
+    ReportAliveCheck: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ReportAliveCheckRequest, _parties_service_pb2.ReportAliveCheckResponse]  # type: ignore[assignment]
+    """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
+    CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
+    """
 
 class CredentialsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Facade-facing: authentication of OCPI tokens and the credentials handshake.
@@ -187,5 +203,25 @@ class CredentialsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_parties_service_pb2.UnregisterPlatformResponse, _abc.Awaitable[_parties_service_pb2.UnregisterPlatformResponse]]:
         """Credentials DELETE: every token of the platform stops working at once."""
+
+    @_abc_1.abstractmethod
+    def ClaimAliveChecks(
+        self,
+        request: _parties_service_pb2.ClaimAliveChecksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.ClaimAliveChecksResponse, _abc.Awaitable[_parties_service_pb2.ClaimAliveChecksResponse]]:
+        """Hands out registered platforms quiet for longer than `quiet_period`, for a still-alive check (GET versions with
+        TOKEN_B). Each goes to one caller only: claiming makes it not due again before another quiet period.
+        """
+
+    @_abc_1.abstractmethod
+    def ReportAliveCheck(
+        self,
+        request: _parties_service_pb2.ReportAliveCheckRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.ReportAliveCheckResponse, _abc.Awaitable[_parties_service_pb2.ReportAliveCheckResponse]]:
+        """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
+        CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
+        """
 
 def add_CredentialsServiceServicer_to_server(servicer: CredentialsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
