@@ -30,14 +30,13 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    # Gaps are allowed: a number may be reserved by a branch that is not merged yet (it is applied when it lands).
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two migrations share a number; found {versions}")
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps; found {versions}")
     return found
 
 
 async def migrate(pool: asyncpg.Pool) -> int:
-    """Applies pending migrations, each in its own transaction, in order. Returns the schema version (the latest).
+    """Applies pending migrations, each in its own transaction. Returns the schema version.
 
     Refuses a database whose schema is newer than this code knows: an old replica must not write to it.
     """
@@ -49,18 +48,17 @@ async def migrate(pool: asyncpg.Pool) -> int:
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            applied = {row["version"] for row in await conn.fetch("SELECT version FROM schema_migrations")}
-            latest = known[-1][0] if known else 0
-            if applied and max(applied) > latest:
+            current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            if current > len(known):
                 raise RuntimeError(
-                    f"database schema is at version {max(applied)}, newer than this Hub knows ({latest}); "
+                    f"database schema is at version {current}, newer than this Hub knows ({len(known)}); "
                     "upgrade the Hub instead"
                 )
-            for version, name, sql in (m for m in known if m[0] not in applied):
+            for version, name, sql in known[current:]:
                 async with conn.transaction():
                     await conn.execute(sql)
                     await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
                 log.info("applied migration %s", name)
-            return latest
+            return len(known)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)

@@ -14,7 +14,7 @@ async def test_migrations_apply_to_an_empty_database_and_are_idempotent(postgres
         pool = await db.create_pool(url)
         try:
             version = await db.migrate(pool)
-            assert version == db.migrations()[-1][0] >= 1
+            assert version == len(db.migrations()) >= 1
             assert await db.migrate(pool) == version
             tables = {
                 r["tablename"] for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
@@ -41,12 +41,11 @@ async def test_a_database_newer_than_the_code_is_refused(postgres_server_url: st
         await services.drop_database(postgres_server_url, url)
 
 
-def test_migrations_are_numbered_uniquely_in_order() -> None:
+def test_migrations_are_numbered_without_gaps() -> None:
     versions = [version for version, _, _ in db.migrations()]
-    assert versions == sorted(set(versions))
-    assert versions[0] == 1
+    assert versions == list(range(1, len(versions) + 1))
 
 
 async def test_the_core_migrates_its_database_at_start(db: asyncpg.Pool) -> None:
     # The session's core server migrated the shared test database when it started.
-    assert await db.fetchval("SELECT max(version) FROM schema_migrations") == db_module.migrations()[-1][0]
+    assert await db.fetchval("SELECT max(version) FROM schema_migrations") == len(db_module.migrations())
