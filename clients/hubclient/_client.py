@@ -30,6 +30,8 @@ from ocpihub.locations.v1 import locations_service_pb2_grpc as locations_grpc
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
+from ocpihub.qr.v1 import qr_service_pb2 as qr_rpc
+from ocpihub.qr.v1 import qr_service_pb2_grpc as qr_grpc
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.routing.v1 import routing_service_pb2_grpc as routing_grpc
 from ocpihub.sessions.v1 import sessions_pb2
@@ -71,6 +73,7 @@ class HubClient:
         self._analytics = analytics_grpc.AnalyticsServiceStub(self._channel)
         self._tokens = tokens_grpc.TokensServiceStub(self._channel)
         self._commands = commands_grpc.CommandsServiceStub(self._channel)
+        self._qr = qr_grpc.QrServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -335,6 +338,30 @@ class HubClient:
             if not response.next_page_token:
                 return
             page.page_token = response.next_page_token
+
+    async def resolve_qr(self, request: qr_rpc.ResolveQrRequest) -> qr_rpc.ResolveQrResponse:
+        return await self._call(lambda: self._qr.ResolveQr(request, timeout=self._timeout), idempotent=True)
+
+    async def complete_qr_mapping(self, request: qr_rpc.CompleteQrMappingRequest) -> qr_rpc.CompleteQrMappingResponse:
+        return await self._call(lambda: self._qr.CompleteQrMapping(request, timeout=self._timeout), idempotent=True)
+
+    async def import_qr_registry(self, request: qr_rpc.ImportQrRegistryRequest) -> qr_rpc.ImportQrRegistryResponse:
+        return await self._call(lambda: self._qr.ImportQrRegistry(request, timeout=self._timeout), idempotent=False)
+
+    async def set_qr_pattern(self, request: qr_rpc.SetQrPatternRequest) -> qr_rpc.SetQrPatternResponse:
+        return await self._call(lambda: self._qr.SetQrPattern(request, timeout=self._timeout), idempotent=False)
+
+    async def set_qr_mapping_api(self, request: qr_rpc.SetQrMappingApiRequest) -> qr_rpc.SetQrMappingApiResponse:
+        return await self._call(lambda: self._qr.SetQrMappingApi(request, timeout=self._timeout), idempotent=False)
+
+    async def check_qr_codes(self, request: qr_rpc.CheckQrCodesRequest) -> qr_rpc.CheckQrCodesResponse:
+        return await self._call(lambda: self._qr.CheckQrCodes(request, timeout=self._timeout), idempotent=True)
+
+    async def render_qr_stickers(self, request: qr_rpc.RenderQrStickersRequest) -> qr_rpc.RenderQrStickersResponse:
+        # A whole CPO's batch takes a while to draw.
+        return await self._call(
+            lambda: self._qr.RenderQrStickers(request, timeout=max(self._timeout, 120)), idempotent=True
+        )
 
     async def lease_deliveries(
         self, request: deliveries_rpc.LeaseDeliveriesRequest

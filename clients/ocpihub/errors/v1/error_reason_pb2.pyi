@@ -66,6 +66,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """A command or charging profile names a session the Hub does not know for this eMSP."""
     ERROR_REASON_UNKNOWN_RESERVATION: _ErrorReason.ValueType  # 24
     """CANCEL_RESERVATION names a reservation the Hub did not relay for this eMSP."""
+    ERROR_REASON_QR_NOT_FOUND: _ErrorReason.ValueType  # 25
+    """QR resolution (seed §5.6.10): a code nobody knows."""
+    ERROR_REASON_QR_INVALID_FORMAT: _ErrorReason.ValueType  # 26
+    """Not a code the Hub can read (bad URI, too long); the message says what is wrong."""
+    ERROR_REASON_EVSE_NOT_FOUND: _ErrorReason.ValueType  # 27
+    """The code names a location, EVSE or connector that is not in Locations."""
+    ERROR_REASON_API_TIMEOUT: _ErrorReason.ValueType  # 28
+    """The CPO's mapping API did not answer in time and nothing cached can stand in."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a core RPC failed. Sent as google.rpc.ErrorInfo.reason (the value's name without the ERROR_REASON_ prefix)
@@ -116,4 +124,12 @@ ERROR_REASON_UNKNOWN_SESSION: ErrorReason.ValueType  # 23
 """A command or charging profile names a session the Hub does not know for this eMSP."""
 ERROR_REASON_UNKNOWN_RESERVATION: ErrorReason.ValueType  # 24
 """CANCEL_RESERVATION names a reservation the Hub did not relay for this eMSP."""
+ERROR_REASON_QR_NOT_FOUND: ErrorReason.ValueType  # 25
+"""QR resolution (seed §5.6.10): a code nobody knows."""
+ERROR_REASON_QR_INVALID_FORMAT: ErrorReason.ValueType  # 26
+"""Not a code the Hub can read (bad URI, too long); the message says what is wrong."""
+ERROR_REASON_EVSE_NOT_FOUND: ErrorReason.ValueType  # 27
+"""The code names a location, EVSE or connector that is not in Locations."""
+ERROR_REASON_API_TIMEOUT: ErrorReason.ValueType  # 28
+"""The CPO's mapping API did not answer in time and nothing cached can stand in."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
