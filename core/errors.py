@@ -2,6 +2,7 @@
 
 DomainError
 ├── InvalidArgument      INVALID_ARGUMENT, with field violations
+├── InvalidFormat        INVALID_ARGUMENT, one reason and message (e.g. a QR code that is not well-formed)
 ├── NotFound             NOT_FOUND
 ├── AlreadyExists        ALREADY_EXISTS
 ├── FailedPrecondition   FAILED_PRECONDITION
@@ -47,6 +48,10 @@ class InvalidArgument(DomainError):
         self.violations = list(violations)
         message = "; ".join(f"{field}: {description}" for field, description in self.violations)
         super().__init__(ErrorReason.ERROR_REASON_INVALID_FIELD, message)
+
+
+class InvalidFormat(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
 
 
 class NotFound(DomainError):

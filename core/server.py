@@ -31,6 +31,9 @@ from core.parties.model import Environment
 from core.parties.secrets import TokenVault
 from core.parties.service import PartiesService, PartyPolicy
 from core.parties.servicer import CredentialsServicer, PartiesServicer
+from core.qr.service import QrService
+from core.qr.servicer import QrServicer
+from core.qr.sticker_service import StickersService
 from core.routing.service import RoutingService
 from core.routing.servicer import RoutingServicer
 from core.sessions.service import SessionsService
@@ -47,6 +50,7 @@ from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
+from ocpihub.qr.v1 import qr_service_pb2, qr_service_pb2_grpc
 from ocpihub.routing.v1 import routing_service_pb2, routing_service_pb2_grpc
 from ocpihub.sessions.v1 import sessions_service_pb2, sessions_service_pb2_grpc
 from ocpihub.tariffs.v1 import tariffs_service_pb2, tariffs_service_pb2_grpc
@@ -156,6 +160,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     )
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
+    qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline)
+    qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [
@@ -172,6 +178,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             tokens_service_pb2,
             deliveries_service_pb2,
             commands_service_pb2,
+            qr_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]
