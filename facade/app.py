@@ -27,6 +27,8 @@ from facade.locations.routes import LocationsReceiver, LocationsSender
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
+from facade.qr.rate_limit import RateLimiter
+from facade.qr.routes import charge_page, qr_resolve
 from facade.relay.deliveries import DeliveryWorker
 from facade.relay.push import hub_party
 from facade.sessions.routes import SessionsReceiver, SessionsSender
@@ -60,6 +62,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             app.state.hub = client
             app.state.peers = PeerClient(http)
             app.state.redis = cache
+            app.state.qr_http = http
+            app.state.qr_rate_limiter = RateLimiter(settings.qr_rate_limit, cache)
             workers = [
                 DeliveryWorker(client, app.state.peers, hub_party(settings)) for _ in range(settings.delivery_workers)
             ]
@@ -106,7 +110,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
     return Litestar(
-        route_handlers=[ocpi, health],
+        route_handlers=[ocpi, health, qr_resolve, charge_page],
         lifespan=[lifespan],
         # Unknown paths and methods never reach a router: answer them here (OCPI envelope under /ocpi).
         exception_handlers={HTTPException: http_exception_handler},
