@@ -47,6 +47,8 @@ def core_settings(database_url: str) -> Settings:
         grpc_port=0,
         token_keys=(TOKEN_KEY,),
         rotation_grace=ROTATION_GRACE,
+        # A CPO's QR API that is slower than this is "timed out" (tests need not wait the default 2 s).
+        qr_api_deadline=timedelta(seconds=0.5),
     )
 
 
