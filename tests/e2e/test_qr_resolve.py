@@ -20,12 +20,15 @@ from hubclient import HubClient
 from ocpihub.qr.v1 import qr_pb2
 from ocpihub.qr.v1 import qr_service_pb2 as qr_rpc
 from ocpihub.types.v1 import types_pb2
+from tests.clients import test_hubctl
+from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
 from tests.simulators import loopback
 from tests.simulators.qr_api import QrApiSimulator
 
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
+hubctl = test_hubctl.hubctl
 CPA = types_pb2.PartyRef(country_code="VN", party_id="CPA", role="CPO")
 EXPECTED = {
     "country_code": "VN",
@@ -272,3 +275,97 @@ async def test_charge_page_for_https_codes(hub_http: Hub, located: Network) -> N
     broken = await hub_http.http.get("/charge", params={"cpo": "CPA", "loc": "<script>"})
     assert broken.status_code == 400
     assert "<script>" not in broken.text
+
+
+SEED_PATTERN = """
+cpo_qr_format:
+  name: "CPA QR Code Format"
+  version: "1.0"
+  pattern: "{prefix}-{station_code}-{port_id}"
+  components:
+    prefix:
+      description: "CPO identifier"
+      value: "CPO-CPA"
+      fixed: true
+    station_code:
+      description: "Station identifier"
+      format: "STATION-{nnn}"
+      example: "STATION-001"
+      mapping:
+        field: "location_id"
+        ocpi_format: "{station_code}"
+    port_id:
+      description: "Port/Connector identifier"
+      format: "PORT-{A-Z}"
+      example: "PORT-A"
+      mapping:
+        evse_uid: "EVSE-{port_letter}"
+        connector_id: "1"
+  examples:
+    - qr_code: "CPO-CPA-STATION-001-PORT-A"
+      ocpi_mapping:
+        {country_code: "VN", party_id: "CPA", location_id: "STATION-001", evse_uid: "EVSE-A", connector_id: "1"}
+"""
+
+
+def station(location_id: str = "STATION-001", ports: str = "AB") -> dict[str, Any]:
+    data = samples.location(location_id, evses=len(ports))
+    for evse, port in zip(data["evses"], ports, strict=True):
+        evse["uid"] = f"EVSE-{port}"
+    return data
+
+
+async def test_pattern_codes_resolve_and_check(hub_http: Hub, network: Network, hubctl: Hubctl, tmp_path: Any) -> None:
+    await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/locations/VN/CPA/STATION-001", json=station(), headers=network.cpo_headers()
+    )
+    spec = tmp_path / "cpa.yaml"
+    spec.write_text(SEED_PATTERN, encoding="utf-8")
+    stored = await hubctl("qr", "pattern", "VN/CPA", str(spec))
+    assert stored.code == 0, stored.stderr
+    assert "1 examples map" in stored.stdout
+
+    answer = await resolve(hub_http, network, "CPO-CPA-STATION-001-PORT-B")
+    assert answer.json()["data"]["evse_uid"] == "EVSE-B"
+    assert error_of(await resolve(hub_http, network, "CPO-CPA-STATION-001-PORT-C")) == (404, "EVSE_NOT_FOUND")
+    assert error_of(await resolve(hub_http, network, "CPO-CPA-STATION-1-PORT-A")) == (404, "QR_NOT_FOUND")
+
+    # The pattern covers STATION-001's ports; a location outside it, and a registry row for a removed EVSE, do not.
+    await hub_http.http.put(LOC1, json=samples.location(evses=1), headers=network.cpo_headers())
+    registry = tmp_path / "cpa.csv"
+    registry.write_bytes(registry_csv(("OLD-1", "VN", "CPA", "STATION-001", "EVSE-B", "1", "", "", "")))
+    imported = await hubctl("qr", "import", "VN/CPA", str(registry))
+    assert imported.code == 0, imported.stderr
+    removed = {"status": "REMOVED", "last_updated": "2026-11-28T10:00:00Z"}
+    await hub_http.http.patch(
+        "/ocpi/2.2.1/receiver/locations/VN/CPA/STATION-001/EVSE-B", json=removed, headers=network.cpo_headers()
+    )
+    checked = await hubctl("qr", "check", "VN/CPA", "--json")
+    assert checked.code == 0, checked.stderr
+    assert json.loads(checked.stdout) == {
+        "without_code": ["VN/CPA/LOC1/LOC1-E1/1"],
+        "dangling": [{"code": "OLD-1", "target": "VN/CPA/STATION-001/EVSE-B/1", "source": "registry"}],
+    }
+    plain = await hubctl("qr", "check", "VN/CPA")
+    assert "connectors without a code (1):" in plain.stdout
+    assert "OLD-1" in plain.stdout
+
+
+async def test_hubctl_refuses_bad_specs_and_registries(
+    hub_http: Hub, network: Network, hubctl: Hubctl, tmp_path: Any
+) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(
+        SEED_PATTERN.replace("{port_letter}", "{port_number}").replace('connector_id: "1"', "connector_id: 1")
+    )
+    refused = await hubctl("qr", "pattern", "VN/CPA", str(spec))
+    assert refused.code == 1
+    assert "spec_yaml" in refused.stderr
+    registry = tmp_path / "cpa.csv"
+    registry.write_bytes(registry_csv(("X-1", "VN", "CPA", "NOWHERE", "E1", "1", "", "", "")))
+    rows = await hubctl("qr", "import", "VN/CPA", str(registry))
+    assert rows.code == 1
+    assert "NOWHERE" in rows.stdout and "nothing was imported" in rows.stderr
+    resolved = await hubctl("qr", "resolve", "evcharge://VN/CPA/NOWHERE/E1/1")
+    assert resolved.code == 1
+    assert "not in Locations" in resolved.stderr
