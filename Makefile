@@ -59,6 +59,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.bench.evse_status
 	$(PY) -m tests.bench.commands
+	$(PY) -m tests.bench.qr_resolve
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache

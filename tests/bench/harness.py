@@ -71,7 +71,7 @@ async def _wait_healthy(url: str, deadline: float) -> None:
 
 
 @asynccontextmanager
-async def running_hub(*, delivery_workers: int = 2) -> AsyncIterator[BenchHub]:
+async def running_hub(*, delivery_workers: int = 2, env: dict[str, str] | None = None) -> AsyncIterator[BenchHub]:
     async with AsyncExitStack() as stack:
         server_url = stack.enter_context(services.postgres_server_url())
         database_url = await services.create_database(server_url)
@@ -89,6 +89,7 @@ async def running_hub(*, delivery_workers: int = 2) -> AsyncIterator[BenchHub]:
             "HUB_PUBLIC_URL": url,
             "HUB_DELIVERY_WORKERS": str(delivery_workers),
             "HUB_DB_POOL_MAX": "20",
+            **(env or {}),
         }
         processes = []
         # The Hub's own log, for when a figure looks wrong.
