@@ -58,7 +58,10 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         client = hub or HubClient(settings.core_address)
         timeout = httpx.Timeout(settings.peer_timeout_seconds, connect=min(5.0, settings.peer_timeout_seconds))
         cache = redis.from_url(settings.redis_url) if settings.redis_url else None
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as http:
+        # Idle connections to parties are dropped before common keep-alive timeouts (uvicorn's 5 s) would close them
+        # under a request: a relayed command cannot be retried blindly.
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=2.0)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False) as http:
             app.state.hub = client
             app.state.peers = PeerClient(http)
             app.state.redis = cache

@@ -117,7 +117,8 @@ async def running_hub(*, delivery_workers: int = 2, env: dict[str, str] | None =
         stack.push_async_callback(stop)
         await _wait_healthy(url, time.monotonic() + 60)
         core = await stack.enter_async_context(HubClient(f"127.0.0.1:{grpc_port}"))
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        # Idle connections go before the server's keep-alive timeout (uvicorn: 5 s) can close them under a request.
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256, keepalive_expiry=2.0)
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=30, limits=limits))
         yield BenchHub(url, core, http)
 
