@@ -66,8 +66,9 @@ class StickersService:
         _check(request)
         codes = self._codes(request, await self._locations(request))
         if not codes:
-            what = "/".join(p for p in (request.location_id, request.evse_uid, request.connector_id) if p)
-            raise NotFound(ErrorReason.ERROR_REASON_EVSE_NOT_FOUND, f"no connector {self._cpo(request)}/{what}")
+            parts = (request.location_id, request.evse_uid, request.connector_id)
+            what = "/".join([self._cpo(request), *(p for p in parts if p)])
+            raise NotFound(ErrorReason.ERROR_REASON_EVSE_NOT_FOUND, f"no connector to put a sticker on at {what}")
         stickers = [self._sticker(code) for code in codes]
         if request.format in _SINGLE:
             if len(stickers) > 1:
