@@ -131,7 +131,7 @@ def _layout(sticker: Sticker) -> _Layout:
         _text(width - _MARGIN, header, f"CONNECTOR {sticker.connector_id}", 52, inner // 2 + 120, "rs", 30),
         _text(_MARGIN, header, sticker.location_name, 30, inner // 2 - 140, "ls", 22),
         _text(side_x, middle - 10, sticker.power_label, 84, _SIDE_WIDTH, "ls", 48),
-        _text(side_x, middle + 64, sticker.connector_type_label, 52, _SIDE_WIDTH, "ls", 30),
+        _text(side_x, middle + 64, sticker.connector_type_label, 52, _SIDE_WIDTH, "ls", 24),
         _text(_MARGIN, footer, SCAN_VI, 46, inner),
         _text(_MARGIN, footer + 56, SCAN_EN, 40, inner // 2 + 120),
         _text(width - _MARGIN, footer + 56, f"EVSE {sticker.evse_uid}", 24, inner // 2 - 140, "rs", 18),
