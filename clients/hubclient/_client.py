@@ -48,6 +48,9 @@ Response = TypeVar("Response")
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 _RETRY_DELAYS = (0.05, 0.2, 0.5)
+# gRPC's default 4 MiB would refuse a CPO's sticker batch (a ZIP is about 20 kB a connector); the core's send side
+# has no limit.
+_MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 
 
 class HubClient:
@@ -59,7 +62,9 @@ class HubClient:
     def __init__(self, address: str = DEFAULT_ADDRESS, *, timeout: float = 10.0) -> None:
         self.address = address
         self._timeout = timeout
-        self._channel = grpc.aio.insecure_channel(address)
+        self._channel = grpc.aio.insecure_channel(
+            address, options=[("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)]
+        )
         self._parties = rpc_grpc.PartiesServiceStub(self._channel)
         self._credentials = rpc_grpc.CredentialsServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
