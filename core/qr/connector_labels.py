@@ -1,9 +1,10 @@
-"""What a sticker says about its connector: power in kW and a short plug name, from the OCPI Connector."""
+"""What a sticker says about its connector: power in kW and a short plug name (the figures: core.qr.connectors)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from core.qr.connectors import connector_type
 from ocpihub.locations.v1 import locations_pb2 as pb
 
 # The names drivers know; any other plug is shown by its OCPI name.
@@ -17,40 +18,15 @@ _SHORT_NAMES = {
     pb.CONNECTOR_TYPE_GBT_AC: "GB/T AC",
     pb.CONNECTOR_TYPE_GBT_DC: "GB/T DC",
 }
-# OCPI: for AC_3_PHASE max_voltage is line-to-neutral, so power is V * A per phase times the phases.
-_PHASES = {
-    pb.POWER_TYPE_AC_1_PHASE: 1,
-    pb.POWER_TYPE_AC_2_PHASE: 2,
-    pb.POWER_TYPE_AC_2_PHASE_SPLIT: 2,
-    pb.POWER_TYPE_AC_3_PHASE: 3,
-    pb.POWER_TYPE_DC: 1,
-}
 
 
 def connector_type_label(connector: pb.Connector) -> str:
-    if connector.standard in _SHORT_NAMES:
-        return _SHORT_NAMES[connector.standard]
-    if not connector.standard:
-        return ""
-    name = pb.ConnectorType.Name(connector.standard).removeprefix("CONNECTOR_TYPE_")
-    # OCPI spells these two words in lower case: IEC_60309_2_single_16.
-    return name.replace("_SINGLE_", "_single_").replace("_THREE_", "_three_")
-
-
-def power_kw(connector: pb.Connector) -> Decimal | None:
-    """max_electric_power when the CPO sent it (it may be lower than V * A * phases), else V * A * phases."""
-    if connector.HasField("max_electric_power"):
-        watts = connector.max_electric_power
-    else:
-        watts = connector.max_voltage * connector.max_amperage * _PHASES.get(connector.power_type, 1)
-    if watts <= 0:
-        return None
-    return (Decimal(watts) / 1000).quantize(Decimal("0.1"))
+    return _SHORT_NAMES.get(connector.standard) or connector_type(connector)
 
 
 def power_label(kw: Decimal | None) -> str:
-    """ "22 kW", "7.4 kW": at most one decimal, none when whole."""
+    """ "22 kW", "7.4 kW": to a tenth, no decimal when whole."""
     if kw is None:
         return ""
-    text = f"{kw:f}"
+    text = f"{kw.quantize(Decimal('0.1')):f}"
     return f"{text.removesuffix('.0')} kW"

@@ -9,7 +9,8 @@ import asyncpg
 
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationFilter, LocationRepository
-from core.qr.connector_labels import connector_type_label, power_kw, power_label
+from core.qr.connector_labels import connector_type_label, power_label
+from core.qr.connectors import power_kw
 from core.qr.sticker_repository import StickerCode, StickerCodeRepository
 from core.qr.stickers import Sticker, render_pdf, render_png, render_svg, render_zip
 from core.qr.uri import MAX_LENGTH, ConnectorRef, QrFormatError, build

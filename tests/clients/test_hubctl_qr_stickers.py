@@ -1,25 +1,16 @@
-"""hubctl qr sticker / batch as a real subprocess, writing real files that a QR reader decodes.
-
-The QrServicer is wired into the core elsewhere; here a small gRPC server serves only RenderQrStickers with the real
-StickersService on the session's PostgreSQL, behind the core's own error interceptor.
-"""
+"""hubctl qr sticker / batch as a real subprocess against the session's core, writing real files that a QR reader
+decodes."""
 
 from __future__ import annotations
 
 import io
 import re
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import grpc
 import pytest
 
-from core.interceptors import DomainErrorInterceptor
-from core.qr.sticker_service import StickersService
-from ocpihub.qr.v1 import qr_service_pb2 as rpc
-from ocpihub.qr.v1 import qr_service_pb2_grpc as rpc_grpc
 from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.core.qr.decode import decode_png, decode_svg
@@ -30,30 +21,13 @@ LOC1 = ["evcharge://VN/ABC/LOC1/EVSE-1/1", "evcharge://VN/ABC/LOC1/EVSE-1/2"]
 ALL = [*LOC1, "evcharge://VN/ABC/LOC2/EVSE-2/1", "evcharge://VN/ABC/LOC2/EVSE-2/2"]
 
 
-class StickersOnly(rpc_grpc.QrServiceServicer):  # type: ignore[misc]
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._service = StickersService(pool)
-
-    async def RenderQrStickers(
-        self, request: rpc.RenderQrStickersRequest, context: grpc.aio.ServicerContext
-    ) -> rpc.RenderQrStickersResponse:
-        return await self._service.render(request)
-
-
 def files_in(directory: Path) -> list[str]:
     return sorted(path.name for path in directory.iterdir())
 
 
-@pytest.fixture
-async def core_address(db: asyncpg.Pool) -> AsyncIterator[str]:
-    """Overrides the session core's address for the `hubctl` fixture: hubctl talks to the stickers server."""
+@pytest.fixture(autouse=True)
+async def locations(db: asyncpg.Pool) -> None:
     await network(db)
-    server = grpc.aio.server(interceptors=[DomainErrorInterceptor()])
-    rpc_grpc.add_QrServiceServicer_to_server(StickersOnly(db), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    yield f"127.0.0.1:{port}"
-    await server.stop(grace=None)
 
 
 async def test_sticker_of_one_connector_as_png_and_svg(hubctl: Hubctl, tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.qr.connector_labels import connector_type_label, power_kw, power_label
+from core.qr.connector_labels import connector_type_label, power_label
+from core.qr.connectors import power_kw
 from ocpihub.locations.v1 import locations_pb2 as pb
 
 
@@ -30,8 +31,9 @@ def test_power_label(fields: dict[str, object], label: str) -> None:
     assert power_label(power_kw(connector(**fields))) == label
 
 
-def test_power_kw_is_a_decimal_to_a_tenth() -> None:
-    assert power_kw(connector(max_electric_power=7360)) == Decimal("7.4")
+def test_power_is_exact_and_its_label_to_a_tenth() -> None:
+    assert power_kw(connector(max_electric_power=7360)) == Decimal("7.36")
+    assert power_label(Decimal("7.36")) == "7.4 kW"
 
 
 @pytest.mark.parametrize(
