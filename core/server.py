@@ -137,7 +137,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             rotation_grace=settings.rotation_grace,
         ),
     )
-    deliveries = DeliveriesService(pool, settings.database_url)
+    deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience)
     commands = CommandsService(pool, vault, clock, settings.command_response_wait)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)])

@@ -36,6 +36,8 @@ class Settings:
     revenue_share: Share = DEFAULT_SHARE
     # How long a relayed command may wait for the CPO's synchronous answer before its requester is sent TIMEOUT.
     command_response_wait: timedelta = timedelta(seconds=120)
+    # How long a delivery to a failing party keeps being retried (slowly, after 5 quick attempts) before it is dead.
+    delivery_patience: timedelta = timedelta(hours=24)
     # How long a QR resolve waits for a CPO's mapping API before falling back to what the Hub has cached.
     qr_api_deadline: timedelta = timedelta(seconds=2)
 
@@ -65,6 +67,7 @@ class Settings:
             cdr_mismatch_policy=_choice(environ, "HUB_CDR_MISMATCH_POLICY", ("accept", "reject")),
             revenue_share=_share(environ.get("HUB_REVENUE_SHARE", "70,20,10")),
             command_response_wait=timedelta(seconds=float(environ.get("HUB_COMMAND_RESPONSE_WAIT_SECONDS", 120))),
+            delivery_patience=timedelta(seconds=float(environ.get("HUB_DELIVERY_PATIENCE_SECONDS", 86400))),
             qr_api_deadline=timedelta(seconds=float(environ.get("HUB_QR_API_DEADLINE_SECONDS", 2))),
         )
 

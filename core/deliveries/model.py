@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 from core.parties.model import PartyKey
 from ocpihub.deliveries.v1 import deliveries_pb2
 
-# Waits before attempts 2..5 (attempt 1 goes at once): 0, 1, 2, 4, 8 s (R10.4). After the 5th failure: dead.
+# Waits before attempts 2..5 (attempt 1 goes at once): 0, 1, 2, 4, 8 s (R10.4).
 RETRY_DELAYS = (timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# After those, a receiver that is still failing is tried less and less often, at most this far apart, until the
+# delivery is older than the Hub's patience (then it is dead): a party down for an hour gets its messages, in order.
+SLOW_RETRY_CAP = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +54,13 @@ class Delivery:
         return f"deliveries/{self.id}"
 
 
-def retry_delay(attempts: int) -> timedelta | None:
-    """The wait after `attempts` failed attempts, or None when it is time to give up."""
-    return RETRY_DELAYS[attempts - 1] if attempts < MAX_ATTEMPTS else None
+def retry_delay(attempts: int, age: timedelta, patience: timedelta) -> timedelta | None:
+    """The wait after `attempts` failed attempts of a delivery this old, or None when it is time to give up."""
+    if attempts < MAX_ATTEMPTS:
+        return RETRY_DELAYS[attempts - 1]
+    if age >= patience:
+        return None
+    return min(timedelta(seconds=2 ** (attempts - 1)), SLOW_RETRY_CAP)
 
 
 def relay_from_pb(message: deliveries_pb2.Message, sender: PartyKey, object_key: str) -> Relay:

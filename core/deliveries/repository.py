@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -26,6 +27,10 @@ _SAME_QUEUE_AS_ROW = (
     " AND e.receiver_country_code = d.receiver_country_code AND e.receiver_party_id = d.receiver_party_id"
     " AND e.receiver_role = d.receiver_role AND e.object_key = d.object_key"
 )
+
+# A receiver the still-alive check found unreachable (OFFLINE) is not tried: its messages wait, attempts untouched,
+# and go in order once it answers again.
+_RECEIVER_ONLINE = "receiver_platform_id NOT IN (SELECT id FROM platforms WHERE offline_time IS NOT NULL)"
 
 _COLUMNS = (
     "d.id, d.receiver_platform_id, d.receiver_country_code, d.receiver_party_id, d.receiver_role, d.module, d.method,"
@@ -103,7 +108,7 @@ class DeliveryRepository:
         rows = await self._conn.fetch(
             "WITH due AS ("
             "  SELECT id FROM deliveries WHERE state = 'PENDING' AND is_head AND next_attempt_time <= now()"
-            "    AND (lease_until IS NULL OR lease_until <= now())"
+            f"    AND (lease_until IS NULL OR lease_until <= now()) AND {_RECEIVER_ONLINE}"
             "  ORDER BY next_attempt_time, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
             " UPDATE deliveries d SET lease_until = now() + $2, attempts = d.attempts + 1, update_time = now()"
             f" FROM due WHERE d.id = due.id RETURNING {_COLUMNS}",
@@ -127,7 +132,7 @@ class DeliveryRepository:
     async def next_due_time(self) -> datetime | None:
         value: datetime | None = await self._conn.fetchval(
             "SELECT min(greatest(next_attempt_time, coalesce(lease_until, next_attempt_time)))"
-            " FROM deliveries WHERE state = 'PENDING' AND is_head"
+            f" FROM deliveries WHERE state = 'PENDING' AND is_head AND {_RECEIVER_ONLINE}"
         )
         return value
 
@@ -167,6 +172,17 @@ class DeliveryRepository:
             leaving,
             CHANNEL,
         )
+
+    async def release_receiver(self, platform_id: uuid.UUID) -> int:
+        """A receiver is reachable again: its waiting deliveries are due now (in their order), not at their backoff."""
+        released: int = await self._conn.fetchval(
+            "WITH due AS (UPDATE deliveries SET next_attempt_time = now() WHERE receiver_platform_id = $1"
+            " AND state = 'PENDING' AND next_attempt_time > now() RETURNING 1)"
+            " SELECT count(*) FROM due",
+            platform_id,
+        )
+        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        return released
 
     async def redrive(self, delivery: Delivery) -> None:
         await self._lock_object(delivery.relay.object_key)

@@ -21,9 +21,11 @@ _MAX_PAGE_SIZE = 500
 
 
 class DeliveriesService:
-    def __init__(self, pool: asyncpg.Pool, database_url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, database_url: str, patience: timedelta) -> None:
         self._pool = pool
         self._database_url = database_url
+        # How long a delivery keeps being retried (slowly, after its 5 quick attempts) before it is dead.
+        self._patience = patience
         self._listener: asyncpg.Connection | None = None
         # Replaced on every notification: whoever waited on the old one wakes up.
         self._wakeup = asyncio.Event()
@@ -83,7 +85,7 @@ class DeliveriesService:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE, f"{delivery.name} is {delivery.state.lower()}, not pending"
                 )
-            await self._record(repo, delivery, outcome, detail, retry_after)
+            await self._record(repo, delivery, outcome, detail, retry_after, self._patience)
             return await self._get(repo, delivery_id)
 
     async def complete_many(self, outcomes: list[tuple[int, str, str, timedelta | None]]) -> int:
@@ -99,18 +101,24 @@ class DeliveriesService:
                 delivery = deliveries.get(delivery_id)
                 if delivery is None or delivery.state != PENDING:
                     continue
-                await self._record(repo, delivery, outcome, detail, retry_after)
+                await self._record(repo, delivery, outcome, detail, retry_after, self._patience)
                 recorded += 1
             return recorded
 
     @staticmethod
     async def _record(
-        repo: DeliveryRepository, delivery: Delivery, outcome: str, detail: str, retry_after: timedelta | None
+        repo: DeliveryRepository,
+        delivery: Delivery,
+        outcome: str,
+        detail: str,
+        retry_after: timedelta | None,
+        patience: timedelta,
     ) -> None:
         if outcome == DELIVERED:
             await repo.finish(delivery, DELIVERED, detail, None)
             return
-        delay = retry_delay(delivery.attempts) if outcome == "RETRY" else None
+        age = datetime.now(UTC) - delivery.create_time
+        delay = retry_delay(delivery.attempts, age, patience) if outcome == "RETRY" else None
         if delay is None:
             log.warning(
                 "%s to %s is dead after %d attempts: %s", delivery.name, delivery.receiver, delivery.attempts, detail

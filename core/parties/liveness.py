@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from core.deliveries.repository import DeliveryRepository
 from core.errors import NotFound
 from core.parties.client_info import ClientInfoAnnouncer
 from core.parties.model import AliveCheck, PartyState, Platform, PlatformState
@@ -66,7 +67,8 @@ class Liveness:
         await repo.set_offline(platform.id, not reachable)
         await repo.record_event("ONLINE" if reachable else "OFFLINE", platform_id=platform.id)
         if reachable:
-            log.info("%s is reachable again (%s)", platform.name, detail)
+            released = await DeliveryRepository(repo.connection).release_receiver(platform.id)
+            log.info("%s is reachable again (%s); %d waiting deliveries go now", platform.name, detail, released)
         else:
             log.warning("%s is unreachable, its parties are OFFLINE: %s", platform.name, detail)
         parties = await repo.list_parties(after=None, limit=_MAX_PARTIES, platform_id=platform.id)

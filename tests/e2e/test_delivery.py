@@ -52,6 +52,25 @@ async def test_an_emsp_down_for_a_while_gets_everything_in_order(
     assert delivered_bodies(network.emsp1.pushes("locations")[failed:]) == bodies
 
 
+async def test_an_emsp_found_offline_waits_without_losing_attempts_and_gets_everything_in_order(
+    hub_http: Hub, network: Network, delivering: None, db: asyncpg.Pool
+) -> None:
+    """A party the still-alive check found unreachable is not hammered: its messages wait (for an hour if need be) and
+    go, in order, the moment it is back."""
+    em1 = str(await db.fetchval("SELECT platform_id FROM parties WHERE party_id = 'EM1'"))
+    await hub_http.core.report_alive_check(f"platforms/{em1}", reachable=False, detail="versions timed out")
+    bodies = await push_three_changes(hub_http, network)
+    await network.emsp2.wait_for(lambda: len(network.emsp2.pushes("locations")) == 3)
+    await asyncio.sleep(0.5)
+    assert network.emsp1.pushes("locations") == []
+    waiting = await db.fetch("SELECT state, attempts FROM deliveries WHERE receiver_party_id = 'EM1'")
+    assert [(r["state"], r["attempts"]) for r in waiting] == [("PENDING", 0)] * 3
+
+    await hub_http.core.report_alive_check(f"platforms/{em1}", reachable=True, detail="versions answered")
+    await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == 3)
+    assert delivered_bodies(network.emsp1.pushes("locations")) == bodies
+
+
 async def test_429_retry_after_is_honoured(hub_http: Hub, network: Network, delivering: None) -> None:
     network.emsp1.fail_with, network.emsp1.retry_after = 429, "3"
     await hub_http.http.put(LOC1, json=samples.location(), headers=network.cpo_headers())
