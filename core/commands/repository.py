@@ -15,7 +15,8 @@ _COLUMNS = (
     "id, type, requester_country_code, requester_party_id, requester_role, requester_platform_id,"
     " target_country_code, target_party_id, target_platform_id, state, response, response_timeout_seconds, result,"
     " result_count, last_result_body, response_url, location_id, evse_uid, connector_id, session_id, reservation_id,"
-    " reservation_expiry, deadline, callback_valid_until, correlation_id, create_time, update_time"
+    " reservation_expiry, deadline, callback_valid_until, correlation_id, create_time, update_time, request_id,"
+    " answer_status, answer_body"
 )
 
 
@@ -61,13 +62,38 @@ class CommandRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def insert(self, row: dict[str, object]) -> asyncpg.Record:
+    async def insert(self, row: dict[str, object]) -> asyncpg.Record | None:
+        """The new command, or None when the requester already sent one with the same request_id (a retry)."""
         names = list(row)
         placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-        record: asyncpg.Record = await self._conn.fetchrow(
-            f"INSERT INTO commands ({', '.join(names)}) VALUES ({placeholders}) RETURNING {_COLUMNS}", *row.values()
+        record: asyncpg.Record | None = await self._conn.fetchrow(
+            f"INSERT INTO commands ({', '.join(names)}) VALUES ({placeholders})"
+            " ON CONFLICT (requester_country_code, requester_party_id, request_id) WHERE request_id <> ''"
+            f" DO NOTHING RETURNING {_COLUMNS}",
+            *row.values(),
         )
         return record
+
+    async def by_request(
+        self, country_code: str, party_id: str, request_id: str, since: datetime
+    ) -> asyncpg.Record | None:
+        """The command this requester sent with this X-Request-ID since `since`; older ones release the id."""
+        await self._conn.execute(
+            "UPDATE commands SET request_id = '' WHERE requester_country_code = $1 AND requester_party_id = $2"
+            " AND request_id = $3 AND create_time < $4",
+            country_code,
+            party_id,
+            request_id,
+            since,
+        )
+        row: asyncpg.Record | None = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM commands WHERE requester_country_code = $1 AND requester_party_id = $2"
+            " AND request_id = $3",
+            country_code,
+            party_id,
+            request_id,
+        )
+        return row
 
     async def get(self, command_id: str, *, for_update: bool = False) -> asyncpg.Record | None:
         lock = " FOR UPDATE" if for_update else ""

@@ -40,6 +40,8 @@ _SESSION_COMMANDS = ("STOP_SESSION", "SET_CHARGING_PROFILE", "GET_ACTIVE_CHARGIN
 # A CPO's promised timeout is taken within these bounds (a 0 or absurd value must not hang or flood the eMSP).
 _MIN_TIMEOUT, _MAX_TIMEOUT = timedelta(seconds=5), timedelta(hours=1)
 _MAX_PAGE_SIZE = 500
+# A command sent again with the same X-Request-ID within this window is a retry: answered, never sent twice.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
 def module_of(command_type: str) -> str:
@@ -56,6 +58,14 @@ class Created:
     endpoint_url: str
     token: str
     encode_auth_token: bool
+    # A retry of an earlier command: its first answer (if already given) is replayed, nothing is sent.
+    replayed: bool = False
+    answer_status: int = 0
+    answer_body: bytes = b""
+
+
+def _replay(row: asyncpg.Record) -> Created:
+    return Created(to_pb(row), "", "", False, True, row["answer_status"] or 0, bytes(row["answer_body"] or b""))
 
 
 class CommandsService:
@@ -69,14 +79,22 @@ class CommandsService:
 
     async def create(self, request: rpc.CreateCommandRequest) -> Created:
         command_type = type_name(request.type)
+        requester = (request.requester.country_code.upper(), request.requester.party_id.upper())
         async with self._pool.acquire() as conn, conn.transaction():
+            repo = CommandRepository(conn)
             requester_platform, requester_role = await _requester(conn, request, command_type)
+            now = self._clock.now()
+            if request.request_id:
+                earlier = await repo.by_request(*requester, request.request_id, now - IDEMPOTENCY_WINDOW)
+                if earlier is not None and earlier["state"] != "UNREACHABLE":
+                    return _replay(earlier)
+                if earlier is not None:  # it never reached the CPO: the retry is a new attempt
+                    await repo.update(earlier["id"], {"request_id": ""})
             target = await _target(conn, request, command_type)
             route = await policy.resolve(conn, module_of(command_type), "RECEIVER", *target)
-            now = self._clock.now()
             deadline = now + self._response_wait
             expiry = request.reservation_expiry.ToDatetime(tzinfo=now.tzinfo) if command_type == "RESERVE_NOW" else None
-            row = await CommandRepository(conn).insert(
+            row = await repo.insert(
                 {
                     # The Hub's response_url carries it: unguessable, so nobody else can post a result.
                     "id": secrets.token_hex(16),
@@ -101,20 +119,27 @@ class CommandsService:
                     "correlation_id": request.correlation_id,
                     "create_time": now,
                     "update_time": now,
+                    "request_id": request.request_id,
                 }
             )
+            if row is None:  # the same request, sent concurrently, won the insert
+                earlier = await repo.by_request(*requester, request.request_id, now - IDEMPOTENCY_WINDOW)
+                assert earlier is not None
+                return _replay(earlier)
         return Created(
             to_pb(row), route.endpoint_url, self._vault.decrypt(route.token_b_encrypted), route.encode_auth_token
         )
 
     async def record_response(
-        self, command_id: str, response: str, timeout_seconds: int, unreachable: str
+        self, command_id: str, response: str, timeout_seconds: int, unreachable: str, answer: tuple[int, bytes]
     ) -> pb.Command:
         async with self._pool.acquire() as conn, conn.transaction():
             repo = CommandRepository(conn)
             row = await _get(repo, command_id, for_update=True)
             now = self._clock.now()
             changes: dict[str, object] = {"update_time": now}
+            if answer[0]:
+                changes |= {"answer_status": answer[0], "answer_body": answer[1]}
             if not response:
                 log.info("commands/%s: CPO unreachable: %s", command_id, unreachable)
                 if row["state"] == "SENT":

@@ -51,6 +51,9 @@ class CommandsServicer(rpc_grpc.CommandsServiceServicer):
             endpoint_url=created.endpoint_url,
             token=created.token,
             encode_auth_token=created.encode_auth_token,
+            replayed=created.replayed,
+            answer_status=created.answer_status,
+            answer_body=created.answer_body,
         )
 
     async def RecordCommandResponse(
@@ -58,7 +61,11 @@ class CommandsServicer(rpc_grpc.CommandsServiceServicer):
     ) -> rpc.RecordCommandResponseResponse:
         (command_id,) = split_name(request.name, "commands", 1)
         command = await self._service.record_response(
-            command_id, request.response, request.timeout_seconds, request.unreachable_detail
+            command_id,
+            request.response,
+            request.timeout_seconds,
+            request.unreachable_detail,
+            (request.answer_status, request.answer_body),
         )
         return rpc.RecordCommandResponseResponse(command=command)
 

@@ -56,6 +56,8 @@ async def _relay(
         session_id=session_id,
         response_url=requester_response_url(request, response_url),
         correlation_id=pushes.correlation_id(request),
+        # Only the caller's own X-Request-ID (not one the Hub made up) marks a retry.
+        request_id=request.headers.get("x-request-id", "")[:255],
     )
     if routing.scenario is rh.Scenario.DIRECT and routing.to is not None:
         create.to.CopyFrom(types_pb2.PartyRef(country_code=routing.to.country_code, party_id=routing.to.party_id))

@@ -89,6 +89,8 @@ class CommandsReceiver(Controller):
             requester=types_pb2.PartyRef(country_code=routing.sender.country_code, party_id=routing.sender.party_id),
             response_url=requester_response_url(request, raw["response_url"]),
             correlation_id=pushes.correlation_id(request),
+            # Only the caller's own X-Request-ID (not one the Hub made up) marks a retry.
+            request_id=request.headers.get("x-request-id", "")[:255],
         )
         if routing.scenario is rh.Scenario.DIRECT and routing.to is not None:
             create.to.CopyFrom(types_pb2.PartyRef(country_code=routing.to.country_code, party_id=routing.to.party_id))

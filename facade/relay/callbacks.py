@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import msgspec
 from litestar import Request, Response
+from litestar.status_codes import HTTP_409_CONFLICT
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.errors import OcpiError
@@ -23,6 +24,7 @@ from facade.ocpi.status import OcpiStatus
 from facade.peers.client import PeerClient
 from facade.relay.push import correlation_id
 from hubclient import HubClient, HubError
+from ocpihub.commands.v1 import commands_pb2
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,13 @@ async def send_to_cpo(
     body: dict[str, Any] | None = None,
     query: dict[str, str] | None = None,
 ) -> Response[bytes]:
-    """Sends the request with `hub_response_url` (in the body or the query) and relays the CPO's answer."""
+    """Sends the request with `hub_response_url` (in the body or the query) and relays the CPO's answer; a retry of
+    an earlier request (same X-Request-ID) gets that request's answer again and nothing is sent."""
     hub: HubClient = request.app.state.hub
     peers: PeerClient = request.app.state.peers
     command = created.command
+    if created.replayed:
+        return _replay(created)
     url = created.endpoint_url.rstrip("/") + f"/{path}"
     if query is not None:
         url += "?" + urlencode({**query, "response_url": hub_response_url})
@@ -73,11 +78,15 @@ async def send_to_cpo(
         await _record(hub, command.name, "", 0, f"cannot connect: {type(exc).__name__}")
         raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {target}") from None
     response, timeout, problem = read_answer(answer)
-    await _record(hub, command.name, response, timeout, problem)
+    await _record(hub, command.name, response, timeout, problem, (answer.status_code, answer.content))
+    return _relayed(command, answer.status_code, answer.content)
+
+
+def _relayed(command: commands_pb2.Command, status: int, content: bytes) -> Response[bytes]:
     return Response(
-        answer.content,
-        status_code=answer.status_code,
-        media_type=answer.headers.get("content-type", "application/json"),
+        content,
+        status_code=status,
+        media_type="application/json",
         headers={
             rh.FROM_COUNTRY_CODE: command.target.country_code,
             rh.FROM_PARTY_ID: command.target.party_id,
@@ -85,6 +94,16 @@ async def send_to_cpo(
             rh.TO_PARTY_ID: command.requester.party_id,
         },
     )
+
+
+def _replay(created: rpc.CreateCommandResponse) -> Response[bytes]:
+    if not created.answer_status:
+        raise OcpiError(
+            OcpiStatus.CLIENT_ERROR,
+            "a request with this X-Request-ID is still being relayed to the CPO; retry in a moment",
+            HTTP_409_CONFLICT,
+        )
+    return _relayed(created.command, created.answer_status, created.answer_body)
 
 
 def read_answer(answer: httpx.Response) -> tuple[str, int, str]:
@@ -102,11 +121,23 @@ def read_answer(answer: httpx.Response) -> tuple[str, int, str]:
     return response, timeout, ""
 
 
-async def _record(hub: HubClient, name: str, response: str, timeout_seconds: int, problem: str) -> None:
+async def _record(
+    hub: HubClient,
+    name: str,
+    response: str,
+    timeout_seconds: int,
+    problem: str,
+    answer: tuple[int, bytes] = (0, b""),
+) -> None:
     try:
         await hub.record_command_response(
             rpc.RecordCommandResponseRequest(
-                name=name, response=response, timeout_seconds=timeout_seconds, unreachable_detail=problem
+                name=name,
+                response=response,
+                timeout_seconds=timeout_seconds,
+                unreachable_detail=problem,
+                answer_status=answer[0],
+                answer_body=answer[1],
             )
         )
     except HubError as exc:

@@ -443,3 +443,37 @@ async def test_hubctl_shows_the_command_log(hub_http: Hub, located: Network, del
     missing = await hubctl("commands", "show", "nope")
     assert missing.code == 1
     assert "no command nope" in missing.stderr
+
+
+async def test_a_retried_command_is_answered_again_and_sent_once(
+    hub_http: Hub, located: Network, db: asyncpg.Pool
+) -> None:
+    """R10.6: an eMSP that lost the answer and retries with the same X-Request-ID does not start a second session."""
+    network = located
+    headers = {**network.emsp_headers(), "X-Request-ID": "em1-start-0001"}
+    first = await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=headers)
+    again = await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=headers)
+    assert (again.status_code, again.json()["data"]) == (first.status_code, first.json()["data"])
+    assert again.headers["ocpi-from-party-id"] == "CPA"
+    assert len(relayed(network.cpo, "START_SESSION")) == 1
+    assert await db.fetchval("SELECT count(*) FROM commands") == 1
+
+    # Another X-Request-ID is another command; so is the same id from another eMSP.
+    other = {**network.emsp_headers(), "X-Request-ID": "em1-start-0002"}
+    await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=other)
+    em2 = {**network.emsp_headers(2), "X-Request-ID": "em1-start-0001"}
+    body = {**start_session(network), "token": samples.token(emsp="EM2")}
+    await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=body, headers=em2)
+    assert len(relayed(network.cpo, "START_SESSION")) == 3
+
+
+async def test_a_command_the_cpo_did_not_answer_may_be_retried(hub_http: Hub, located: Network) -> None:
+    network = located
+    headers = {**network.emsp_headers(), "X-Request-ID": "em1-start-slow"}
+    network.cpo.delay = 3  # longer than the Hub waits
+    timed_out = await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=headers)
+    assert timed_out.json()["status_code"] == 4002
+    network.cpo.delay = 0
+    retried = await hub_http.http.post(f"{COMMANDS}/START_SESSION", json=start_session(network), headers=headers)
+    assert retried.json()["data"]["result"] == "ACCEPTED"
+    assert len(relayed(network.cpo, "START_SESSION")) == 2

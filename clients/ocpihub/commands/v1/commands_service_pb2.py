@@ -27,35 +27,35 @@ from ocpihub.commands.v1 import commands_pb2 as ocpihub_dot_commands_dot_v1_dot_
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*ocpihub/commands/v1/commands_service.proto\x12\x13ocpihub.commands.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ocpihub/commands/v1/commands.proto\x1a\x1cocpihub/types/v1/types.proto\"\xb6\x03\n\x14\x43reateCommandRequest\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\trequester\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12/\n\x0btoken_owner\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x13\n\x0blocation_id\x18\x06 \x01(\t\x12\x10\n\x08\x65vse_uid\x18\x07 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x08 \x01(\t\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x16\n\x0ereservation_id\x18\n \x01(\t\x12\x36\n\x12reservation_expiry\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cresponse_url\x18\x0c \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\r \x01(\t\"\x86\x01\n\x15\x43reateCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08\"s\n\x1cRecordCommandResponseRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08response\x18\x02 \x01(\t\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x05\x12\x1a\n\x12unreachable_detail\x18\x04 \x01(\t\"N\n\x1dRecordCommandResponseResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"y\n\x1aRecordCommandResultRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12\x0e\n\x06result\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12\x16\n\x0e\x63orrelation_id\x18\x05 \x01(\t\"\x89\x01\n\x1bRecordCommandResultResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12;\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32&.ocpihub.commands.v1.ResultDisposition\"!\n\x11GetCommandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"C\n\x12GetCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"\xc1\x01\n\x13ListCommandsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05party\x18\x03 \x01(\t\x12\x30\n\x05state\x18\x04 \x01(\x0e\x32!.ocpihub.commands.v1.CommandState\x12.\n\x04type\x18\x05 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x12\n\nsession_id\x18\x06 \x01(\t\"_\n\x14ListCommandsResponse\x12.\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\x96\x01\n\x11ResultDisposition\x12\"\n\x1eRESULT_DISPOSITION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRESULT_DISPOSITION_RELAYED\x10\x01\x12 \n\x1cRESULT_DISPOSITION_DUPLICATE\x10\x02\x12\x1b\n\x17RESULT_DISPOSITION_LATE\x10\x03\x32\xb7\x04\n\x0f\x43ommandsService\x12\x66\n\rCreateCommand\x12).ocpihub.commands.v1.CreateCommandRequest\x1a*.ocpihub.commands.v1.CreateCommandResponse\x12~\n\x15RecordCommandResponse\x12\x31.ocpihub.commands.v1.RecordCommandResponseRequest\x1a\x32.ocpihub.commands.v1.RecordCommandResponseResponse\x12x\n\x13RecordCommandResult\x12/.ocpihub.commands.v1.RecordCommandResultRequest\x1a\x30.ocpihub.commands.v1.RecordCommandResultResponse\x12]\n\nGetCommand\x12&.ocpihub.commands.v1.GetCommandRequest\x1a\'.ocpihub.commands.v1.GetCommandResponse\x12\x63\n\x0cListCommands\x12(.ocpihub.commands.v1.ListCommandsRequest\x1a).ocpihub.commands.v1.ListCommandsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*ocpihub/commands/v1/commands_service.proto\x12\x13ocpihub.commands.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ocpihub/commands/v1/commands.proto\x1a\x1cocpihub/types/v1/types.proto\"\xca\x03\n\x14\x43reateCommandRequest\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\trequester\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12/\n\x0btoken_owner\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x13\n\x0blocation_id\x18\x06 \x01(\t\x12\x10\n\x08\x65vse_uid\x18\x07 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x08 \x01(\t\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x16\n\x0ereservation_id\x18\n \x01(\t\x12\x36\n\x12reservation_expiry\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cresponse_url\x18\x0c \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\r \x01(\t\x12\x12\n\nrequest_id\x18\x0e \x01(\t\"\xc4\x01\n\x15\x43reateCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08\x12\x10\n\x08replayed\x18\x05 \x01(\x08\x12\x15\n\ranswer_status\x18\x06 \x01(\x05\x12\x13\n\x0b\x61nswer_body\x18\x07 \x01(\x0c\"\x9f\x01\n\x1cRecordCommandResponseRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08response\x18\x02 \x01(\t\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x05\x12\x1a\n\x12unreachable_detail\x18\x04 \x01(\t\x12\x15\n\ranswer_status\x18\x05 \x01(\x05\x12\x13\n\x0b\x61nswer_body\x18\x06 \x01(\x0c\"N\n\x1dRecordCommandResponseResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"y\n\x1aRecordCommandResultRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12\x0e\n\x06result\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12\x16\n\x0e\x63orrelation_id\x18\x05 \x01(\t\"\x89\x01\n\x1bRecordCommandResultResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12;\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32&.ocpihub.commands.v1.ResultDisposition\"!\n\x11GetCommandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"C\n\x12GetCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"\xc1\x01\n\x13ListCommandsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05party\x18\x03 \x01(\t\x12\x30\n\x05state\x18\x04 \x01(\x0e\x32!.ocpihub.commands.v1.CommandState\x12.\n\x04type\x18\x05 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x12\n\nsession_id\x18\x06 \x01(\t\"_\n\x14ListCommandsResponse\x12.\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\x96\x01\n\x11ResultDisposition\x12\"\n\x1eRESULT_DISPOSITION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRESULT_DISPOSITION_RELAYED\x10\x01\x12 \n\x1cRESULT_DISPOSITION_DUPLICATE\x10\x02\x12\x1b\n\x17RESULT_DISPOSITION_LATE\x10\x03\x32\xb7\x04\n\x0f\x43ommandsService\x12\x66\n\rCreateCommand\x12).ocpihub.commands.v1.CreateCommandRequest\x1a*.ocpihub.commands.v1.CreateCommandResponse\x12~\n\x15RecordCommandResponse\x12\x31.ocpihub.commands.v1.RecordCommandResponseRequest\x1a\x32.ocpihub.commands.v1.RecordCommandResponseResponse\x12x\n\x13RecordCommandResult\x12/.ocpihub.commands.v1.RecordCommandResultRequest\x1a\x30.ocpihub.commands.v1.RecordCommandResultResponse\x12]\n\nGetCommand\x12&.ocpihub.commands.v1.GetCommandRequest\x1a\'.ocpihub.commands.v1.GetCommandResponse\x12\x63\n\x0cListCommands\x12(.ocpihub.commands.v1.ListCommandsRequest\x1a).ocpihub.commands.v1.ListCommandsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.commands.v1.commands_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESULTDISPOSITION']._serialized_start=1602
-  _globals['_RESULTDISPOSITION']._serialized_end=1752
+  _globals['_RESULTDISPOSITION']._serialized_start=1729
+  _globals['_RESULTDISPOSITION']._serialized_end=1879
   _globals['_CREATECOMMANDREQUEST']._serialized_start=167
-  _globals['_CREATECOMMANDREQUEST']._serialized_end=605
-  _globals['_CREATECOMMANDRESPONSE']._serialized_start=608
-  _globals['_CREATECOMMANDRESPONSE']._serialized_end=742
-  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_start=744
-  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_end=859
-  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_start=861
-  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_end=939
-  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_start=941
-  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_end=1062
-  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_start=1065
-  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_end=1202
-  _globals['_GETCOMMANDREQUEST']._serialized_start=1204
-  _globals['_GETCOMMANDREQUEST']._serialized_end=1237
-  _globals['_GETCOMMANDRESPONSE']._serialized_start=1239
-  _globals['_GETCOMMANDRESPONSE']._serialized_end=1306
-  _globals['_LISTCOMMANDSREQUEST']._serialized_start=1309
-  _globals['_LISTCOMMANDSREQUEST']._serialized_end=1502
-  _globals['_LISTCOMMANDSRESPONSE']._serialized_start=1504
-  _globals['_LISTCOMMANDSRESPONSE']._serialized_end=1599
-  _globals['_COMMANDSSERVICE']._serialized_start=1755
-  _globals['_COMMANDSSERVICE']._serialized_end=2322
+  _globals['_CREATECOMMANDREQUEST']._serialized_end=625
+  _globals['_CREATECOMMANDRESPONSE']._serialized_start=628
+  _globals['_CREATECOMMANDRESPONSE']._serialized_end=824
+  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_start=827
+  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_end=986
+  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_start=988
+  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_end=1066
+  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_start=1068
+  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_end=1189
+  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_start=1192
+  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_end=1329
+  _globals['_GETCOMMANDREQUEST']._serialized_start=1331
+  _globals['_GETCOMMANDREQUEST']._serialized_end=1364
+  _globals['_GETCOMMANDRESPONSE']._serialized_start=1366
+  _globals['_GETCOMMANDRESPONSE']._serialized_end=1433
+  _globals['_LISTCOMMANDSREQUEST']._serialized_start=1436
+  _globals['_LISTCOMMANDSREQUEST']._serialized_end=1629
+  _globals['_LISTCOMMANDSRESPONSE']._serialized_start=1631
+  _globals['_LISTCOMMANDSRESPONSE']._serialized_end=1726
+  _globals['_COMMANDSSERVICE']._serialized_start=1882
+  _globals['_COMMANDSSERVICE']._serialized_end=2449
 # @@protoc_insertion_point(module_scope)

@@ -64,6 +64,7 @@ class CreateCommandRequest(_message.Message):
     RESERVATION_EXPIRY_FIELD_NUMBER: _builtins.int
     RESPONSE_URL_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     type: _commands_pb2.CommandType.ValueType
     caller_platform: _builtins.str
     """The authenticated platform; `requester` must be one of its parties."""
@@ -74,6 +75,8 @@ class CreateCommandRequest(_message.Message):
     reservation_id: _builtins.str
     response_url: _builtins.str
     correlation_id: _builtins.str
+    request_id: _builtins.str
+    """The requester's own X-Request-ID: the same one again within 24 hours is a retry of this command."""
     @_builtins.property
     def requester(self) -> _types_pb2.PartyRef: ...
     @_builtins.property
@@ -102,10 +105,11 @@ class CreateCommandRequest(_message.Message):
         reservation_expiry: _timestamp_pb2.Timestamp | None = ...,
         response_url: _builtins.str = ...,
         correlation_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["requester", b"requester", "reservation_expiry", b"reservation_expiry", "to", b"to", "token_owner", b"token_owner"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["caller_platform", b"caller_platform", "connector_id", b"connector_id", "correlation_id", b"correlation_id", "evse_uid", b"evse_uid", "location_id", b"location_id", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "response_url", b"response_url", "session_id", b"session_id", "to", b"to", "token_owner", b"token_owner", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["caller_platform", b"caller_platform", "connector_id", b"connector_id", "correlation_id", b"correlation_id", "evse_uid", b"evse_uid", "location_id", b"location_id", "request_id", b"request_id", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "response_url", b"response_url", "session_id", b"session_id", "to", b"to", "token_owner", b"token_owner", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -119,10 +123,18 @@ class CreateCommandResponse(_message.Message):
     ENDPOINT_URL_FIELD_NUMBER: _builtins.int
     TOKEN_FIELD_NUMBER: _builtins.int
     ENCODE_AUTH_TOKEN_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
+    ANSWER_STATUS_FIELD_NUMBER: _builtins.int
+    ANSWER_BODY_FIELD_NUMBER: _builtins.int
     endpoint_url: _builtins.str
     """The CPO's module endpoint (commands or chargingprofiles RECEIVER) and its TOKEN_B."""
     token: _builtins.str
     encode_auth_token: _builtins.bool
+    replayed: _builtins.bool
+    """A retry of an earlier command (same requester and X-Request-ID): nothing was created, nothing must be sent."""
+    answer_status: _builtins.int
+    """With `replayed`: the answer the requester got the first time (absent while that one is still in flight)."""
+    answer_body: _builtins.bytes
     @_builtins.property
     def command(self) -> _commands_pb2.Command: ...
     def __init__(
@@ -132,10 +144,13 @@ class CreateCommandResponse(_message.Message):
         endpoint_url: _builtins.str = ...,
         token: _builtins.str = ...,
         encode_auth_token: _builtins.bool = ...,
+        replayed: _builtins.bool = ...,
+        answer_status: _builtins.int = ...,
+        answer_body: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["command", b"command"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["command", b"command", "encode_auth_token", b"encode_auth_token", "endpoint_url", b"endpoint_url", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_body", b"answer_body", "answer_status", b"answer_status", "command", b"command", "encode_auth_token", b"encode_auth_token", "endpoint_url", b"endpoint_url", "replayed", b"replayed", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -149,12 +164,17 @@ class RecordCommandResponseRequest(_message.Message):
     RESPONSE_FIELD_NUMBER: _builtins.int
     TIMEOUT_SECONDS_FIELD_NUMBER: _builtins.int
     UNREACHABLE_DETAIL_FIELD_NUMBER: _builtins.int
+    ANSWER_STATUS_FIELD_NUMBER: _builtins.int
+    ANSWER_BODY_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     response: _builtins.str
     """The CPO's answer; empty when it could not be reached."""
     timeout_seconds: _builtins.int
     unreachable_detail: _builtins.str
     """Why the CPO could not be used, when `response` is empty."""
+    answer_status: _builtins.int
+    """What the requester was answered (HTTP status and body), to replay to a retry of the same request."""
+    answer_body: _builtins.bytes
     def __init__(
         self,
         *,
@@ -162,10 +182,12 @@ class RecordCommandResponseRequest(_message.Message):
         response: _builtins.str = ...,
         timeout_seconds: _builtins.int = ...,
         unreachable_detail: _builtins.str = ...,
+        answer_status: _builtins.int = ...,
+        answer_body: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "response", b"response", "timeout_seconds", b"timeout_seconds", "unreachable_detail", b"unreachable_detail"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_body", b"answer_body", "answer_status", b"answer_status", "name", b"name", "response", b"response", "timeout_seconds", b"timeout_seconds", "unreachable_detail", b"unreachable_detail"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
