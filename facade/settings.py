@@ -82,6 +82,9 @@ class Settings:
             tls_terminated_by_proxy=_flag(environ, "HUB_TLS_TERMINATED_BY_PROXY"),
             data_dir=environ.get("HUB_DATA_DIR", ".hub"),
         )
+        if environment == PRODUCTION and not environ.get("HUB_PUBLIC_URL"):
+            # The default (127.0.0.1) would be advertised to parties that can never reach it.
+            raise SystemExit("HUB_PUBLIC_URL must be set in production: the https address parties reach the Hub at")
         _check_tls(settings)
         return settings
 
