@@ -100,7 +100,12 @@ def main() -> int:
         env["HUB_TOKEN_KEYS"] = _token_keys(data_dir)
     env.setdefault("HUB_GRPC_PORT", "50051")
     env.setdefault("HUB_CORE_ADDRESS", f"127.0.0.1:{env['HUB_GRPC_PORT']}")
-    env.setdefault("HUB_PUBLIC_URL", f"http://127.0.0.1:{env.get('HUB_HTTP_PORT', '8080')}")
+    # The facade serves HTTPS when given a certificate (facade/tls.py); advertise the scheme it really serves.
+    tls = bool(env.get("HUB_TLS_CERT_FILE")) or env.get("HUB_TLS_SELF_SIGNED", "").lower() in ("1", "true", "yes")
+    scheme = "https" if tls else "http"
+    if env["HUB_ENV"] == "production" and not env.get("HUB_PUBLIC_URL"):
+        raise SystemExit("HUB_PUBLIC_URL must be set in production: the https address parties reach the Hub at")
+    env.setdefault("HUB_PUBLIC_URL", f"{scheme}://127.0.0.1:{env.get('HUB_HTTP_PORT', '8080')}")
     return asyncio.run(_run(env))
 
 

@@ -37,6 +37,17 @@ class Settings:
     alive_check_seconds: float = 300.0
     # How often this replica asks the core for due still-alive checks.
     alive_check_interval_seconds: float = 30.0
+    # HTTPS: a PEM certificate (chain) and its key; or, in the sandbox only, a self-signed pair kept in
+    # <data_dir>/tls. Production without either is allowed only when a proxy in front terminates TLS.
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    tls_self_signed: bool = False
+    tls_terminated_by_proxy: bool = False
+    data_dir: str = ".hub"
+
+    @property
+    def serves_tls(self) -> bool:
+        return self.tls_cert_file is not None or self.tls_self_signed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -44,12 +55,15 @@ class Settings:
         if environment not in (SANDBOX, PRODUCTION):
             raise SystemExit(f"HUB_ENV must be {SANDBOX!r} or {PRODUCTION!r}, not {environment!r}")
         port = int(environ.get("HUB_HTTP_PORT", "8080"))
-        return cls(
+        tls_cert_file = environ.get("HUB_TLS_CERT_FILE") or None
+        tls_self_signed = _flag(environ, "HUB_TLS_SELF_SIGNED")
+        scheme = "https" if tls_cert_file or tls_self_signed else "http"
+        settings = cls(
             environment=environment,
             http_host=environ.get("HUB_HTTP_HOST", "127.0.0.1"),
             http_port=port,
             core_address=environ.get("HUB_CORE_ADDRESS", f"127.0.0.1:{environ.get('HUB_GRPC_PORT', '50051')}"),
-            public_url=environ.get("HUB_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+            public_url=environ.get("HUB_PUBLIC_URL", f"{scheme}://127.0.0.1:{port}").rstrip("/"),
             redis_url=environ.get("HUB_REDIS_URL") or None,
             hub_country_code=environ.get("HUB_COUNTRY_CODE", "VN").upper(),
             hub_party_id=environ.get("HUB_PARTY_ID", "HUB").upper(),
@@ -62,4 +76,40 @@ class Settings:
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),
             alive_check_seconds=float(environ.get("HUB_ALIVE_CHECK_SECONDS", "300")),
             alive_check_interval_seconds=float(environ.get("HUB_ALIVE_CHECK_INTERVAL_SECONDS", "30")),
+            tls_cert_file=tls_cert_file,
+            tls_key_file=environ.get("HUB_TLS_KEY_FILE") or None,
+            tls_self_signed=tls_self_signed,
+            tls_terminated_by_proxy=_flag(environ, "HUB_TLS_TERMINATED_BY_PROXY"),
+            data_dir=environ.get("HUB_DATA_DIR", ".hub"),
+        )
+        if environment == PRODUCTION and not environ.get("HUB_PUBLIC_URL"):
+            # The default (127.0.0.1) would be advertised to parties that can never reach it.
+            raise SystemExit("HUB_PUBLIC_URL must be set in production: the https address parties reach the Hub at")
+        _check_tls(settings)
+        return settings
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
+def _check_tls(settings: Settings) -> None:
+    """Refuses to start rather than serve or advertise plain HTTP where parties' tokens would cross the network."""
+    if (settings.tls_cert_file is None) != (settings.tls_key_file is None):
+        raise SystemExit("HUB_TLS_CERT_FILE and HUB_TLS_KEY_FILE go together: set both (PEM files) or neither")
+    if settings.tls_cert_file and settings.tls_self_signed:
+        raise SystemExit("HUB_TLS_SELF_SIGNED=1 and HUB_TLS_CERT_FILE exclude each other: choose one")
+    if settings.environment != PRODUCTION:
+        return
+    if settings.tls_self_signed:
+        raise SystemExit("HUB_TLS_SELF_SIGNED is for the sandbox: production needs a certificate parties can verify")
+    if not settings.tls_cert_file and not settings.tls_terminated_by_proxy:
+        raise SystemExit(
+            "production serves HTTPS only: set HUB_TLS_CERT_FILE and HUB_TLS_KEY_FILE (PEM), "
+            "or HUB_TLS_TERMINATED_BY_PROXY=1 when a proxy in front of the Hub terminates TLS"
+        )
+    if not settings.public_url.lower().startswith("https://"):
+        raise SystemExit(
+            f"HUB_PUBLIC_URL must be https in production (parties reach the Hub over TLS only), "
+            f"not {settings.public_url!r}"
         )

@@ -6,9 +6,12 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from litestar.types import ASGIApp
+
+from facade import tls
 
 
 def bind_loopback() -> socket.socket:
@@ -18,16 +21,27 @@ def bind_loopback() -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
+def url_of(sock: socket.socket, scheme: str = "http") -> str:
     host, port = sock.getsockname()
-    return f"http://{host}:{port}"
+    return f"{scheme}://{host}:{port}"
 
 
 @asynccontextmanager
-async def serve(app: ASGIApp, sock: socket.socket | None = None) -> AsyncIterator[str]:
-    """Serves `app` until the block ends; yields its base URL."""
+async def serve(
+    app: ASGIApp, sock: socket.socket | None = None, *, tls_files: tuple[Path, Path] | None = None
+) -> AsyncIterator[str]:
+    """Serves `app` until the block ends (HTTPS as `python -m facade` serves it, given a certificate and key);
+    yields its base URL."""
     sock = sock or bind_loopback()
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        ssl_certfile=tls_files[0] if tls_files else None,
+        ssl_keyfile=tls_files[1] if tls_files else None,
+        ssl_context_factory=tls.uvicorn_ssl_context if tls_files else None,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -35,7 +49,7 @@ async def serve(app: ASGIApp, sock: socket.socket | None = None) -> AsyncIterato
             task.result()
         await asyncio.sleep(0.01)
     try:
-        yield url_of(sock)
+        yield url_of(sock, "https" if tls_files else "http")
     finally:
         server.should_exit = True
         await task
