@@ -15,6 +15,23 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _MIGRATION_LOCK = 0x0C917B
 
 
+# What PostgreSQL being down or restarting looks like to asyncpg: the caller should retry later (gRPC UNAVAILABLE),
+# not be told the Hub is broken.
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, UNAVAILABLE):
+        return True
+    # A pooled connection PostgreSQL closed under it ("connection is closed").
+    return isinstance(error, asyncpg.InterfaceError) and "connection" in str(error) and "closed" in str(error)
+
+
 async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=max_size, command_timeout=30)
     assert pool is not None

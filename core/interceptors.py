@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from core import db
 from core.errors import DOMAIN, DomainError, InvalidArgument, reason_name
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,15 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort_with_status(rpc_status.to_status(to_status(error)))
             except grpc.aio.AbortError:
                 raise
-            except Exception:
+            except Exception as error:
+                if db.is_unavailable(error):
+                    # PostgreSQL is down or restarting: UNAVAILABLE tells callers to retry (the facade: HTTP 503).
+                    log.warning("database unavailable in %s: %s", method, type(error).__name__)
+                    await context.abort_with_status(
+                        rpc_status.to_status(
+                            status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the database is unavailable")
+                        )
+                    )
                 # Never leak internals (SQL, stack, secrets) to the caller; the log has the details.
                 log.exception("unhandled error in %s", method)
                 await context.abort_with_status(

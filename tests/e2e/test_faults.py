@@ -1,0 +1,180 @@
+"""Faults, for real (issue 7): PostgreSQL restarted under load, Redis gone, a Hub killed with SIGKILL mid-delivery.
+
+Requests during an outage fail cleanly (HTTP 503, OCPI 3000) and the Hub recovers without a restart; nothing that
+was acknowledged is lost, and every queued message still reaches its receiver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import httpx
+import pytest
+
+from core.server import create_server
+from core.settings import Settings as CoreSettings
+from facade.app import create_app
+from facade.settings import Settings
+from hubclient import HubClient
+from tests.conftest import TOKEN_KEY
+from tests.e2e import samples
+from tests.e2e.conftest import Hub, token_header
+from tests.simulators import loopback
+from tests.simulators.party import EMSP_MODULES, PartySimulator
+
+
+class Postgres:
+    """A PostgreSQL of the test's own (the embedded binaries), so the test may stop and start it.
+
+    Stopped with SIGINT to the postmaster (a fast shutdown, as `pg_ctl -m fast` does) and started with pg_ctl in a
+    child process of its own: forking with a user switch from this many-threaded process is not safe.
+    """
+
+    def __init__(self) -> None:
+        import pgserver
+
+        # Short path: the unix socket lives in the data directory.
+        self.pgdata = Path(tempfile.mkdtemp(prefix="pgf", dir="/tmp"))
+        self.server = pgserver.get_server(self.pgdata, cleanup_mode="delete")
+        self.url = self.server.get_uri()
+        self._pg_ctl = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl")
+        self._socket_dir = parse_qs(urlsplit(self.url).query)["host"][0]
+
+    def _pid(self) -> int:
+        return int((self.pgdata / "postmaster.pid").read_text().split()[0])
+
+    async def stop(self) -> None:
+        pid = self._pid()
+        os.kill(pid, signal.SIGINT)
+        await wait_until(lambda: not Path(f"/proc/{pid}").exists(), within=20)
+
+    async def start(self) -> None:
+        user = self.server.system_user
+        command = [self._pg_ctl, "-D", str(self.pgdata), "-w", "-o", '-h ""', "-o", f"-k {self._socket_dir}"]
+        command += ["-l", str(self.pgdata / "restart.log"), "start"]
+        if user:
+            command = ["runuser", "-u", user, "--", *command]
+        process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+    def cleanup(self) -> None:
+        self.server.cleanup()
+
+
+@pytest.fixture
+async def own_postgres() -> AsyncIterator[Postgres]:
+    postgres = await asyncio.to_thread(Postgres)
+    try:
+        yield postgres
+    finally:
+        await asyncio.to_thread(postgres.cleanup)
+
+
+@contextlib.asynccontextmanager
+async def hub_on(database_url: str, redis_url: str | None) -> AsyncIterator[Hub]:
+    """A whole Hub (core with its sweepers, facade with delivery workers) on its own database."""
+    core, port = await create_server(
+        CoreSettings(database_url=database_url, grpc_port=0, token_keys=(TOKEN_KEY,), delivery_patience=_DAY)
+    )
+    await core.start()
+    sock = loopback.bind_loopback()
+    url = loopback.url_of(sock)
+    settings = Settings(core_address=f"127.0.0.1:{port}", public_url=url, redis_url=redis_url, peer_timeout_seconds=2.0)
+    try:
+        async with (
+            HubClient(f"127.0.0.1:{port}", timeout=3.0) as client,
+            loopback.serve(create_app(settings, client), sock),
+            httpx.AsyncClient(base_url=url, timeout=10.0) as http,
+        ):
+            yield Hub(url, http, client)
+    finally:
+        await core.stop(grace=0.5)
+
+
+_DAY = __import__("datetime").timedelta(days=1)
+
+
+async def test_postgres_restart_under_load(
+    own_postgres: Postgres, start_party: Callable[..., Awaitable[PartySimulator]]
+) -> None:
+    cpo = await start_party(party_id="CPA")
+    emsp = await start_party(party_id="EM1", role="EMSP", modules=list(EMSP_MODULES))
+    async with hub_on(own_postgres.url, None) as hub:
+        headers = {**token_header(await hub.register(cpo)), "OCPI-to-country-code": "VN", "OCPI-to-party-id": "HUB"}
+        await hub.register(emsp)
+        answers: list[tuple[int, int, int]] = []
+        stop = asyncio.Event()
+
+        async def load() -> None:
+            n = 0
+            while not stop.is_set():
+                path = f"/ocpi/2.2.1/receiver/locations/VN/CPA/L{n}"
+                try:
+                    answer = await hub.http.put(path, json=samples.location(f"L{n}"), headers=headers)
+                    answers.append((n, answer.status_code, answer.json()["status_code"]))
+                except httpx.HTTPError:
+                    answers.append((n, 0, 0))
+                n += 1
+                await asyncio.sleep(0.02)
+
+        loader = asyncio.create_task(load())
+        await wait_until(lambda: sum(a[2] == 1000 for a in answers) >= 10)
+        await own_postgres.stop()
+        outage_from = len(answers)
+        await wait_until(lambda: len(answers) >= outage_from + 10)
+        await own_postgres.start()
+        recovered_from = len(answers)
+        await wait_until(lambda: any(a[2] == 1000 for a in answers[recovered_from:]), within=30)
+        await wait_until(lambda: sum(a[2] == 1000 for a in answers[recovered_from:]) >= 10)
+        stop.set()
+        await loader
+
+        outcomes = {(status, ocpi) for _, status, ocpi in answers}
+        assert outcomes <= {(201, 1000), (503, 3000)}, outcomes  # never a 500, never a dropped connection
+        assert (503, 3000) in outcomes  # the outage was seen
+        acknowledged = {f"L{n}" for n, _, ocpi in answers if ocpi == 1000}
+        conn = await asyncpg.connect(own_postgres.url)
+        try:
+            stored = {row["id_key"] for row in await conn.fetch("SELECT id_key FROM locations")}
+        finally:
+            await conn.close()
+        assert acknowledged <= stored
+        # Every acknowledged location reaches the eMSP (deliveries resume by themselves).
+        await emsp.wait_for(lambda: {p.path.rsplit("/", 1)[1] for p in emsp.pushes("locations")} >= acknowledged, 30)
+
+
+async def wait_until(condition: Callable[[], bool], within: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_without_redis_the_hub_keeps_serving(
+    hub_http: Hub, database_url: str, start_party: Callable[..., Awaitable[PartySimulator]]
+) -> None:
+    """Redis only shares counters and caches: a Hub whose Redis is gone answers partners as usual."""
+    closed = loopback.bind_loopback()
+    redis_url = "redis://" + loopback.url_of(closed).removeprefix("http://") + "/0"
+    closed.close()  # nothing listens there any more
+    cpo = await start_party(party_id="CPA")
+    async with hub_on(database_url, redis_url) as hub:
+        headers = {**token_header(await hub.register(cpo)), "OCPI-to-country-code": "VN", "OCPI-to-party-id": "HUB"}
+        put = await hub.http.put("/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1", json=samples.location(), headers=headers)
+        assert (put.status_code, put.json()["status_code"]) == (201, 1000)
+        pulled = await hub.http.get("/ocpi/2.2.1/sender/locations", headers=headers)
+        assert pulled.json()["status_code"] == 1000
+        body: dict[str, Any] = {"qr_data": "evcharge://VN/CPA/LOC1/LOC1-E1/1", "scanned_at": "2026-11-28T10:00:00Z"}
+        resolved = await hub.http.post("/api/v1/qr-resolve", json=body, headers=headers)
+        assert resolved.status_code == 200, resolved.text
+        health = await hub.http.get("/health")
+        assert health.status_code == 200
