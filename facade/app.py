@@ -68,7 +68,13 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             app.state.qr_http = http
             app.state.qr_rate_limiter = RateLimiter(settings.qr_rate_limit, cache)
             workers = [
-                DeliveryWorker(client, app.state.peers, hub_party(settings)) for _ in range(settings.delivery_workers)
+                DeliveryWorker(
+                    client,
+                    app.state.peers,
+                    hub_party(settings),
+                    lease=timedelta(seconds=max(settings.delivery_lease_seconds, settings.peer_timeout_seconds + 1)),
+                )
+                for _ in range(settings.delivery_workers)
             ]
             tasks = [asyncio.create_task(worker.run(), name="delivery-worker") for worker in workers]
             checker = alive_checker(settings, client, app.state.peers)

@@ -30,6 +30,9 @@ class Settings:
     page_limit: int = 100
     # Delivery workers in this process (0: this replica only serves HTTP).
     delivery_workers: int = 2
+    # How long a leased delivery is this replica's; a replica that dies mid-send loses its leases after this long and
+    # another sends them. Longer than the peer timeout, or a slow send would go out twice.
+    delivery_lease_seconds: float = 60.0
     # QR resolve requests per caller per second (seed: at least 100); 0 turns the limit off.
     qr_rate_limit: int = 200
     # A platform silent this long gets a still-alive check (GET versions); OCPI suggests 5 minutes. 0: no checks
@@ -74,6 +77,7 @@ class Settings:
             page_limit=int(environ.get("HUB_PAGE_LIMIT", "100")),
             delivery_workers=int(environ.get("HUB_DELIVERY_WORKERS", "2")),
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),
+            delivery_lease_seconds=float(environ.get("HUB_DELIVERY_LEASE_SECONDS", "60")),
             alive_check_seconds=float(environ.get("HUB_ALIVE_CHECK_SECONDS", "300")),
             alive_check_interval_seconds=float(environ.get("HUB_ALIVE_CHECK_INTERVAL_SECONDS", "30")),
             tls_cert_file=tls_cert_file,
