@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: install proto proto-check lint run core facade test bench clean
+.PHONY: install proto proto-check lint run core facade test nginx bench clean
 
 install: $(STAMP)
 
@@ -52,8 +52,13 @@ facade: $(STAMP)
 	$(PY) -m facade
 
 # Every test, against HUB_TEST_DATABASE_URL / HUB_TEST_REDIS_URL when set, else embedded PostgreSQL and Redis.
-test: $(STAMP)
+# The scale-out test puts nginx (Debian's) in front of two facades: installed here when missing.
+test: $(STAMP) nginx
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
 
 # Benchmarks print figures (no pass/fail): the whole Hub on loopback, bounded in count and time.
 bench: $(STAMP)
