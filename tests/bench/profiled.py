@@ -43,7 +43,18 @@ def top_self_time(session: Any, limit: int = 25) -> str:
         elif frame.total_self_time:
             totals[f"{frame.function}  ({frame.file_path_short}:{frame.line_no})"] += frame.total_self_time
     busy = sum(totals.values())
-    lines = [f"duration {session.duration:.1f} s, idle {idle:.1f} s, busy {busy:.1f} s; self time per function:"]
+    packages: dict[str, float] = defaultdict(float)
+    for name, seconds in totals.items():
+        where = name.split("  (", 1)[1]
+        packages[where.split("/", 1)[0] if "/" in where else where.split(":", 1)[0]] += seconds
+    shares = ", ".join(
+        f"{p} {100 * t / busy:.0f}%" for t, p in sorted(((t, p) for p, t in packages.items()), reverse=True)
+    )
+    lines = [
+        f"duration {session.duration:.1f} s, idle {idle:.1f} s, busy {busy:.1f} s",
+        f"self time by package: {shares}",
+        "self time per function:",
+    ]
     ranked = sorted(((t, n) for n, t in totals.items()), reverse=True)
     for seconds, name in ranked[:limit]:
         lines.append(f"{100 * seconds / busy if busy else 0:5.1f}%  {seconds:6.2f} s  {name}")
