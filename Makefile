@@ -60,11 +60,17 @@ nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
 
-# Benchmarks print figures (no pass/fail): the whole Hub on loopback, bounded in count and time.
-bench: $(STAMP)
-	$(PY) -m tests.bench.evse_status
-	$(PY) -m tests.bench.commands
-	$(PY) -m tests.bench.qr_resolve
+# Benchmarks print figures (no pass/fail): one Hub on loopback, every scenario bounded in count and time, one table,
+# the same figures in bench/results/latest.json. BENCH_ARGS: e.g. --quick, --profile facade (see tests/bench/runner.py).
+# The public-library baseline needs its own virtualenv: extrawest-ocpi pins httpx/pydantic versions the Hub cannot hold.
+BENCH_VENV := .venv-bench-ocpi
+$(BENCH_VENV)/.installed: tests/bench/ocpi-library-requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r tests/bench/ocpi-library-requirements.txt
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	$(PY) -m tests.bench --library-python $(BENCH_VENV)/bin/python $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache
