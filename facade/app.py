@@ -23,11 +23,13 @@ from facade.credentials.routes import CredentialsController
 from facade.health import health
 from facade.hubclientinfo.alive import AliveChecker
 from facade.hubclientinfo.routes import HubClientInfoController
+from facade.limits.guard import RateLimits
+from facade.limits.policy import Defaults
+from facade.limits.token_bucket import TokenBuckets
 from facade.locations.routes import LocationsReceiver, LocationsSender
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
-from facade.qr.rate_limit import RateLimiter
 from facade.qr.routes import charge_page, qr_resolve
 from facade.relay.deliveries import DeliveryWorker
 from facade.relay.push import hub_party
@@ -50,6 +52,11 @@ def alive_checker(settings: Settings, hub: HubClient, peers: PeerClient) -> Aliv
     )
 
 
+def rate_limits(settings: Settings, cache: redis.Redis | None) -> RateLimits:
+    defaults = Defaults(settings.rate_limit_per_second, settings.rate_limit_burst, settings.qr_rate_limit)
+    return RateLimits(TokenBuckets(cache), defaults)
+
+
 def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
     """`hub` lets tests share a client; otherwise the app connects to settings.core_address and owns the client."""
 
@@ -66,7 +73,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             app.state.peers = PeerClient(http)
             app.state.redis = cache
             app.state.qr_http = http
-            app.state.qr_rate_limiter = RateLimiter(settings.qr_rate_limit, cache)
+            app.state.rate_limits = rate_limits(settings, cache)
             workers = [
                 DeliveryWorker(
                     client,

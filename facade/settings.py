@@ -33,7 +33,12 @@ class Settings:
     # How long a leased delivery is this replica's; a replica that dies mid-send loses its leases after this long and
     # another sends them. Longer than the peer timeout, or a slow send would go out twice.
     delivery_lease_seconds: float = 60.0
-    # QR resolve requests per caller per second (seed: at least 100); 0 turns the limit off.
+    # Requests per second per party and module (token bucket refill), unless the party has its own limits
+    # (`hubctl party limits`); 0 turns the default off. Seed §5.6.9 asks for at least 100 req/s per key in bursts.
+    rate_limit_per_second: int = 50
+    # Requests per party and module that may come at once after a quiet spell (bucket size).
+    rate_limit_burst: int = 100
+    # QR resolve requests per party per second, one second's worth at once (seed: at least 100); 0 turns it off.
     qr_rate_limit: int = 200
     # A platform silent this long gets a still-alive check (GET versions); OCPI suggests 5 minutes. 0: no checks
     # from this replica.
@@ -76,6 +81,8 @@ class Settings:
             workers=int(environ.get("HUB_HTTP_WORKERS", "1")),
             page_limit=int(environ.get("HUB_PAGE_LIMIT", "100")),
             delivery_workers=int(environ.get("HUB_DELIVERY_WORKERS", "2")),
+            rate_limit_per_second=int(environ.get("HUB_RATE_LIMIT_PER_SECOND", "50")),
+            rate_limit_burst=int(environ.get("HUB_RATE_LIMIT_BURST", "100")),
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),
             delivery_lease_seconds=float(environ.get("HUB_DELIVERY_LEASE_SECONDS", "60")),
             alive_check_seconds=float(environ.get("HUB_ALIVE_CHECK_SECONDS", "300")),

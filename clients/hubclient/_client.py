@@ -43,6 +43,7 @@ from ocpihub.tariffs.v1 import tariffs_service_pb2_grpc as tariffs_grpc
 from ocpihub.tokens.v1 import tokens_pb2
 from ocpihub.tokens.v1 import tokens_service_pb2 as tokens_rpc
 from ocpihub.tokens.v1 import tokens_service_pb2_grpc as tokens_grpc
+from ocpihub.types.v1 import types_pb2
 
 Response = TypeVar("Response")
 
@@ -151,6 +152,21 @@ class HubClient:
         request = rpc.GetPlatformRequest(name=name)
         response = await self._call(lambda: self._parties.GetPlatform(request, timeout=self._timeout), idempotent=True)
         return response.platform
+
+    async def get_party_limits(self, country_code: str, party_id: str) -> pb.PartyLimits:
+        request = rpc.GetPartyLimitsRequest(party=types_pb2.PartyRef(country_code=country_code, party_id=party_id))
+        response = await self._call(
+            lambda: self._parties.GetPartyLimits(request, timeout=self._timeout), idempotent=True
+        )
+        return response.limits
+
+    async def set_party_limits(self, limits: pb.PartyLimits) -> pb.PartyLimits:
+        request = rpc.SetPartyLimitsRequest(limits=limits)
+        # Replaces the whole set: repeating it changes nothing.
+        response = await self._call(
+            lambda: self._parties.SetPartyLimits(request, timeout=self._timeout), idempotent=True
+        )
+        return response.limits
 
     # Credentials (the OCPI facade)
 

@@ -1,6 +1,6 @@
 """hubctl: operate the Hub through the core's gRPC API.
 
-    hubctl [--core HOST:PORT] party invite|list|show|suspend|reinstate|rotate-invite ...
+    hubctl [--core HOST:PORT] party invite|list|show|suspend|reinstate|rotate-invite|limits ...
     hubctl [--core HOST:PORT] locations list|show ...   tariffs list|show ...   deliveries list|retry ...
     hubctl [--core HOST:PORT] commands list|show ...   qr resolve|import|pattern|api|check|sticker|batch ...
     hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage ...
@@ -21,7 +21,7 @@ from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import billing, command_log, network, qr
+from hubctl import billing, command_log, network, party_limits, qr
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_role(command("suspend", suspend, "refuse a party's tokens until reinstated", target))
     add_role(command("reinstate", reinstate, "accept a suspended party's tokens again", target))
     add_role(command("rotate-invite", rotate_invite, "replace an invited party's TOKEN_A", target, token, as_json))
+    party_limits.add_arguments(
+        command("limits", party_limits.limits, "show or set a party's rate limits and IP allow-list", target, as_json)
+    )
     network.add_commands(groups, as_json)
     billing.add_commands(groups, as_json)
     command_log.add_commands(groups, as_json)

@@ -14,8 +14,10 @@ from core.parties.model import (
     CredentialsRole,
     Endpoint,
     Environment,
+    ModuleLimit,
     Party,
     PartyKey,
+    PartyLimits,
     PartyState,
     Platform,
     PlatformRegistration,
@@ -23,6 +25,7 @@ from core.parties.model import (
 )
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from ocpihub.types.v1 import types_pb2
 
 
 def _timestamp(value: datetime | None) -> Timestamp | None:
@@ -164,4 +167,36 @@ def registration_from_pb(token_b: str, platform: pb.Platform) -> PlatformRegistr
         endpoints=endpoints,
         roles=roles,
         encode_auth_token=platform.encode_auth_token,
+    )
+
+
+def limits_party_from_pb(party: types_pb2.PartyRef, field: str = "party") -> tuple[str, str]:
+    if not party.country_code or not party.party_id:
+        raise InvalidArgument([(field, "country_code and party_id are required")])
+    return party.country_code.upper(), party.party_id.upper()
+
+
+def limits_from_pb(limits: pb.PartyLimits) -> PartyLimits:
+    country_code, party_id = limits_party_from_pb(limits.party, "limits.party")
+    return PartyLimits(
+        country_code=country_code,
+        party_id=party_id,
+        rate_per_second=limits.rate_per_second,
+        burst=limits.burst,
+        module_limits=tuple(ModuleLimit(m.module.lower(), m.rate_per_second, m.burst) for m in limits.module_limits),
+        allowed_cidrs=tuple(limits.allowed_cidrs),
+    )
+
+
+def limits_to_pb(limits: PartyLimits) -> pb.PartyLimits:
+    return pb.PartyLimits(
+        party=types_pb2.PartyRef(country_code=limits.country_code, party_id=limits.party_id),
+        rate_per_second=limits.rate_per_second,
+        burst=limits.burst,
+        module_limits=[
+            pb.ModuleLimit(module=m.module, rate_per_second=m.rate_per_second, burst=m.burst)
+            for m in limits.module_limits
+        ],
+        allowed_cidrs=list(limits.allowed_cidrs),
+        update_time=_timestamp(limits.update_time),
     )

@@ -126,8 +126,35 @@ class PlatformRegistration:
 
 
 @dataclass(frozen=True, slots=True)
+class ModuleLimit:
+    module: str
+    rate_per_second: int
+    burst: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PartyLimits:
+    """Rate limits and IP allow-list of one party, every role. Zero and empty mean the Hub's defaults."""
+
+    country_code: str
+    party_id: str
+    rate_per_second: int = 0
+    burst: int = 0
+    module_limits: tuple[ModuleLimit, ...] = ()
+    # Normalised CIDRs ("10.0.0.0/8"); empty: any address.
+    allowed_cidrs: tuple[str, ...] = ()
+    update_time: datetime | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return not (self.rate_per_second or self.burst or self.module_limits or self.allowed_cidrs)
+
+
+@dataclass(frozen=True, slots=True)
 class Authentication:
     kind: TokenKind
     token: str
     parties: list[Party] = field(default_factory=list)
     platform: Platform | None = None
+    # Set limits of these parties (the others have none).
+    limits: list[PartyLimits] = field(default_factory=list)

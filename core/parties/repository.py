@@ -18,8 +18,10 @@ from core.parties.model import (
     CredentialsRole,
     Endpoint,
     Environment,
+    ModuleLimit,
     Party,
     PartyKey,
+    PartyLimits,
     PartyState,
     Platform,
     PlatformState,
@@ -78,6 +80,24 @@ def _platform_from_row(row: asyncpg.Record) -> Platform:
         update_time=row["update_time"],
         last_heard_time=row["last_heard_time"],
         offline_time=row["offline_time"],
+    )
+
+
+_LIMITS_COLUMNS = "country_code, party_id, rate_per_second, burst, module_limits, allowed_cidrs, update_time"
+
+
+def _limits_from_row(row: asyncpg.Record) -> PartyLimits:
+    modules = json.loads(row["module_limits"])
+    return PartyLimits(
+        country_code=row["country_code"],
+        party_id=row["party_id"],
+        rate_per_second=row["rate_per_second"],
+        burst=row["burst"],
+        module_limits=tuple(
+            ModuleLimit(name, m["rate_per_second"], m.get("burst", 0)) for name, m in sorted(modules.items())
+        ),
+        allowed_cidrs=tuple(str(network) for network in row["allowed_cidrs"]),
+        update_time=row["update_time"],
     )
 
 
@@ -196,6 +216,47 @@ class PartyRepository:
             str(key.role),
         )
         return found is not None
+
+    # Limits
+
+    async def get_limits(self, country_code: str, party_id: str) -> PartyLimits | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_LIMITS_COLUMNS} FROM party_limits WHERE country_code = $1 AND party_id = $2",
+            country_code,
+            party_id,
+        )
+        return _limits_from_row(row) if row else None
+
+    async def limits_of(self, parties: Sequence[Party]) -> list[PartyLimits]:
+        """The set limits of these parties' country_code/party_id pairs."""
+        pairs = sorted({(p.key.country_code, p.key.party_id) for p in parties})
+        rows = await self._conn.fetch(
+            f"SELECT {_LIMITS_COLUMNS} FROM party_limits"
+            " WHERE (country_code, party_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [cc for cc, _ in pairs],
+            [pid for _, pid in pairs],
+        )
+        return [_limits_from_row(row) for row in rows]
+
+    async def put_limits(self, limits: PartyLimits) -> None:
+        modules = {m.module: {"rate_per_second": m.rate_per_second, "burst": m.burst} for m in limits.module_limits}
+        await self._conn.execute(
+            "INSERT INTO party_limits (country_code, party_id, rate_per_second, burst, module_limits, allowed_cidrs)"
+            " VALUES ($1, $2, $3, $4, $5, $6::text[]::cidr[]) ON CONFLICT (country_code, party_id) DO UPDATE SET"
+            " rate_per_second = excluded.rate_per_second, burst = excluded.burst,"
+            " module_limits = excluded.module_limits, allowed_cidrs = excluded.allowed_cidrs, update_time = now()",
+            limits.country_code,
+            limits.party_id,
+            limits.rate_per_second,
+            limits.burst,
+            json.dumps(modules),
+            list(limits.allowed_cidrs),
+        )
+
+    async def delete_limits(self, country_code: str, party_id: str) -> None:
+        await self._conn.execute(
+            "DELETE FROM party_limits WHERE country_code = $1 AND party_id = $2", country_code, party_id
+        )
 
     # Platforms
 

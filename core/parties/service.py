@@ -6,6 +6,7 @@ stored for the tokens the Hub issues, and TOKEN_B is stored encrypted.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from datetime import timedelta
 import asyncpg
 
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from core.parties import limits as party_limits
 from core.parties import validation
 from core.parties.client_info import ClientInfoAnnouncer
 from core.parties.liveness import Liveness
@@ -23,6 +25,7 @@ from core.parties.model import (
     Environment,
     Party,
     PartyKey,
+    PartyLimits,
     PartyState,
     Platform,
     PlatformRegistration,
@@ -151,11 +154,36 @@ class PartiesService:
             raise NotFound(ErrorReason.ERROR_REASON_PLATFORM_NOT_FOUND, f"no platform {platform_id}")
         return platform
 
+    # Limits
+
+    async def get_limits(self, country_code: str, party_id: str) -> PartyLimits:
+        async with self._pool.acquire() as conn:
+            repo = PartyRepository(conn)
+            await self._any_role(repo, country_code, party_id)
+            return await repo.get_limits(country_code, party_id) or PartyLimits(country_code, party_id)
+
+    async def set_limits(self, limits: PartyLimits) -> PartyLimits:
+        limits, violations = party_limits.normalised(limits)
+        if violations:
+            raise InvalidArgument(violations)
+        async with self._transaction() as repo:
+            party = await self._any_role(repo, limits.country_code, limits.party_id)
+            if limits.is_default:
+                await repo.delete_limits(limits.country_code, limits.party_id)
+            else:
+                await repo.put_limits(limits)
+            # A security event: who may call from where, and how much.
+            await repo.record_event("LIMITS_SET", key=party.key, detail=_limits_audit(limits))
+            return await repo.get_limits(limits.country_code, limits.party_id) or limits
+
     # Credentials lifecycle
 
     async def authenticate(self, candidates: list[str]) -> Authentication:
+        """Who holds one of the candidate tokens, with its parties' limits (the facade enforces them)."""
         async with self._pool.acquire() as conn:
-            auth = await self._authenticate(PartyRepository(conn), candidates)
+            repo = PartyRepository(conn)
+            auth = await self._authenticate(repo, candidates)
+            auth = dataclasses.replace(auth, limits=await repo.limits_of(auth.parties))
         if auth.platform is None:
             return auth
         await self.liveness.heard_from(auth.platform)
@@ -163,7 +191,7 @@ class PartiesService:
             return auth
         # It was OFFLINE until this request: answer with its parties as they are now (CONNECTED again).
         async with self._pool.acquire() as conn:
-            return await self._authenticate(PartyRepository(conn), candidates)
+            return dataclasses.replace(await self._authenticate(PartyRepository(conn), candidates), limits=auth.limits)
 
     async def register(
         self, token_a: str, registration: PlatformRegistration, *, validate_only: bool
@@ -290,6 +318,13 @@ class PartiesService:
             raise NotFound(ErrorReason.ERROR_REASON_PARTY_NOT_FOUND, f"no party {key}", metadata={"party": key.name})
         return party
 
+    async def _any_role(self, repo: PartyRepository, country_code: str, party_id: str) -> Party:
+        """Limits belong to a country_code/party_id the Hub knows (in any role)."""
+        parties = await repo.list_parties(after=None, limit=1, country_code=country_code, party_id=party_id)
+        if not parties:
+            raise NotFound(ErrorReason.ERROR_REASON_PARTY_NOT_FOUND, f"no party {country_code}/{party_id}")
+        return parties[0]
+
     async def _check_joinable(
         self, repo: PartyRepository, key: PartyKey, environment: Environment, platform_id: uuid.UUID | None
     ) -> None:
@@ -351,6 +386,16 @@ class PartiesService:
         if not active:
             raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, "every party of this platform is suspended")
         return Authentication(kind, token, active, platform)
+
+
+def _limits_audit(limits: PartyLimits) -> dict[str, object]:
+    return {
+        "party": f"{limits.country_code}/{limits.party_id}",
+        "rate_per_second": limits.rate_per_second,
+        "burst": limits.burst,
+        "module_limits": {m.module: [m.rate_per_second, m.burst] for m in limits.module_limits},
+        "allowed_cidrs": list(limits.allowed_cidrs),
+    }
 
 
 def _audit(platform: Platform) -> dict[str, object]:

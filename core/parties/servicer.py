@@ -98,6 +98,18 @@ class PartiesServicer(rpc_grpc.PartiesServiceServicer):
         platform = await self._service.get_platform(_platform_id(request.name))
         return rpc.GetPlatformResponse(platform=convert.platform_to_pb(platform))
 
+    async def GetPartyLimits(
+        self, request: rpc.GetPartyLimitsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.GetPartyLimitsResponse:
+        limits = await self._service.get_limits(*convert.limits_party_from_pb(request.party))
+        return rpc.GetPartyLimitsResponse(limits=convert.limits_to_pb(limits))
+
+    async def SetPartyLimits(
+        self, request: rpc.SetPartyLimitsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.SetPartyLimitsResponse:
+        limits = await self._service.set_limits(convert.limits_from_pb(request.limits))
+        return rpc.SetPartyLimitsResponse(limits=convert.limits_to_pb(limits))
+
 
 class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
     def __init__(self, service: PartiesService) -> None:
@@ -113,6 +125,7 @@ class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
             token=auth.token,
             parties=[convert.party_to_pb(p) for p in auth.parties],
             platform=convert.platform_to_pb(auth.platform) if auth.platform else None,
+            limits=[convert.limits_to_pb(limits) for limits in auth.limits],
         )
 
     async def RegisterPlatform(

@@ -3,6 +3,9 @@
 OCPI 2.2.1 says the header carries base64(token); many 2.1.1/2.2 peers send the raw token. We accept both: the
 candidates are the raw value and its base64 decoding (a trailing CR/LF stripped, as the spec's own examples encode
 one), and the core says which, if any, is a token it issued.
+
+The core's answer carries the limits set for the caller's parties, so the IP allow-list and the rate limit are
+checked here, for every authenticated request, without another call (`facade.limits`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Any
 from litestar import Request
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
+from facade.limits.guard import RateLimits
+from facade.limits.policy import module_of
 from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
 from hubclient import HubClient, HubError
@@ -57,6 +62,8 @@ class Caller:
     registered: bool
     parties: list[pb.Party]
     platform: pb.Platform | None
+    # Set for some of `parties` (per country_code/party_id); the others have the Hub's defaults.
+    limits: list[pb.PartyLimits]
 
     @classmethod
     def from_response(cls, response: rpc.AuthenticateTokenResponse) -> Caller:
@@ -66,7 +73,17 @@ class Caller:
             registered=registered,
             parties=list(response.parties),
             platform=response.platform if registered else None,
+            limits=list(response.limits),
         )
+
+    def sending_party(self, request: Request[Any, Any, Any]) -> tuple[str, str]:
+        """The party a request counts against: OCPI-from-* when it names one of ours, else our first party."""
+        sender = (
+            request.headers.get("OCPI-from-country-code", "").strip().upper(),
+            request.headers.get("OCPI-from-party-id", "").strip().upper(),
+        )
+        own = [(p.country_code, p.party_id) for p in self.parties]
+        return sender if sender in own else own[0]
 
     @property
     def sandbox(self) -> bool:
@@ -85,7 +102,11 @@ async def authenticate(request: Request[Any, Any, Any]) -> Caller:
         response = await hub.authenticate_token(candidates)
     except HubError as exc:
         raise from_hub_error(exc) from None
-    return Caller.from_response(response)
+    caller = Caller.from_response(response)
+    rate_limits: RateLimits = request.app.state.rate_limits
+    address = request.client.host if request.client else None
+    await rate_limits.check(module_of(request.url.path), caller.sending_party(request), caller.limits, address)
+    return caller
 
 
 async def authenticate_registered(request: Request[Any, Any, Any]) -> Caller:

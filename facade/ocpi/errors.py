@@ -26,11 +26,19 @@ log = logging.getLogger(__name__)
 class OcpiError(Exception):
     """Answer the request with this OCPI status (and HTTP status) and an explanation for the caller."""
 
-    def __init__(self, status: OcpiStatus, message: str, http_status: int = HTTP_200_OK) -> None:
+    def __init__(
+        self,
+        status: OcpiStatus,
+        message: str,
+        http_status: int = HTTP_200_OK,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.http_status = http_status
+        self.headers = headers
 
 
 # (core reason) → (HTTP status, OCPI status). An RPC that needs another answer for the same reason passes `overrides`.
@@ -71,12 +79,14 @@ def from_hub_error(error: HubError, overrides: dict[str, tuple[int, OcpiStatus]]
     return OcpiError(status, error.message, http_status)
 
 
-def _respond(http_status: int, status: OcpiStatus, message: str) -> Response[dict[str, Any]]:
-    return Response(envelope(status=status, message=message), status_code=http_status)
+def _respond(
+    http_status: int, status: OcpiStatus, message: str, headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(envelope(status=status, message=message), status_code=http_status, headers=headers)
 
 
 def ocpi_error_handler(_: Request[Any, Any, Any], exc: OcpiError) -> Response[dict[str, Any]]:
-    return _respond(exc.http_status, exc.status, exc.message)
+    return _respond(exc.http_status, exc.status, exc.message, exc.headers)
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -15,6 +15,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK
 
+from facade.limits.guard import AddressRefused, RateLimited
 from facade.ocpi.auth import authenticate_registered
 from facade.ocpi.datetime import OcpiDateTime, ocpi_datetime
 from facade.ocpi.errors import OcpiError
@@ -41,9 +42,16 @@ class ResolveRequest(msgspec.Struct, kw_only=True):
 
 
 class QrError(Exception):
-    def __init__(self, http_status: int, code: str, message: str, data: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        http_status: int,
+        code: str,
+        message: str,
+        data: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
-        self.http_status, self.code, self.message, self.data = http_status, code, message, data
+        self.http_status, self.code, self.message, self.data, self.headers = http_status, code, message, data, headers
 
 
 def _now() -> str:
@@ -63,8 +71,7 @@ def _error(exc: QrError) -> Response[bytes]:
     body: dict[str, Any] = {"status": "error", "error_code": exc.code, "message": exc.message}
     if exc.data is not None:
         body["data"] = exc.data
-    headers = {"Retry-After": "1"} if exc.http_status == 429 else None
-    return _answer(body, exc.http_status, headers)
+    return _answer(body, exc.http_status, exc.headers)
 
 
 def resolution_json(resolution: qr_pb2.Resolution) -> dict[str, Any]:
@@ -110,12 +117,14 @@ async def resolve_code(
 async def qr_resolve(request: Request[Any, Any, Any]) -> Response[bytes]:
     try:
         try:
-            caller = await authenticate_registered(request)
+            # Also the party's IP allow-list and its "qr" bucket (facade.limits).
+            await authenticate_registered(request)
+        except RateLimited as exc:
+            raise QrError(429, "RATE_LIMIT_EXCEEDED", exc.message, headers=exc.headers) from None
+        except AddressRefused as exc:
+            raise QrError(403, "FORBIDDEN", exc.message) from None
         except OcpiError as exc:
             raise QrError(exc.http_status, "UNAUTHORIZED", exc.message) from None
-        platform = caller.platform.name if caller.platform else "anonymous"
-        if not await request.app.state.qr_rate_limiter.allow(platform):
-            raise QrError(429, "RATE_LIMIT_EXCEEDED", "too many QR resolve requests: slow down and retry")
         try:
             body = msgspec.json.decode(await request.body(), type=ResolveRequest)
         except msgspec.DecodeError as exc:

@@ -23,33 +23,38 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ocpihub/parties/v1/parties.proto\x12\x12ocpihub.parties.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x03\n\x05Party\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x63ountry_code\x18\x02 \x01(\t\x12\x10\n\x08party_id\x18\x03 \x01(\t\x12&\n\x04role\x18\x04 \x01(\x0e\x32\x18.ocpihub.parties.v1.Role\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x34\n\x0b\x65nvironment\x18\x06 \x01(\x0e\x32\x1f.ocpihub.parties.v1.Environment\x12-\n\x05state\x18\x07 \x01(\x0e\x32\x1e.ocpihub.parties.v1.PartyState\x12\x10\n\x08platform\x18\x08 \x01(\t\x12\x36\n\x12invite_expire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\\\n\x08\x45ndpoint\x12\x12\n\nidentifier\x18\x01 \x01(\t\x12/\n\x04role\x18\x02 \x01(\x0e\x32!.ocpihub.parties.v1.InterfaceRole\x12\x0b\n\x03url\x18\x03 \x01(\t\"C\n\x0f\x42usinessDetails\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07website\x18\x02 \x01(\t\x12\x11\n\tlogo_json\x18\x03 \x01(\t\"\xa0\x01\n\x0f\x43redentialsRole\x12&\n\x04role\x18\x01 \x01(\x0e\x32\x18.ocpihub.parties.v1.Role\x12\x14\n\x0c\x63ountry_code\x18\x02 \x01(\t\x12\x10\n\x08party_id\x18\x03 \x01(\t\x12=\n\x10\x62usiness_details\x18\x04 \x01(\x0b\x32#.ocpihub.parties.v1.BusinessDetails\"\xf0\x03\n\x08Platform\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x05state\x18\x02 \x01(\x0e\x32!.ocpihub.parties.v1.PlatformState\x12\x14\n\x0cversions_url\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12/\n\tendpoints\x18\x05 \x03(\x0b\x32\x1c.ocpihub.parties.v1.Endpoint\x12\x32\n\x05roles\x18\x06 \x03(\x0b\x32#.ocpihub.parties.v1.CredentialsRole\x12\x19\n\x11\x65ncode_auth_token\x18\x07 \x01(\x08\x12\x34\n\x0b\x65nvironment\x18\x08 \x01(\x0e\x32\x1f.ocpihub.parties.v1.Environment\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_heard_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0coffline_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x82\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0c\n\x08ROLE_CPO\x10\x01\x12\r\n\tROLE_EMSP\x10\x02\x12\x0c\n\x08ROLE_HUB\x10\x03\x12\x0c\n\x08ROLE_NAP\x10\x04\x12\x0c\n\x08ROLE_NSP\x10\x05\x12\x0e\n\nROLE_OTHER\x10\x06\x12\r\n\tROLE_SCSP\x10\x07*_\n\x0b\x45nvironment\x12\x1b\n\x17\x45NVIRONMENT_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45NVIRONMENT_SANDBOX\x10\x01\x12\x1a\n\x16\x45NVIRONMENT_PRODUCTION\x10\x02*\xb0\x01\n\nPartyState\x12\x1b\n\x17PARTY_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13PARTY_STATE_INVITED\x10\x01\x12\x1a\n\x16PARTY_STATE_REGISTERED\x10\x02\x12\x19\n\x15PARTY_STATE_SUSPENDED\x10\x03\x12\x1c\n\x18PARTY_STATE_UNREGISTERED\x10\x04\x12\x17\n\x13PARTY_STATE_OFFLINE\x10\x05*o\n\rPlatformState\x12\x1e\n\x1aPLATFORM_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19PLATFORM_STATE_REGISTERED\x10\x01\x12\x1f\n\x1bPLATFORM_STATE_UNREGISTERED\x10\x02*g\n\rInterfaceRole\x12\x1e\n\x1aINTERFACE_ROLE_UNSPECIFIED\x10\x00\x12\x19\n\x15INTERFACE_ROLE_SENDER\x10\x01\x12\x1b\n\x17INTERFACE_ROLE_RECEIVER\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ocpihub/parties/v1/parties.proto\x12\x12ocpihub.parties.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cocpihub/types/v1/types.proto\"\x8c\x03\n\x05Party\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x63ountry_code\x18\x02 \x01(\t\x12\x10\n\x08party_id\x18\x03 \x01(\t\x12&\n\x04role\x18\x04 \x01(\x0e\x32\x18.ocpihub.parties.v1.Role\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x34\n\x0b\x65nvironment\x18\x06 \x01(\x0e\x32\x1f.ocpihub.parties.v1.Environment\x12-\n\x05state\x18\x07 \x01(\x0e\x32\x1e.ocpihub.parties.v1.PartyState\x12\x10\n\x08platform\x18\x08 \x01(\t\x12\x36\n\x12invite_expire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\\\n\x08\x45ndpoint\x12\x12\n\nidentifier\x18\x01 \x01(\t\x12/\n\x04role\x18\x02 \x01(\x0e\x32!.ocpihub.parties.v1.InterfaceRole\x12\x0b\n\x03url\x18\x03 \x01(\t\"C\n\x0f\x42usinessDetails\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07website\x18\x02 \x01(\t\x12\x11\n\tlogo_json\x18\x03 \x01(\t\"\xa0\x01\n\x0f\x43redentialsRole\x12&\n\x04role\x18\x01 \x01(\x0e\x32\x18.ocpihub.parties.v1.Role\x12\x14\n\x0c\x63ountry_code\x18\x02 \x01(\t\x12\x10\n\x08party_id\x18\x03 \x01(\t\x12=\n\x10\x62usiness_details\x18\x04 \x01(\x0b\x32#.ocpihub.parties.v1.BusinessDetails\"\xf0\x03\n\x08Platform\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x05state\x18\x02 \x01(\x0e\x32!.ocpihub.parties.v1.PlatformState\x12\x14\n\x0cversions_url\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12/\n\tendpoints\x18\x05 \x03(\x0b\x32\x1c.ocpihub.parties.v1.Endpoint\x12\x32\n\x05roles\x18\x06 \x03(\x0b\x32#.ocpihub.parties.v1.CredentialsRole\x12\x19\n\x11\x65ncode_auth_token\x18\x07 \x01(\x08\x12\x34\n\x0b\x65nvironment\x18\x08 \x01(\x0e\x32\x1f.ocpihub.parties.v1.Environment\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_heard_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0coffline_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe0\x01\n\x0bPartyLimits\x12)\n\x05party\x18\x01 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x17\n\x0frate_per_second\x18\x02 \x01(\x05\x12\r\n\x05\x62urst\x18\x03 \x01(\x05\x12\x36\n\rmodule_limits\x18\x04 \x03(\x0b\x32\x1f.ocpihub.parties.v1.ModuleLimit\x12\x15\n\rallowed_cidrs\x18\x05 \x03(\t\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x0bModuleLimit\x12\x0e\n\x06module\x18\x01 \x01(\t\x12\x17\n\x0frate_per_second\x18\x02 \x01(\x05\x12\r\n\x05\x62urst\x18\x03 \x01(\x05*\x82\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0c\n\x08ROLE_CPO\x10\x01\x12\r\n\tROLE_EMSP\x10\x02\x12\x0c\n\x08ROLE_HUB\x10\x03\x12\x0c\n\x08ROLE_NAP\x10\x04\x12\x0c\n\x08ROLE_NSP\x10\x05\x12\x0e\n\nROLE_OTHER\x10\x06\x12\r\n\tROLE_SCSP\x10\x07*_\n\x0b\x45nvironment\x12\x1b\n\x17\x45NVIRONMENT_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45NVIRONMENT_SANDBOX\x10\x01\x12\x1a\n\x16\x45NVIRONMENT_PRODUCTION\x10\x02*\xb0\x01\n\nPartyState\x12\x1b\n\x17PARTY_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13PARTY_STATE_INVITED\x10\x01\x12\x1a\n\x16PARTY_STATE_REGISTERED\x10\x02\x12\x19\n\x15PARTY_STATE_SUSPENDED\x10\x03\x12\x1c\n\x18PARTY_STATE_UNREGISTERED\x10\x04\x12\x17\n\x13PARTY_STATE_OFFLINE\x10\x05*o\n\rPlatformState\x12\x1e\n\x1aPLATFORM_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19PLATFORM_STATE_REGISTERED\x10\x01\x12\x1f\n\x1bPLATFORM_STATE_UNREGISTERED\x10\x02*g\n\rInterfaceRole\x12\x1e\n\x1aINTERFACE_ROLE_UNSPECIFIED\x10\x00\x12\x19\n\x15INTERFACE_ROLE_SENDER\x10\x01\x12\x1b\n\x17INTERFACE_ROLE_RECEIVER\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.parties.v1.parties_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=1314
-  _globals['_ROLE']._serialized_end=1444
-  _globals['_ENVIRONMENT']._serialized_start=1446
-  _globals['_ENVIRONMENT']._serialized_end=1541
-  _globals['_PARTYSTATE']._serialized_start=1544
-  _globals['_PARTYSTATE']._serialized_end=1720
-  _globals['_PLATFORMSTATE']._serialized_start=1722
-  _globals['_PLATFORMSTATE']._serialized_end=1833
-  _globals['_INTERFACEROLE']._serialized_start=1835
-  _globals['_INTERFACEROLE']._serialized_end=1938
-  _globals['_PARTY']._serialized_start=90
-  _globals['_PARTY']._serialized_end=486
-  _globals['_ENDPOINT']._serialized_start=488
-  _globals['_ENDPOINT']._serialized_end=580
-  _globals['_BUSINESSDETAILS']._serialized_start=582
-  _globals['_BUSINESSDETAILS']._serialized_end=649
-  _globals['_CREDENTIALSROLE']._serialized_start=652
-  _globals['_CREDENTIALSROLE']._serialized_end=812
-  _globals['_PLATFORM']._serialized_start=815
-  _globals['_PLATFORM']._serialized_end=1311
+  _globals['_ROLE']._serialized_start=1642
+  _globals['_ROLE']._serialized_end=1772
+  _globals['_ENVIRONMENT']._serialized_start=1774
+  _globals['_ENVIRONMENT']._serialized_end=1869
+  _globals['_PARTYSTATE']._serialized_start=1872
+  _globals['_PARTYSTATE']._serialized_end=2048
+  _globals['_PLATFORMSTATE']._serialized_start=2050
+  _globals['_PLATFORMSTATE']._serialized_end=2161
+  _globals['_INTERFACEROLE']._serialized_start=2163
+  _globals['_INTERFACEROLE']._serialized_end=2266
+  _globals['_PARTY']._serialized_start=120
+  _globals['_PARTY']._serialized_end=516
+  _globals['_ENDPOINT']._serialized_start=518
+  _globals['_ENDPOINT']._serialized_end=610
+  _globals['_BUSINESSDETAILS']._serialized_start=612
+  _globals['_BUSINESSDETAILS']._serialized_end=679
+  _globals['_CREDENTIALSROLE']._serialized_start=682
+  _globals['_CREDENTIALSROLE']._serialized_end=842
+  _globals['_PLATFORM']._serialized_start=845
+  _globals['_PLATFORM']._serialized_end=1341
+  _globals['_PARTYLIMITS']._serialized_start=1344
+  _globals['_PARTYLIMITS']._serialized_end=1568
+  _globals['_MODULELIMIT']._serialized_start=1570
+  _globals['_MODULELIMIT']._serialized_end=1639
 # @@protoc_insertion_point(module_scope)

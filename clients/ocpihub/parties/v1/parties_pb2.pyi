@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from ocpihub.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -341,3 +342,80 @@ class Platform(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Platform: _TypeAlias = Platform  # noqa: Y015
+
+@_typing.final
+class PartyLimits(_message.Message):
+    """How much and from where one party (country_code/party_id, every role) may call the Hub. Zero numbers and an empty
+    list mean the Hub's defaults: its settings' rate and burst, from any address.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTY_FIELD_NUMBER: _builtins.int
+    RATE_PER_SECOND_FIELD_NUMBER: _builtins.int
+    BURST_FIELD_NUMBER: _builtins.int
+    MODULE_LIMITS_FIELD_NUMBER: _builtins.int
+    ALLOWED_CIDRS_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    rate_per_second: _builtins.int
+    """Requests per second to one module (token bucket refill); 0: the Hub's default."""
+    burst: _builtins.int
+    """Requests one module takes at once after a quiet spell (bucket size); 0: the Hub's burst scaled to the rate."""
+    @_builtins.property
+    def party(self) -> _types_pb2.PartyRef:
+        """Role is ignored: limits apply to the party's every role (OCPI-from headers carry no role)."""
+
+    @_builtins.property
+    def module_limits(self) -> _containers.RepeatedCompositeFieldContainer[Global___ModuleLimit]:
+        """Overrides for single modules (at most one per module)."""
+
+    @_builtins.property
+    def allowed_cidrs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """CIDRs (e.g. "10.0.0.0/8") the party's tokens are accepted from; empty: any address."""
+
+    @_builtins.property
+    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        party: _types_pb2.PartyRef | None = ...,
+        rate_per_second: _builtins.int = ...,
+        burst: _builtins.int = ...,
+        module_limits: _abc.Iterable[Global___ModuleLimit] | None = ...,
+        allowed_cidrs: _abc.Iterable[_builtins.str] | None = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["party", b"party", "update_time", b"update_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_cidrs", b"allowed_cidrs", "burst", b"burst", "module_limits", b"module_limits", "party", b"party", "rate_per_second", b"rate_per_second", "update_time", b"update_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PartyLimits: _TypeAlias = PartyLimits  # noqa: Y015
+
+@_typing.final
+class ModuleLimit(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MODULE_FIELD_NUMBER: _builtins.int
+    RATE_PER_SECOND_FIELD_NUMBER: _builtins.int
+    BURST_FIELD_NUMBER: _builtins.int
+    module: _builtins.str
+    """OCPI module identifier ("locations", "sessions", …) or "qr" for the QR resolve API."""
+    rate_per_second: _builtins.int
+    burst: _builtins.int
+    """0: the Hub's burst scaled to this rate."""
+    def __init__(
+        self,
+        *,
+        module: _builtins.str = ...,
+        rate_per_second: _builtins.int = ...,
+        burst: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["burst", b"burst", "module", b"module", "rate_per_second", b"rate_per_second"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ModuleLimit: _TypeAlias = ModuleLimit  # noqa: Y015

@@ -10,6 +10,7 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from ocpihub.parties.v1 import parties_pb2 as _parties_pb2
+from ocpihub.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -367,6 +368,88 @@ class GetPlatformResponse(_message.Message):
 Global___GetPlatformResponse: _TypeAlias = GetPlatformResponse  # noqa: Y015
 
 @_typing.final
+class GetPartyLimitsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def party(self) -> _types_pb2.PartyRef:
+        """country_code and party_id (role ignored)."""
+
+    def __init__(
+        self,
+        *,
+        party: _types_pb2.PartyRef | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["party", b"party"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["party", b"party"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPartyLimitsRequest: _TypeAlias = GetPartyLimitsRequest  # noqa: Y015
+
+@_typing.final
+class GetPartyLimitsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def limits(self) -> _parties_pb2.PartyLimits: ...
+    def __init__(
+        self,
+        *,
+        limits: _parties_pb2.PartyLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPartyLimitsResponse: _TypeAlias = GetPartyLimitsResponse  # noqa: Y015
+
+@_typing.final
+class SetPartyLimitsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def limits(self) -> _parties_pb2.PartyLimits: ...
+    def __init__(
+        self,
+        *,
+        limits: _parties_pb2.PartyLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetPartyLimitsRequest: _TypeAlias = SetPartyLimitsRequest  # noqa: Y015
+
+@_typing.final
+class SetPartyLimitsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def limits(self) -> _parties_pb2.PartyLimits: ...
+    def __init__(
+        self,
+        *,
+        limits: _parties_pb2.PartyLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetPartyLimitsResponse: _TypeAlias = SetPartyLimitsResponse  # noqa: Y015
+
+@_typing.final
 class AuthenticateTokenRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -394,6 +477,7 @@ class AuthenticateTokenResponse(_message.Message):
     TOKEN_FIELD_NUMBER: _builtins.int
     PARTIES_FIELD_NUMBER: _builtins.int
     PLATFORM_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
     kind: Global___TokenKind.ValueType
     token: _builtins.str
     """The candidate that matched (so the facade can echo it in GET /credentials)."""
@@ -405,6 +489,12 @@ class AuthenticateTokenResponse(_message.Message):
     def platform(self) -> _parties_pb2.Platform:
         """Set for TOKEN_C."""
 
+    @_builtins.property
+    def limits(self) -> _containers.RepeatedCompositeFieldContainer[_parties_pb2.PartyLimits]:
+        """The limits set for these parties (one per country_code/party_id; the others use the Hub's defaults), so the
+        facade enforces them without another call.
+        """
+
     def __init__(
         self,
         *,
@@ -412,10 +502,11 @@ class AuthenticateTokenResponse(_message.Message):
         token: _builtins.str = ...,
         parties: _abc.Iterable[_parties_pb2.Party] | None = ...,
         platform: _parties_pb2.Platform | None = ...,
+        limits: _abc.Iterable[_parties_pb2.PartyLimits] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "parties", b"parties", "platform", b"platform", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "limits", b"limits", "parties", b"parties", "platform", b"platform", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

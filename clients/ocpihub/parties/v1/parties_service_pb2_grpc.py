@@ -70,6 +70,16 @@ class PartiesServiceStub:
                 request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPlatformRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPlatformResponse.FromString,
                 _registered_method=True)
+        self.GetPartyLimits = channel.unary_unary(
+                '/ocpihub.parties.v1.PartiesService/GetPartyLimits',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPartyLimitsRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPartyLimitsResponse.FromString,
+                _registered_method=True)
+        self.SetPartyLimits = channel.unary_unary(
+                '/ocpihub.parties.v1.PartiesService/SetPartyLimits',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsResponse.FromString,
+                _registered_method=True)
 
 
 class PartiesServiceServicer:
@@ -121,6 +131,21 @@ class PartiesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPartyLimits(self, request, context):
+        """A party's rate limits and IP allow-list (the Hub's defaults when none are set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPartyLimits(self, request, context):
+        """Replaces a party's limits; all zero and empty goes back to the Hub's defaults. The facade applies them to the
+        party's next request (they come with AuthenticateToken).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartiesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -158,6 +183,16 @@ def add_PartiesServiceServicer_to_server(servicer, server):
                     servicer.GetPlatform,
                     request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPlatformRequest.FromString,
                     response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPlatformResponse.SerializeToString,
+            ),
+            'GetPartyLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPartyLimits,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPartyLimitsRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPartyLimitsResponse.SerializeToString,
+            ),
+            'SetPartyLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPartyLimits,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -350,6 +385,60 @@ class PartiesService:
             '/ocpihub.parties.v1.PartiesService/GetPlatform',
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPlatformRequest.SerializeToString,
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPlatformResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPartyLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.PartiesService/GetPartyLimits',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPartyLimitsRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.GetPartyLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPartyLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.PartiesService/SetPartyLimits',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

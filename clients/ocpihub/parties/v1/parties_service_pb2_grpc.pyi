@@ -43,6 +43,12 @@ class PartiesServiceStub:
     """Refuses the party's tokens until reinstated."""
     ReinstateParty: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.ReinstatePartyRequest, _parties_service_pb2.ReinstatePartyResponse]
     GetPlatform: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.GetPlatformRequest, _parties_service_pb2.GetPlatformResponse]
+    GetPartyLimits: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.GetPartyLimitsRequest, _parties_service_pb2.GetPartyLimitsResponse]
+    """A party's rate limits and IP allow-list (the Hub's defaults when none are set)."""
+    SetPartyLimits: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.SetPartyLimitsRequest, _parties_service_pb2.SetPartyLimitsResponse]
+    """Replaces a party's limits; all zero and empty goes back to the Hub's defaults. The facade applies them to the
+    party's next request (they come with AuthenticateToken).
+    """
 
 @_typing.type_check_only
 class PartiesServiceAsyncStub(PartiesServiceStub):
@@ -59,6 +65,12 @@ class PartiesServiceAsyncStub(PartiesServiceStub):
     """Refuses the party's tokens until reinstated."""
     ReinstateParty: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ReinstatePartyRequest, _parties_service_pb2.ReinstatePartyResponse]  # type: ignore[assignment]
     GetPlatform: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.GetPlatformRequest, _parties_service_pb2.GetPlatformResponse]  # type: ignore[assignment]
+    GetPartyLimits: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.GetPartyLimitsRequest, _parties_service_pb2.GetPartyLimitsResponse]  # type: ignore[assignment]
+    """A party's rate limits and IP allow-list (the Hub's defaults when none are set)."""
+    SetPartyLimits: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.SetPartyLimitsRequest, _parties_service_pb2.SetPartyLimitsResponse]  # type: ignore[assignment]
+    """Replaces a party's limits; all zero and empty goes back to the Hub's defaults. The facade applies them to the
+    party's next request (they come with AuthenticateToken).
+    """
 
 class PartiesServiceServicer(metaclass=_abc_1.ABCMeta):
     """Operator-facing onboarding: invites (TOKEN_A), listing, suspension."""
@@ -114,6 +126,24 @@ class PartiesServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _parties_service_pb2.GetPlatformRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_parties_service_pb2.GetPlatformResponse, _abc.Awaitable[_parties_service_pb2.GetPlatformResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetPartyLimits(
+        self,
+        request: _parties_service_pb2.GetPartyLimitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.GetPartyLimitsResponse, _abc.Awaitable[_parties_service_pb2.GetPartyLimitsResponse]]:
+        """A party's rate limits and IP allow-list (the Hub's defaults when none are set)."""
+
+    @_abc_1.abstractmethod
+    def SetPartyLimits(
+        self,
+        request: _parties_service_pb2.SetPartyLimitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.SetPartyLimitsResponse, _abc.Awaitable[_parties_service_pb2.SetPartyLimitsResponse]]:
+        """Replaces a party's limits; all zero and empty goes back to the Hub's defaults. The facade applies them to the
+        party's next request (they come with AuthenticateToken).
+        """
 
 def add_PartiesServiceServicer_to_server(servicer: PartiesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
