@@ -94,7 +94,7 @@ async def test_refused_delivery_is_dead_and_an_operator_can_re_drive_it(
             rpc.ListDeliveriesRequest(state=deliveries_pb2.DELIVERY_STATE_DEAD)
         )
     ]
-    for _ in range(50):
+    for _ in range(200):  # outcomes are recorded in batches; a loaded machine takes its time
         if dead:
             break
         await asyncio.sleep(0.05)

@@ -195,7 +195,7 @@ async def processes(
         "HUB_HTTP_PORT": str(http_port),
         "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}",
         "HUB_PUBLIC_URL": f"http://127.0.0.1:{http_port}",
-        "HUB_PEER_TIMEOUT_SECONDS": "2",
+        "HUB_PEER_TIMEOUT_SECONDS": "3",
         "HUB_DELIVERY_LEASE_SECONDS": "4",
         "HUB_DELIVERY_PATIENCE_SECONDS": "86400",
     }
@@ -236,7 +236,7 @@ async def test_a_hub_killed_mid_delivery_delivers_everything_after_restart(
 ) -> None:
     database_url = await services.create_database(postgres_server_url)
     cpo = await start_party(party_id="CPA")
-    slow = await start_party(party_id="EM1", role="EMSP", modules=list(EMSP_MODULES), delay=0.2)
+    slow = await start_party(party_id="EM1", role="EMSP", modules=list(EMSP_MODULES), delay=1.0)
     grpc_port, http_port = free_port(), free_port()
     url = f"http://127.0.0.1:{http_port}"
     count = 30
@@ -255,12 +255,16 @@ async def test_a_hub_killed_mid_delivery_delivers_everything_after_restart(
                         f"/ocpi/2.2.1/receiver/locations/VN/CPA/L{n}", json=samples.location(f"L{n}"), headers=headers
                     )
                     assert answer.json()["status_code"] == 1000
-            await slow.wait_for(lambda: len(slow.pushes("locations")) >= 5)
+            await slow.wait_for(lambda: len(slow.pushes("locations")) >= 1)
             for process in hub_processes:
                 process.kill()  # SIGKILL: no graceful shutdown, sends in flight are cut
                 await process.wait()
-        got_before = len(slow.pushes("locations"))
-        assert got_before < count  # it really was killed mid-way
+        conn = await asyncpg.connect(database_url)
+        try:
+            delivered_before = await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'DELIVERED'")
+        finally:
+            await conn.close()
+        assert delivered_before < count  # it really was killed mid-delivery
         async with processes(database_url, grpc_port, http_port):
             await slow.wait_for(lambda: {p.path for p in slow.pushes("locations")} >= _paths(count), within=60)
             conn = await asyncpg.connect(database_url)
@@ -276,7 +280,7 @@ async def test_a_hub_killed_mid_delivery_delivers_everything_after_restart(
         # Every message arrived; a send cut by the kill may arrive twice (same object, same body: receivers dedupe).
         received = [p.path for p in slow.pushes("locations")]
         assert set(received) == _paths(count)
-        assert len(received) - count <= 2 * 64  # at most what two workers had in flight
+        assert len(received) - count <= count - delivered_before  # at most one repeat of each send that was cut
         assert [(r["state"], r["n"]) for r in states] == [("DELIVERED", count)]
     finally:
         await services.drop_database(postgres_server_url, database_url)
