@@ -52,9 +52,11 @@ facade: $(STAMP)
 	$(PY) -m facade
 
 # Every test, against HUB_TEST_DATABASE_URL / HUB_TEST_REDIS_URL when set, else embedded PostgreSQL and Redis.
-# The scale-out test puts nginx (Debian's) in front of two facades: installed here when missing.
+# Then the end-to-end suite again against a scaled-out Hub: nginx (Debian's, installed here when missing) in front
+# of two facades on two cores, one database.
 test: $(STAMP) nginx
 	$(BIN)/pytest $(PYTEST_ARGS)
+	HUB_E2E_SCALED=1 $(BIN)/pytest $(PYTEST_ARGS) tests/e2e
 
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \

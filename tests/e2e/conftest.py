@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +16,8 @@ import asyncpg
 import httpx
 import pytest
 
+from core.server import CoreServer, create_server
+from core.settings import Settings as CoreSettings
 from facade.app import create_app
 from facade.ocpi.routing_headers import Party
 from facade.peers.client import PeerClient
@@ -22,7 +26,7 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
-from tests.simulators import loopback
+from tests.simulators import loopback, proxy
 from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 
@@ -65,22 +69,57 @@ def token_header(token: str, *, encode: bool = True) -> dict[str, str]:
     return {"Authorization": "Token " + (base64.b64encode(token.encode()).decode() if encode else token)}
 
 
-@pytest.fixture(scope="session")
-async def hub_server(core_address: str, redis_url: str) -> AsyncIterator[str]:
-    sock = loopback.bind_loopback()
-    url = loopback.url_of(sock)
+def facade_settings(core_address: str, public_url: str, redis_url: str) -> Settings:
     # Delivery workers run per test (the `delivering` fixture), so a test controls when deliveries happen.
-    settings = Settings(
+    return Settings(
         environment="sandbox",
         core_address=core_address,
-        public_url=url,
+        public_url=public_url,
         redis_url=redis_url,
         peer_timeout_seconds=2.0,
         delivery_workers=0,
         page_limit=50,
     )
-    async with HubClient(core_address) as core_client, loopback.serve(create_app(settings, core_client), sock):
-        yield url
+
+
+@pytest.fixture(scope="session")
+async def hub_server(
+    core: tuple[CoreServer, int], core_settings: CoreSettings, core_address: str, redis_url: str
+) -> AsyncIterator[str]:
+    """The Hub's public URL. With HUB_E2E_SCALED=1 (the second pass of `make test`) that is nginx in front of two
+    facades, each on its own core (the session's and a second one sharing its clock), one database: every e2e test
+    then also proves the Hub behaves as one when scaled out."""
+    if not os.environ.get("HUB_E2E_SCALED"):
+        sock = loopback.bind_loopback()
+        url = loopback.url_of(sock)
+        settings = facade_settings(core_address, url, redis_url)
+        async with HubClient(core_address) as core_client, loopback.serve(create_app(settings, core_client), sock):
+            yield url
+        return
+    second, second_port = await create_server(dataclasses.replace(core_settings, grpc_port=0), clock=core[0].clock)
+    await second.start()
+    sockets = [loopback.bind_loopback(), loopback.bind_loopback()]
+    proxy_port = free_port()
+    url = f"http://127.0.0.1:{proxy_port}"
+    addresses = [core_address, f"127.0.0.1:{second_port}"]
+    try:
+        async with AsyncExitStack() as stack:
+            for sock, address in zip(sockets, addresses, strict=True):
+                client = await stack.enter_async_context(HubClient(address))
+                await stack.enter_async_context(
+                    loopback.serve(create_app(facade_settings(address, url, redis_url), client), sock)
+                )
+            await stack.enter_async_context(proxy.nginx(proxy_port, [s.getsockname()[1] for s in sockets]))
+            yield url
+    finally:
+        await second.stop(grace=0.5)
+
+
+def free_port() -> int:
+    sock = loopback.bind_loopback()
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
 
 
 @pytest.fixture

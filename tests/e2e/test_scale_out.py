@@ -9,12 +9,8 @@ import contextlib
 import itertools
 import json
 import os
-import shutil
 import sys
-import tempfile
-import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import httpx
 
@@ -24,49 +20,10 @@ from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
 from tests.e2e.test_faults import free_port
+from tests.simulators import proxy
 from tests.simulators.party import EMSP_MODULES, PartySimulator
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 QUIET = 2.0  # seconds without a request before a platform gets a still-alive check
-
-
-def nginx_config(port: int, upstreams: list[int], prefix: Path) -> str:
-    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstreams)
-    return textwrap.dedent(
-        f"""\
-        worker_processes 1;
-        pid {prefix}/nginx.pid;
-        error_log {prefix}/error.log warn;
-        events {{ worker_connections 256; }}
-        http {{
-            access_log off;
-            client_body_temp_path {prefix}/body;
-            proxy_temp_path {prefix}/proxy;
-            fastcgi_temp_path {prefix}/fastcgi;
-            uwsgi_temp_path {prefix}/uwsgi;
-            scgi_temp_path {prefix}/scgi;
-            upstream hub {{
-        {servers}
-            }}
-            server {{
-                listen 127.0.0.1:{port};
-                location / {{
-                    proxy_pass http://hub;
-                    proxy_set_header Host $host:$server_port;
-                    proxy_http_version 1.1;
-                    proxy_set_header Connection "";
-                }}
-            }}
-        }}
-        """
-    )
-
-
-def _workdir() -> Path:
-    """nginx's pid, log and temp files; its workers may run as another user."""
-    prefix = Path(tempfile.mkdtemp(prefix="nginx"))
-    prefix.chmod(0o777)
-    return prefix
 
 
 @contextlib.asynccontextmanager
@@ -75,7 +32,6 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
     grpc_ports, http_ports, proxy_port = [free_port(), free_port()], [free_port(), free_port()], free_port()
     public_url = f"http://127.0.0.1:{proxy_port}"
     started: list[asyncio.subprocess.Process] = []
-    prefix = _workdir()
     base = {
         **os.environ,
         "HUB_DATABASE_URL": database_url,
@@ -99,15 +55,9 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
             await spawn("core", {"HUB_GRPC_PORT": str(grpc_port)})
         for grpc_port, http_port in zip(grpc_ports, http_ports, strict=True):
             await spawn("facade", {"HUB_HTTP_PORT": str(http_port), "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}"})
-        await asyncio.to_thread((prefix / "nginx.conf").write_text, nginx_config(proxy_port, http_ports, prefix))
-        started.append(
-            await asyncio.create_subprocess_exec(
-                NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"
-            )
-        )
         urls = [f"http://127.0.0.1:{p}" for p in http_ports]
         async with httpx.AsyncClient() as http:
-            for url in [*urls, public_url]:
+            for url in urls:
                 for _ in range(150):
                     with contextlib.suppress(httpx.HTTPError):
                         if (await http.get(f"{url}/health")).status_code == 200:
@@ -115,13 +65,13 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
                     await asyncio.sleep(0.2)
                 else:
                     raise AssertionError(f"{url} did not become healthy")
-        yield public_url, urls, grpc_ports
+        async with proxy.nginx(proxy_port, http_ports):
+            yield public_url, urls, grpc_ports
     finally:
         for process in reversed(started):
             if process.returncode is None:
                 process.terminate()
                 await process.wait()
-        shutil.rmtree(prefix, ignore_errors=True)
 
 
 async def test_two_cores_two_facades_behind_nginx_act_as_one_hub(
