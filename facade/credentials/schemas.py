@@ -52,6 +52,8 @@ def parse_credentials(body: bytes) -> Credentials:
         raise OcpiError(
             OcpiStatus.CLIENT_ERROR, f"request body is not valid JSON: {exc}", HTTP_400_BAD_REQUEST
         ) from None
+    except RecursionError:
+        raise OcpiError(OcpiStatus.CLIENT_ERROR, "request body is nested too deeply", HTTP_400_BAD_REQUEST) from None
     try:
         return msgspec.convert(data, Credentials)
     except msgspec.ValidationError as exc:

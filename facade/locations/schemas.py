@@ -396,6 +396,8 @@ def parse_object(body: bytes, type_: type[T], what: str) -> tuple[T, dict[str, A
         raise OcpiError(
             OcpiStatus.CLIENT_ERROR, f"request body is not valid JSON: {exc}", HTTP_400_BAD_REQUEST
         ) from None
+    except RecursionError:  # msgspec stops at Python's recursion limit (about 1000 levels)
+        raise OcpiError(OcpiStatus.CLIENT_ERROR, "request body is nested too deeply", HTTP_400_BAD_REQUEST) from None
     if not isinstance(raw, dict):
         kind = _JSON_NAMES.get(type(raw), "number")
         raise OcpiError(OcpiStatus.INVALID_PARAMETERS, f"invalid {what}: Expected `object`, got `{kind}`")

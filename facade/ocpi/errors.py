@@ -17,6 +17,7 @@ from litestar.status_codes import (
 )
 
 from facade.ocpi.envelope import envelope
+from facade.ocpi.proto_json import ProtoJsonError
 from facade.ocpi.status import OcpiStatus
 from hubclient import HubError, HubUnavailable
 
@@ -97,6 +98,11 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     return _respond(exc.status_code, status, exc.detail)
 
 
+def invalid_value_handler(_: Request[Any, Any, Any], exc: ProtoJsonError) -> Response[dict[str, Any]]:
+    """A pushed value the schema lets through but the Hub's message cannot hold (an int beyond int32): 2001."""
+    return _respond(HTTP_200_OK, OcpiStatus.INVALID_PARAMETERS, f"invalid value: {exc}")
+
+
 def unexpected_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", exc_info=exc)
     return _respond(HTTP_500_INTERNAL_SERVER_ERROR, OcpiStatus.SERVER_ERROR, "internal error")
@@ -104,6 +110,7 @@ def unexpected_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Respo
 
 OCPI_EXCEPTION_HANDLERS = {
     OcpiError: ocpi_error_handler,
+    ProtoJsonError: invalid_value_handler,
     HTTPException: http_exception_handler,
     Exception: unexpected_error_handler,
 }

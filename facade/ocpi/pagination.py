@@ -13,6 +13,8 @@ from facade.ocpi.datetime import parse_ocpi_datetime
 from facade.ocpi.errors import OcpiError
 from facade.ocpi.status import OcpiStatus
 
+_MAX_OFFSET = 2**31 - 1
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -48,11 +50,12 @@ def _datetime(request: Request[Any, Any, Any], name: str) -> datetime | None:
 
 
 def read_page(request: Request[Any, Any, Any], max_limit: int) -> Page:
-    """A limit above the maximum (or 0/absent) gives the maximum, as OCPI allows the server to return fewer."""
+    """A limit above the maximum (or 0/absent) gives the maximum, as OCPI allows the server to return fewer. An offset
+    past any list the Hub can hold (the core's int32) is an empty page, as any offset past the end is."""
     limit = _int(request, "limit", max_limit)
     raw = {name: request.query_params[name] for name in ("date_from", "date_to") if request.query_params.get(name)}
     return Page(
-        offset=_int(request, "offset", 0),
+        offset=min(_int(request, "offset", 0), _MAX_OFFSET),
         limit=min(limit, max_limit) if limit else max_limit,
         date_from=_datetime(request, "date_from"),
         date_to=_datetime(request, "date_to"),

@@ -127,8 +127,10 @@ async def qr_resolve(request: Request[Any, Any, Any]) -> Response[bytes]:
             raise QrError(exc.http_status, "UNAUTHORIZED", exc.message) from None
         try:
             body = msgspec.json.decode(await request.body(), type=ResolveRequest)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # bytes that are not UTF-8 are no JSON either
             raise QrError(400, "QR_INVALID_FORMAT", f"invalid request: {exc}") from None
+        except RecursionError:  # msgspec stops at Python's recursion limit (about 1000 levels)
+            raise QrError(400, "QR_INVALID_FORMAT", "invalid request: the body is nested too deeply") from None
         resolution = await resolve_code(request, body.qr_data, body.scanned_at, body.app_id or "")
         data = resolution_json(resolution)
         if resolution.availability != "AVAILABLE":

@@ -117,3 +117,13 @@ async def test_profile_requests_the_hub_refuses(hub_http: Hub, charging: Network
     bad = await hub_http.http.put(f"{PROFILES}/S1", json=bad_unit, headers=network.emsp_headers(to=None))
     assert (bad.json()["status_code"], "charging_rate_unit" in bad.json()["status_message"]) == (2001, True)
     assert network.cpo.received == []
+
+
+async def test_a_body_nested_too_deeply_is_http_400(hub_http: Hub, network: Network) -> None:
+    # Found by tests/fuzz: was HTTP 500 (RecursionError while decoding).
+    answer = await hub_http.http.put(
+        f"{PROFILES}/S1", content=b"[" * 100_000 + b"]" * 100_000, headers=network.emsp_headers()
+    )
+    assert answer.status_code == 400
+    assert answer.json()["status_code"] == 2000
+    assert answer.json()["status_message"] == "request body is nested too deeply"

@@ -161,6 +161,8 @@ async def test_case_insensitive_ids(hub_http: Hub, network: Network) -> None:
         (LOC1 + "/LOC1-E1", "PUT", samples.evse("LOC1-E1") | {"status": "FREE"}, 2001, "status"),
         (LOC1 + "/LOC1-E1", "PUT", samples.evse("LOC1-E1") | {"connectors": []}, 2001, "connectors"),
         (LOC1 + "/LOC1-E1/1", "PUT", samples.connector() | {"standard": "TYPE2"}, 2001, "standard"),
+        # Found by tests/fuzz: a valid OCPI int the Hub's int32 cannot hold was HTTP 500.
+        (LOC1 + "/LOC1-E1/1", "PUT", samples.connector() | {"max_voltage": 99_999_999_999}, 2001, "max_voltage"),
         (LOC1 + "/LOC1-E1", "PATCH", {"status": "CHARGING"}, 2001, "last_updated"),
         (LOC1, "PATCH", {"name": "x", "last_updated": "2026-11-03T00:00:00+02:00"}, 2001, "last_updated"),
     ],

@@ -153,6 +153,15 @@ async def test_date_from_is_inclusive_and_date_to_exclusive(hub_http: Hub, netwo
         assert response.headers["x-total-count"] == str(len(expected)), params
 
 
+async def test_an_offset_past_int32_is_an_empty_page(hub_http: Hub, network: Network) -> None:
+    # Found by tests/fuzz: was HTTP 500 (the core's page request holds an int32).
+    await push(hub_http, network, 1)
+    response = await pull(hub_http, network, offset="99999999999999999999999", limit="99999999999999999999")
+    assert response.json()["status_code"] == 1000, response.json()
+    assert response.json()["data"] == []
+    assert response.headers["x-total-count"] == "1"
+
+
 @pytest.mark.parametrize(
     ("params", "names"),
     [

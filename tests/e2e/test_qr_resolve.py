@@ -109,6 +109,19 @@ async def test_bad_requests_and_callers(hub_http: Hub, located: Network) -> None
     assert error_of(anonymous) == (401, "UNAUTHORIZED")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"qr_data":"\xffhttps://hub.example/charge?cpo=VN*CPA&loc=LOC1","scanned_at":"2026-11-01T08:00:00Z"}',
+        b'{"x":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+)
+async def test_bodies_that_are_no_json_are_invalid_format(hub_http: Hub, located: Network, body: bytes) -> None:
+    # Found by tests/fuzz: bytes that are not UTF-8, and nesting past the recursion limit, were HTTP 500.
+    answer = await hub_http.http.post("/api/v1/qr-resolve", content=body, headers=token_header(located.emsp1_token))
+    assert error_of(answer) == (400, "QR_INVALID_FORMAT")
+
+
 async def test_rate_limit_per_caller(hub_http: Hub, located: Network, core_address: str, redis_url: str) -> None:
     settings = Settings(environment="sandbox", core_address=core_address, redis_url=redis_url, qr_rate_limit=3)
     async with (

@@ -143,6 +143,12 @@ def _with_restrictions(**restrictions: Any) -> dict[str, Any]:
     return data
 
 
+def _with_step_size(step_size: int) -> dict[str, Any]:
+    data = samples.time_based_tariff()
+    data["elements"][0]["price_components"][0]["step_size"] = step_size
+    return data
+
+
 def _with_empty_price_components() -> dict[str, Any]:
     data = samples.time_based_tariff()
     data["elements"][1]["price_components"] = []
@@ -159,6 +165,8 @@ def _with_empty_price_components() -> dict[str, Any]:
         (_with_restrictions(day_of_week=["MONDAY", "FUNDAY"]), "day_of_week"),
         (samples.time_based_tariff("TARIFF-DC"), "id in the body"),
         (_without_last_updated(), "`last_updated`"),
+        # Found by tests/fuzz: a valid OCPI int the Hub's int32 cannot hold was HTTP 500.
+        (_with_step_size(99_999_999_999), "step_size: Value out of range"),
     ],
     ids=[
         "no-elements",
@@ -168,6 +176,7 @@ def _with_empty_price_components() -> dict[str, Any]:
         "funday",
         "id-mismatch",
         "no-last-updated",
+        "step-size-beyond-int32",
     ],
 )
 async def test_invalid_tariffs_are_2001_naming_the_field_and_store_nothing(

@@ -151,6 +151,14 @@ def test_malformed_json_is_http_400(raw: bytes) -> None:
     assert "JSON" in error.message
 
 
+def test_json_nested_too_deeply_is_http_400() -> None:
+    # Found by tests/fuzz: json.loads raises RecursionError (not a ValueError) past Python's recursion limit.
+    error = parse_error(b"[" * 100_000 + b"]" * 100_000)
+
+    assert error.http_status == HTTP_400_BAD_REQUEST
+    assert error.message == "request body is nested too deeply"
+
+
 # JSON of the wrong shape: HTTP 200 + OCPI 2001 naming the field
 
 

@@ -310,6 +310,16 @@ def test_malformed_json_is_http_400(raw: bytes) -> None:
     assert excinfo.value.status == OcpiStatus.CLIENT_ERROR
 
 
+@pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 1_001 + b"1" + b"}" * 1_001])
+def test_json_nested_too_deeply_is_http_400(raw: bytes) -> None:
+    # Found by tests/fuzz: msgspec raises RecursionError (not a ValueError) past Python's recursion limit.
+    with pytest.raises(OcpiError) as excinfo:
+        parse_location(raw)
+
+    assert excinfo.value.http_status == HTTP_400_BAD_REQUEST
+    assert excinfo.value.message == "request body is nested too deeply"
+
+
 @pytest.mark.parametrize("raw", [b"[]", b'"LOC1"', b"1", b"null"])
 def test_json_that_is_not_an_object_is_2001(raw: bytes) -> None:
     assert "Expected `object`" in invalid(parse_location, raw)
