@@ -102,7 +102,7 @@ class ChargingProfilesReceiver(Controller):
     @get("/{session_id:str}")
     async def get_active(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         duration = request.query_params.get("duration", "")
-        if not duration.isdigit():
+        if not (duration.isascii() and duration.isdigit()):
             raise OcpiError(OcpiStatus.INVALID_PARAMETERS, "duration (seconds, a whole number) is required")
         return await _relay(
             request,

@@ -39,7 +39,7 @@ async def ask(
         return done
     try:
         document = json.loads(answer.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested absurdly deep
         document = None
     if not isinstance(document, dict):
         done.failure = f"HTTP {answer.status_code}, not JSON"

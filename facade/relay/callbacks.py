@@ -114,7 +114,7 @@ def read_answer(answer: httpx.Response) -> tuple[str, int, str]:
         envelope = json.loads(answer.content)
         data = envelope.get("data") or {}
         response, timeout = data.get("result"), data.get("timeout", 0)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested absurdly deep
         return "", 0, "not an OCPI envelope"
     if not isinstance(response, str) or not isinstance(timeout, int) or isinstance(timeout, bool):
         return "", 0, f"OCPI {envelope.get('status_code')} without a response"

@@ -53,7 +53,7 @@ def classify(response: httpx.Response) -> Outcome:
         return rpc.OUTCOME_REJECTED, f"HTTP {status}", None
     try:
         ocpi_status = int(json.loads(response.content)["status_code"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return rpc.OUTCOME_DELIVERED, f"HTTP {status} without an OCPI envelope", None
     if ocpi_status < 2000:
         return rpc.OUTCOME_DELIVERED, f"OCPI {ocpi_status}", None
