@@ -154,8 +154,10 @@ class HubClient:
 
     # Credentials (the OCPI facade)
 
-    async def authenticate_token(self, candidates: list[str]) -> rpc.AuthenticateTokenResponse:
-        request = rpc.AuthenticateTokenRequest(candidates=candidates)
+    async def authenticate_token(
+        self, candidates: list[str], remote_address: str = ""
+    ) -> rpc.AuthenticateTokenResponse:
+        request = rpc.AuthenticateTokenRequest(candidates=candidates, remote_address=remote_address)
         return await self._call(
             lambda: self._credentials.AuthenticateToken(request, timeout=self._timeout), idempotent=True
         )
