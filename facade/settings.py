@@ -37,6 +37,8 @@ class Settings:
     alive_check_seconds: float = 300.0
     # How often this replica asks the core for due still-alive checks.
     alive_check_interval_seconds: float = 30.0
+    # Log lines: "json" (one object per line; the production default) or "text" (the sandbox default).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -62,4 +64,12 @@ class Settings:
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),
             alive_check_seconds=float(environ.get("HUB_ALIVE_CHECK_SECONDS", "300")),
             alive_check_interval_seconds=float(environ.get("HUB_ALIVE_CHECK_INTERVAL_SECONDS", "30")),
+            log_format=_log_format(environ, environment),
         )
+
+
+def _log_format(environ: Mapping[str, str], environment: str) -> str:
+    value = environ.get("HUB_LOG_FORMAT", "json" if environment == PRODUCTION else "text")
+    if value not in ("json", "text"):
+        raise SystemExit(f"HUB_LOG_FORMAT must be json or text, not {value!r}")
+    return value

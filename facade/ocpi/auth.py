@@ -16,6 +16,7 @@ from typing import Any
 from litestar import Request
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
+from facade.metrics import PARTY_STATE_KEY
 from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
 from hubclient import HubClient, HubError
@@ -81,11 +82,23 @@ async def authenticate(request: Request[Any, Any, Any]) -> Caller:
         candidates = token_candidates(request.headers.get("authorization"))
     except AuthorizationHeaderError as exc:
         raise OcpiError(OcpiStatus.CLIENT_ERROR, str(exc), HTTP_401_UNAUTHORIZED) from None
+    remote_address = request.client.host if request.client else ""
     try:
-        response = await hub.authenticate_token(candidates)
+        response = await hub.authenticate_token(candidates, remote_address)
     except HubError as exc:
         raise from_hub_error(exc) from None
-    return Caller.from_response(response)
+    caller = Caller.from_response(response)
+    # For the per-party request metrics: the middleware reads it from the scope once the response is sent.
+    request.scope.setdefault("state", {})[PARTY_STATE_KEY] = caller_party(caller, request.headers)
+    return caller
+
+
+def caller_party(caller: Caller, headers: Any) -> str:
+    """ "CC/PID" of the caller: the OCPI-from party when the platform hosts it, else its first party."""
+    sent = (headers.get("ocpi-from-country-code", "").upper(), headers.get("ocpi-from-party-id", "").upper())
+    hosted = [(party.country_code, party.party_id) for party in caller.parties]
+    country_code, party_id = sent if sent in hosted else hosted[0] if hosted else ("", "")
+    return f"{country_code}/{party_id}" if country_code else "anonymous"
 
 
 async def authenticate_registered(request: Request[Any, Any, Any]) -> Caller:

@@ -62,7 +62,7 @@ async def _wait_healthy(url: str, deadline: float) -> None:
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
             try:
-                if (await http.get(f"{url}/health")).status_code == 200:
+                if (await http.get(f"{url}/ready")).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -89,6 +89,7 @@ async def running_hub(*, delivery_workers: int = 2, env: dict[str, str] | None =
             "HUB_PUBLIC_URL": url,
             "HUB_DELIVERY_WORKERS": str(delivery_workers),
             "HUB_DB_POOL_MAX": "20",
+            "HUB_CORE_METRICS_PORT": str(free_port()),
             **(env or {}),
         }
         processes = []
