@@ -113,13 +113,14 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[ocpi, health, ready, metrics, qr_resolve, charge_page],
         lifespan=[lifespan],
         # Unknown paths and methods never reach a router: answer them here (OCPI envelope under /ocpi).
         exception_handlers={HTTPException: http_exception_handler},
-        # Request ids first: the metrics middleware's own work (and every log line) happens inside the request.
-        middleware=[request_ids_middleware, metrics_middleware],
+        # The process configures logging (facade.logs via uvicorn's log_config): Litestar's default would replace the
+        # root handlers with its own plain-text ones.
+        logging_config=None,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="OCPI Hub",
@@ -130,3 +131,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
     )
+    # Around the whole app, not in its middleware list (which Litestar runs only once a route matched): unknown paths
+    # get request ids and are counted too. Request ids outermost, so every log line of the request carries them.
+    app.asgi_handler = request_ids_middleware(metrics_middleware(app.asgi_handler))
+    return app

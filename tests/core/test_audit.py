@@ -41,9 +41,7 @@ async def test_an_unknown_token_is_an_auth_failure_from_its_address_without_the_
     assert BAD_TOKEN not in stored
 
 
-async def test_a_caller_that_names_no_address_is_recorded_under_its_grpc_peer(
-    hub: HubClient, db: asyncpg.Pool
-) -> None:
+async def test_a_caller_that_names_no_address_is_recorded_under_its_grpc_peer(hub: HubClient, db: asyncpg.Pool) -> None:
     await refused_token(hub, BAD_TOKEN, "")
     [event] = await security_events(db, "AUTH_FAILED")
     assert event["remote_address"] == "127.0.0.1"
@@ -97,8 +95,12 @@ async def test_rotating_an_invite_is_a_token_rotation(hub: HubClient, db: asyncp
 async def test_events_past_retention_are_purged_from_both_logs(db: asyncpg.Pool) -> None:
     old, recent = timedelta(days=400), timedelta(days=10)
     for age in (old, recent):
-        await db.execute("INSERT INTO security_events (kind, event_time) VALUES ('AUTH_FAILED', now() - $1::interval)", age)
-        await db.execute("INSERT INTO credential_events (event, event_time) VALUES ('INVITED', now() - $1::interval)", age)
+        await db.execute(
+            "INSERT INTO security_events (kind, event_time) VALUES ('AUTH_FAILED', now() - $1::interval)", age
+        )
+        await db.execute(
+            "INSERT INTO credential_events (event, event_time) VALUES ('INVITED', now() - $1::interval)", age
+        )
 
     assert await AuditService(db, timedelta(days=365)).purge() == (1, 1)
 
