@@ -135,7 +135,7 @@ class CoreServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.auth_failures.flush()
+        await self.auth_failures.flush(final=True)
         if self._metrics_server is not None:
             await asyncio.to_thread(self._metrics_server.shutdown)
             self._metrics_server.server_close()

@@ -47,14 +47,14 @@ class AuthFailures:
         detail = {"reason": reason, "message": message, "token_sha256_prefix": token_hash_prefix(candidate)}
         await self._write(key, source, detail, 1)
 
-    async def flush(self) -> None:
-        """Writes the counted occurrences; forgets the minutes that are over."""
+    async def flush(self, *, final: bool = False) -> None:
+        """Writes the counted occurrences; forgets the minutes that are over (every minute when `final`)."""
         current = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
         for key, count in list(self._unwritten.items()):
             if count:
                 self._unwritten[key] = 0
                 await self._write(key, key.split("|")[1], {}, count)
-            if not key.endswith(current):
+            if final or not key.endswith(current):
                 self._unwritten.pop(key, None)
 
     async def _write(self, key: str, source: str, detail: dict[str, str], occurrences: int) -> None:

@@ -11,6 +11,7 @@ from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 
 hubctl = test_hubctl.hubctl
+pytestmark = pytest.mark.usefixtures("security_log")
 
 
 async def test_audit_list_shows_auth_failures_and_suspensions_newest_first(hubctl: Hubctl, hub: HubClient) -> None:

@@ -17,6 +17,7 @@ from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 
 BAD_TOKEN = "not-a-token-the-hub-issued-0001"
+pytestmark = pytest.mark.usefixtures("security_log")
 
 
 async def refused_token(hub: HubClient, token: str, remote_address: str) -> None:

@@ -42,7 +42,7 @@ async def test_every_rpc_is_timed_by_method_and_status_code(hub: HubClient) -> N
     # Request ids travel as metadata and change nothing for the call itself.
     token = call_metadata.set((("x-request-id", "r-1"), ("x-correlation-id", "c-1")))
     try:
-        assert [e async for e in hub.list_audit_events(audit_rpc.ListAuditEventsRequest())] == []
+        [e async for e in hub.list_audit_events(audit_rpc.ListAuditEventsRequest())]
     finally:
         call_metadata.reset(token)
     assert calls("audit.v1.AuditService/ListAuditEvents", "OK") == ok_before + 1
