@@ -1,11 +1,10 @@
 """`python -m core`: the gRPC core on HUB_GRPC_PORT."""
 
-import logging
-
 import uvloop
 
+from core import logs
 from core.server import serve
-from core.settings import Settings
+from core.settings import Settings, log_format
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+logs.configure(log_format())
 uvloop.run(serve(Settings.from_env()))

@@ -60,7 +60,7 @@ async def _run(env: dict[str, str]) -> int:
     facade = await asyncio.create_subprocess_exec(sys.executable, "-m", "facade", env=env)
     public_url = env["HUB_PUBLIC_URL"]
     log.info(
-        "Hub up: OCPI versions at %s/ocpi/versions, health at %s/health; invite a party with "
+        "Hub up: OCPI versions at %s/ocpi/versions, readiness at %s/ready; invite a party with "
         '`hubctl party invite --country-code VN --party-id ABC --role CPO --name "ABC Charging"`. Ctrl-C stops.',
         public_url,
         public_url,

@@ -1,8 +1,13 @@
-"""Turns typed domain errors into rich google.rpc.Status (ErrorInfo + BadRequest); hides everything else."""
+"""Turns typed domain errors into rich google.rpc.Status (ErrorInfo + BadRequest); hides everything else.
+
+A second interceptor, outside that one, times every call (Prometheus) and carries the caller's request ids into
+the log lines the call produces.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,8 +17,9 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from core import db
+from core import db, logs
 from core.errors import DOMAIN, DomainError, InvalidArgument, reason_name
+from core.metrics import GRPC_DURATION
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,58 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort_with_status(
                     rpc_status.to_status(status_pb2.Status(code=code_pb2.INTERNAL, message="internal error"))
                 )
+
+        return grpc.unary_unary_rpc_method_handler(
+            behavior,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _code_name(context: grpc.aio.ServicerContext) -> str:
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return str(code.name)
+    if isinstance(code, int):
+        return next((c.name for c in grpc.StatusCode if c.value[0] == code), "UNKNOWN")
+    return "OK"
+
+
+def _request_ids(metadata: tuple[tuple[str, str | bytes], ...] | None) -> tuple[str, str] | None:
+    values = {key: value for key, value in metadata or () if isinstance(value, str)}
+    request_id = values.get("x-request-id", "")
+    return (request_id, values.get("x-correlation-id", "")) if request_id else None
+
+
+class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
+    """Call duration per method and status code; the caller's X-Request-ID / X-Correlation-ID in the call's logs."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        method = handler_call_details.method.lstrip("/").removeprefix("ocpihub.")
+        ids = _request_ids(handler_call_details.invocation_metadata)
+
+        async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            token = logs.request_ids.set(ids)
+            start = time.perf_counter()
+            code = "UNKNOWN"
+            try:
+                response = await inner(request, context)
+                code = _code_name(context)
+                return response
+            except grpc.aio.AbortError:
+                code = _code_name(context)
+                raise
+            finally:
+                GRPC_DURATION.labels(method, code).observe(time.perf_counter() - start)
+                logs.request_ids.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
             behavior,

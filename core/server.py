@@ -6,15 +6,22 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from core import db
+from core import db, metrics
 from core.analytics.service import AnalyticsService
 from core.analytics.servicer import AnalyticsServicer
+from core.audit.auth_failures import AuthFailures
+from core.audit.service import AuditService
+from core.audit.servicer import AuditServicer
 from core.billing.service import BillingService
 from core.billing.servicer import BillingServicer
 from core.cdrs.service import CdrsService
@@ -24,7 +31,7 @@ from core.commands.service import CommandsService
 from core.commands.servicer import CommandsServicer
 from core.deliveries.service import DeliveriesService
 from core.deliveries.servicer import DeliveriesServicer
-from core.interceptors import DomainErrorInterceptor
+from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
 from core.locations.servicer import LocationsServicer
 from core.parties.model import Environment
@@ -44,6 +51,7 @@ from core.tariffs.servicer import TariffsServicer
 from core.tokens.service import TokensService
 from core.tokens.servicer import TokensServicer
 from ocpihub.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
+from ocpihub.audit.v1 import audit_service_pb2, audit_service_pb2_grpc
 from ocpihub.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
 from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
@@ -61,6 +69,18 @@ log = logging.getLogger(__name__)
 # Health service name the facade checks to report "database reachable".
 DATABASE_HEALTH = "postgresql"
 _DATABASE_PROBE_SECONDS = 5.0
+# Auth failures counted in memory reach their security_events row this often.
+_AUTH_FAILURE_FLUSH_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The services whose background work the server runs."""
+
+    deliveries: DeliveriesService
+    commands: CommandsService
+    auth_failures: AuthFailures
+    audit: AuditService
 
 
 class CoreServer:
@@ -71,24 +91,42 @@ class CoreServer:
         server: grpc.aio.Server,
         pool: asyncpg.Pool,
         health_servicer: health.aio.HealthServicer,
-        deliveries: DeliveriesService,
-        commands: CommandsService,
+        services: Services,
+        settings: Settings,
         clock: Clock,
     ) -> None:
         self.grpc = server
         self.clock = clock
+        self.auth_failures = services.auth_failures
+        self.audit = services.audit
+        # Set once started with a metrics port: where /metrics answers.
+        self.metrics_port: int | None = None
         self._pool = pool
         self._health = health_servicer
-        self._deliveries = deliveries
-        self._commands = commands
+        self._deliveries = services.deliveries
+        self._commands = services.commands
+        self._settings = settings
+        self._metrics_server: WSGIServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self._deliveries.start()
         await self.grpc.start()
-        self._tasks.append(asyncio.create_task(self._watch_database(), name="database-probe"))
+        settings = self._settings
+        self._background(self._watch_database(), "database-probe")
         # Every core replica sweeps; SKIP LOCKED gives each overdue command to one of them.
-        self._tasks.append(asyncio.create_task(self._commands.run_sweeper(), name="command-timeouts"))
+        self._background(self._commands.run_sweeper(), "command-timeouts")
+        self._background(self._flush_auth_failures(), "auth-failure-flush")
+        self._background(self.audit.run_purger(settings.audit_purge_interval_seconds), "audit-purge")
+        if settings.metrics_port:
+            self._metrics_server, self.metrics_port = metrics.serve_metrics(settings.grpc_host, settings.metrics_port)
+            self._background(
+                metrics.run_delivery_gauges(self._pool, settings.metrics_refresh_seconds), "delivery-gauges"
+            )
+            log.info("core serving metrics on %s:%d/metrics", settings.grpc_host, self.metrics_port)
+
+    def _background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     async def stop(self, grace: float | None = 5.0) -> None:
         await self._health.enter_graceful_shutdown()
@@ -97,6 +135,10 @@ class CoreServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.auth_failures.flush(final=True)
+        if self._metrics_server is not None:
+            await asyncio.to_thread(self._metrics_server.shutdown)
+            self._metrics_server.server_close()
         await self._deliveries.close()
         await self.grpc.stop(grace)
         await self._pool.close()
@@ -114,6 +156,11 @@ class CoreServer:
                 status = health_pb2.HealthCheckResponse.NOT_SERVING
             await self._health.set(DATABASE_HEALTH, status)
             await asyncio.sleep(_DATABASE_PROBE_SECONDS)
+
+    async def _flush_auth_failures(self) -> None:
+        while True:
+            await asyncio.sleep(_AUTH_FAILURE_FLUSH_SECONDS)
+            await self.auth_failures.flush()
 
 
 async def create_server(settings: Settings, clock: Clock | None = None) -> tuple[CoreServer, int]:
@@ -140,7 +187,10 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience)
     commands = CommandsService(pool, vault, clock, settings.command_response_wait)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
-    server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)])
+    # The observability interceptor is outermost: it sees the status code the domain-error one decided.
+    server = grpc.aio.server(
+        interceptors=[ObservabilityInterceptor(), DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)]
+    )
     parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
     parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(CredentialsServicer(parties), server)
     routing_service_pb2_grpc.add_RoutingServiceServicer_to_server(RoutingServicer(RoutingService(pool, vault)), server)
@@ -160,6 +210,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     )
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
+    audit = AuditService(pool, settings.audit_retention)
+    audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(audit), server)
     qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline)
     qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
@@ -179,6 +231,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             deliveries_service_pb2,
             commands_service_pb2,
             qr_service_pb2,
+            audit_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]
@@ -192,7 +245,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     except RuntimeError as exc:
         await pool.close()
         raise SystemExit(f"cannot bind the core's gRPC port {address}: {exc}") from exc
-    return CoreServer(server, pool, health_servicer, deliveries, commands, clock), port
+    background = Services(deliveries, commands, parties.auth_failures, audit)
+    return CoreServer(server, pool, health_servicer, background, settings, clock), port
 
 
 async def serve(settings: Settings) -> None:

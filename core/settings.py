@@ -40,6 +40,14 @@ class Settings:
     delivery_patience: timedelta = timedelta(hours=24)
     # How long a QR resolve waits for a CPO's mapping API before falling back to what the Hub has cached.
     qr_api_deadline: timedelta = timedelta(seconds=2)
+    # Prometheus /metrics of the core on this port (on grpc_host); 0: no metrics server.
+    metrics_port: int = 0
+    # How often the delivery queue gauges are read from the database (only while the metrics server runs).
+    metrics_refresh_seconds: float = 5.0
+    # Security and credential events older than this are purged (R10.5: 365 days).
+    audit_retention: timedelta = timedelta(days=365)
+    # How often a replica purges the audit logs.
+    audit_purge_interval_seconds: float = 3600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -69,7 +77,18 @@ class Settings:
             command_response_wait=timedelta(seconds=float(environ.get("HUB_COMMAND_RESPONSE_WAIT_SECONDS", 120))),
             delivery_patience=timedelta(seconds=float(environ.get("HUB_DELIVERY_PATIENCE_SECONDS", 86400))),
             qr_api_deadline=timedelta(seconds=float(environ.get("HUB_QR_API_DEADLINE_SECONDS", 2))),
+            metrics_port=int(environ.get("HUB_CORE_METRICS_PORT", "9464")),
+            audit_retention=timedelta(days=float(environ.get("HUB_AUDIT_RETENTION_DAYS", 365))),
         )
+
+
+def log_format(environ: Mapping[str, str] = os.environ) -> str:
+    """HUB_LOG_FORMAT: json (one object per line, the production default) or text (the sandbox default)."""
+    default = "json" if environ.get("HUB_ENV", SANDBOX) == PRODUCTION else "text"
+    value = environ.get("HUB_LOG_FORMAT", default)
+    if value not in ("json", "text"):
+        raise SystemExit(f"HUB_LOG_FORMAT must be json or text, not {value!r}")
+    return value
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

@@ -5,13 +5,10 @@ import ssl
 
 import uvicorn
 
-from facade import tls
+from facade import logs, tls
 from facade.settings import Settings
 
 settings = Settings.from_env()
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-# httpx logs every outbound request at INFO: at hundreds of deliveries a second that is most of the log (and CPU).
-logging.getLogger("httpx").setLevel(logging.WARNING)
 files = tls.certificate_files(settings)
 if files is not None:
     # Load once here so a missing or mismatched certificate stops the start with one line, not a worker traceback.
@@ -32,4 +29,5 @@ uvicorn.run(
     ssl_certfile=files[0] if files else None,
     ssl_keyfile=files[1] if files else None,
     ssl_context_factory=tls.uvicorn_ssl_context if files else None,
+    log_config=logs.logging_config(settings.log_format),
 )

@@ -1,4 +1,4 @@
-"""The Litestar application: OCPI routes under /ocpi (OCPI envelopes), /health and the OpenAPI document."""
+"""The Litestar application: OCPI routes under /ocpi (OCPI envelopes), /health, /ready, /metrics and OpenAPI."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingProfilesSender
 from facade.commands.routes import CommandsReceiver, CommandsSender
 from facade.credentials.routes import CredentialsController
-from facade.health import health
+from facade.health import health, ready
 from facade.hubclientinfo.alive import AliveChecker
 from facade.hubclientinfo.routes import HubClientInfoController
 from facade.limits.guard import RateLimits
 from facade.limits.policy import Defaults
 from facade.limits.token_bucket import TokenBuckets
 from facade.locations.routes import LocationsReceiver, LocationsSender
+from facade.metrics import metrics, metrics_middleware
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
@@ -125,12 +126,14 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         ],
         exception_handlers=OCPI_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
-    return Litestar(
-        route_handlers=[ocpi, health, qr_resolve, charge_page],
+    app = Litestar(
+        route_handlers=[ocpi, health, ready, metrics, qr_resolve, charge_page],
         lifespan=[lifespan],
         # Unknown paths and methods never reach a router: answer them here (OCPI envelope under /ocpi).
         exception_handlers={HTTPException: http_exception_handler},
-        middleware=[request_ids_middleware],
+        # The process configures logging (facade.logs via uvicorn's log_config): Litestar's default would replace the
+        # root handlers with its own plain-text ones.
+        logging_config=None,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="OCPI Hub",
@@ -141,3 +144,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
     )
+    # Around the whole app, not in its middleware list (which Litestar runs only once a route matched): unknown paths
+    # get request ids and are counted too. Request ids outermost, so every log line of the request carries them.
+    app.asgi_handler = request_ids_middleware(metrics_middleware(app.asgi_handler))
+    return app

@@ -1,6 +1,9 @@
-"""GET /health: plain JSON for load balancers and operators (facade up, core reachable, database reachable).
+"""GET /health (liveness) and GET /ready (readiness): plain JSON for load balancers, orchestrators and operators.
 
-Redis, when configured, is reported but does not make the Hub unhealthy: it only holds what may be lost.
+/health answers as long as the facade process serves HTTP and asks nothing of anyone: restart the facade when it
+fails. /ready checks what a request needs (the core answers, the core reaches PostgreSQL): take the replica out of
+rotation while it fails. Redis, when configured, is reported but does not make the Hub unready: it only holds what
+may be lost.
 """
 
 from __future__ import annotations
@@ -29,8 +32,13 @@ async def _redis_answers(client: redis.Redis) -> bool:
     return False
 
 
-@get("/health")
-async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+@get("/health", sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/ready")
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     hub: HubClient = request.app.state.hub
     checks = {"facade": True, "core": False, "database": False}
     try:
@@ -39,7 +47,7 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     except HubError:
         pass
     healthy = all(checks.values())
-    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", **checks}
+    body: dict[str, Any] = {"status": "ready" if healthy else "unready", **checks}
     cache: redis.Redis | None = request.app.state.redis
     if cache is not None:
         body["redis"] = await _redis_answers(cache)

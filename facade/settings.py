@@ -57,6 +57,9 @@ class Settings:
     def serves_tls(self) -> bool:
         return self.tls_cert_file is not None or self.tls_self_signed
 
+    # Log lines: "json" (one object per line; the production default) or "text" (the sandbox default).
+    log_format: str = "text"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         environment = environ.get("HUB_ENV", SANDBOX)
@@ -92,6 +95,7 @@ class Settings:
             tls_self_signed=tls_self_signed,
             tls_terminated_by_proxy=_flag(environ, "HUB_TLS_TERMINATED_BY_PROXY"),
             data_dir=environ.get("HUB_DATA_DIR", ".hub"),
+            log_format=_log_format(environ, environment),
         )
         if environment == PRODUCTION and not environ.get("HUB_PUBLIC_URL"):
             # The default (127.0.0.1) would be advertised to parties that can never reach it.
@@ -124,3 +128,10 @@ def _check_tls(settings: Settings) -> None:
             f"HUB_PUBLIC_URL must be https in production (parties reach the Hub over TLS only), "
             f"not {settings.public_url!r}"
         )
+
+
+def _log_format(environ: Mapping[str, str], environment: str) -> str:
+    value = environ.get("HUB_LOG_FORMAT", "json" if environment == PRODUCTION else "text")
+    if value not in ("json", "text"):
+        raise SystemExit(f"HUB_LOG_FORMAT must be json or text, not {value!r}")
+    return value

@@ -97,6 +97,14 @@ async def clean_tables(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
+async def security_log(core: tuple[CoreServer, int], db: asyncpg.Pool) -> None:
+    """An empty security_events table and a core that has forgotten earlier tests' auth failures (which it coalesces
+    in memory per address and minute, and would otherwise write here)."""
+    await core[0].auth_failures.flush(final=True)
+    await db.execute("TRUNCATE security_events")
+
+
+@pytest.fixture
 async def hub(core_address: str, db: asyncpg.Pool) -> AsyncIterator[HubClient]:
     async with HubClient(core_address) as client:
         yield client

@@ -2,5 +2,6 @@
 
 from hubclient._client import DEFAULT_ADDRESS, HubClient
 from hubclient._errors import HubError, HubUnavailable
+from hubclient._metadata import call_metadata
 
-__all__ = ["DEFAULT_ADDRESS", "HubClient", "HubError", "HubUnavailable"]
+__all__ = ["DEFAULT_ADDRESS", "HubClient", "HubError", "HubUnavailable", "call_metadata"]

@@ -11,8 +11,12 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
+from hubclient._metadata import MetadataInterceptor
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
+from ocpihub.audit.v1 import audit_pb2
+from ocpihub.audit.v1 import audit_service_pb2 as audit_rpc
+from ocpihub.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from ocpihub.billing.v1 import billing_pb2
 from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
 from ocpihub.billing.v1 import billing_service_pb2_grpc as billing_grpc
@@ -64,7 +68,9 @@ class HubClient:
         self.address = address
         self._timeout = timeout
         self._channel = grpc.aio.insecure_channel(
-            address, options=[("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)]
+            address,
+            options=[("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)],
+            interceptors=[MetadataInterceptor()],
         )
         self._parties = rpc_grpc.PartiesServiceStub(self._channel)
         self._credentials = rpc_grpc.CredentialsServiceStub(self._channel)
@@ -80,6 +86,7 @@ class HubClient:
         self._tokens = tokens_grpc.TokensServiceStub(self._channel)
         self._commands = commands_grpc.CommandsServiceStub(self._channel)
         self._qr = qr_grpc.QrServiceStub(self._channel)
+        self._audit = audit_grpc.AuditServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -101,6 +108,22 @@ class HubClient:
                     raise converted from None
                 await asyncio.sleep(delays[attempt])
         raise AssertionError("unreachable")
+
+    # Audit
+
+    async def list_audit_events(self, request: audit_rpc.ListAuditEventsRequest) -> AsyncIterator[audit_pb2.AuditEvent]:
+        """Every audit event matching the request's filters, newest first, page after page."""
+        page = audit_rpc.ListAuditEventsRequest()
+        page.CopyFrom(request)
+        while True:
+            response = await self._call(
+                lambda: self._audit.ListAuditEvents(page, timeout=self._timeout), idempotent=True
+            )
+            for event in response.events:
+                yield event
+            if not response.next_page_token:
+                return
+            page.page_token = response.next_page_token
 
     # Health
 
@@ -170,8 +193,10 @@ class HubClient:
 
     # Credentials (the OCPI facade)
 
-    async def authenticate_token(self, candidates: list[str]) -> rpc.AuthenticateTokenResponse:
-        request = rpc.AuthenticateTokenRequest(candidates=candidates)
+    async def authenticate_token(
+        self, candidates: list[str], remote_address: str = ""
+    ) -> rpc.AuthenticateTokenResponse:
+        request = rpc.AuthenticateTokenRequest(candidates=candidates, remote_address=remote_address)
         return await self._call(
             lambda: self._credentials.AuthenticateToken(request, timeout=self._timeout), idempotent=True
         )

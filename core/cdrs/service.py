@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from core import ownership
+from core import metrics, ownership
 from core.billing.cdr_verification import verify_cdr
 from core.cdrs.repository import CdrFilter, CdrRepository
 from core.deliveries.model import relay_from_pb
@@ -80,7 +80,9 @@ class CdrsService:
                 conn, "cdrs", cdr.cdr_token.country_code, cdr.cdr_token.party_id, TOKEN_OWNER_ROLES
             )
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
-            return cdr, True, verification, queued
+        # Counted once committed: a CDR is stored once (a repeated POST returns above), so the totals add up.
+        metrics.count_cdr(cdr.total_energy, cdr.currency, cdr.total_cost.excl_vat)
+        return cdr, True, verification, queued
 
     @staticmethod
     async def _check_tariffs_exist(conn: asyncpg.Connection, country_code: str, party_id: str, cdr: pb.Cdr) -> None:

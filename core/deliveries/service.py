@@ -12,6 +12,7 @@ import asyncpg
 from core.deliveries.model import Delivery, retry_delay
 from core.deliveries.repository import CHANNEL, DeliveryRepository
 from core.errors import FailedPrecondition, NotFound
+from core.metrics import DELIVERY_DEAD_LETTERS, DELIVERY_RETRIES
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class DeliveriesService:
                 else (f"the receiver has no {delivery.relay.module} RECEIVER endpoint any more")
             )
             await repo.finish(delivery, DEAD, reason, None)
+            DELIVERY_DEAD_LETTERS.inc()
         return sendable
 
     async def complete(self, delivery_id: int, outcome: str, detail: str, retry_after: timedelta | None) -> Delivery:
@@ -148,8 +150,10 @@ class DeliveriesService:
                 "%s to %s is dead after %d attempts: %s", delivery.name, delivery.receiver, delivery.attempts, detail
             )
             await repo.finish(delivery, DEAD, detail, None)
+            DELIVERY_DEAD_LETTERS.inc()
         else:
             await repo.finish(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
+            DELIVERY_RETRIES.inc()
 
     async def list(
         self, page_size: int, after_id: int, state: str, receiver: tuple[str, str] | None

@@ -15,7 +15,10 @@ from datetime import timedelta
 
 import asyncpg
 
-from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from core.audit.auth_failures import AuthFailures
+from core.audit.repository import AuditRepository
+from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated, reason_name
+from core.metrics import SECURITY_EVENTS
 from core.parties import limits as party_limits
 from core.parties import validation
 from core.parties.client_info import ClientInfoAnnouncer
@@ -52,6 +55,7 @@ class PartyPolicy:
 class PartiesService:
     def __init__(self, pool: asyncpg.Pool, vault: TokenVault, policy: PartyPolicy) -> None:
         self._pool = pool
+        self.auth_failures = AuthFailures(pool)
         self._vault = vault
         self._policy = policy
         self._announcer = ClientInfoAnnouncer(PartyKey(policy.hub_country_code, policy.hub_party_id, Role.HUB))
@@ -105,6 +109,7 @@ class PartiesService:
             await repo.set_party_state(key, PartyState.INVITED, platform_id=None)
             token_a = await self._mint_registration_token(repo, key, expires_in)
             await repo.record_event("INVITE_ROTATED", key=key)
+            await _security_event(repo, "TOKEN_ROTATED", key=key, detail={"token": "TOKEN_A"})
             party = await self._get_party(repo, key)
         return party, token_a
 
@@ -144,6 +149,8 @@ class PartiesService:
             await repo.record_event("SUSPENDED" if suspended else "REINSTATED", key=key)
             party = await self._get_party(repo, key)
             if before.suspended != suspended:
+                kind = "PARTY_SUSPENDED" if suspended else "PARTY_REINSTATED"
+                await _security_event(repo, kind, key=key, platform_id=party.platform_id)
                 await self._announcer.announce(repo.connection, [party])
             return party
 
@@ -178,12 +185,18 @@ class PartiesService:
 
     # Credentials lifecycle
 
-    async def authenticate(self, candidates: list[str]) -> Authentication:
-        """Who holds one of the candidate tokens, with its parties' limits (the facade enforces them)."""
-        async with self._pool.acquire() as conn:
-            repo = PartyRepository(conn)
-            auth = await self._authenticate(repo, candidates)
-            auth = dataclasses.replace(auth, limits=await repo.limits_of(auth.parties))
+    async def authenticate(self, candidates: list[str], remote_address: str = "") -> Authentication:
+        """Who holds one of the candidate tokens, with its parties' limits (the facade enforces them); a refusal is an
+        AUTH_FAILED security event (coalesced per address and minute)."""
+        try:
+            async with self._pool.acquire() as conn:
+                repo = PartyRepository(conn)
+                auth = await self._authenticate(repo, candidates)
+                auth = dataclasses.replace(auth, limits=await repo.limits_of(auth.parties))
+        except Unauthenticated as exc:
+            first = candidates[0] if candidates else ""
+            await self.auth_failures.record(remote_address, reason_name(exc.reason), first, exc.message)
+            raise
         if auth.platform is None:
             return auth
         await self.liveness.heard_from(auth.platform)
@@ -279,6 +292,7 @@ class PartiesService:
             token_c = mint_token()
             await repo.insert_credentials_token(token_hash(token_c), current.id)
             await repo.record_event("ROTATED", platform_id=current.id, detail=_audit(updated))
+            await _security_event(repo, "TOKEN_ROTATED", platform_id=current.id, detail={"token": "TOKEN_C"})
             stored = await repo.get_platform(current.id)
         assert stored
         return stored, token_c
@@ -396,6 +410,19 @@ def _limits_audit(limits: PartyLimits) -> dict[str, object]:
         "module_limits": {m.module: [m.rate_per_second, m.burst] for m in limits.module_limits},
         "allowed_cidrs": list(limits.allowed_cidrs),
     }
+
+
+async def _security_event(
+    repo: PartyRepository,
+    kind: str,
+    *,
+    key: PartyKey | None = None,
+    platform_id: uuid.UUID | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """A security event in the use case's own transaction: it exists exactly when the change does."""
+    await AuditRepository(repo.connection).record(kind, key=key, platform_id=platform_id, detail=detail)
+    SECURITY_EVENTS.labels(kind).inc()
 
 
 def _audit(platform: Platform) -> dict[str, object]:

@@ -111,6 +111,14 @@ class PartiesServicer(rpc_grpc.PartiesServiceServicer):
         return rpc.SetPartyLimitsResponse(limits=convert.limits_to_pb(limits))
 
 
+def peer_host(peer: str | None) -> str:
+    """ "ipv4:127.0.0.1:53211" → "127.0.0.1": a caller that did not say where its request came from is the source."""
+    if not peer:
+        return ""
+    address = peer.split(":", 1)[-1]
+    return address.rsplit(":", 1)[0].strip("[]") if address.count(":") >= 1 else address
+
+
 class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
     def __init__(self, service: PartiesService) -> None:
         self._service = service
@@ -118,7 +126,8 @@ class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
     async def AuthenticateToken(
         self, request: rpc.AuthenticateTokenRequest, context: grpc.aio.ServicerContext
     ) -> rpc.AuthenticateTokenResponse:
-        auth = await self._service.authenticate(list(request.candidates))
+        remote_address = request.remote_address or peer_host(context.peer())
+        auth = await self._service.authenticate(list(request.candidates), remote_address)
         kind = rpc.TOKEN_KIND_REGISTRATION if auth.kind is TokenKind.REGISTRATION else rpc.TOKEN_KIND_CREDENTIALS
         return rpc.AuthenticateTokenResponse(
             kind=kind,

@@ -12,6 +12,7 @@ from core import ownership
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.errors import InvalidArgument, NotFound
+from core.metrics import SESSIONS_CREATED
 from core.parties.model import Role
 from core.routing import policy
 from core.sessions.repository import SessionFilter, SessionRepository
@@ -84,4 +85,6 @@ class SessionsService:
             )
             object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
-            return session, CREATED if stored is None else UPDATED, queued
+        if stored is None:
+            SESSIONS_CREATED.inc()
+        return session, CREATED if stored is None else UPDATED, queued

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
 from facade.limits.guard import RateLimits
 from facade.limits.policy import module_of
+from facade.metrics import PARTY_STATE_KEY
 from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
 from hubclient import HubClient, HubError
@@ -98,15 +99,26 @@ async def authenticate(request: Request[Any, Any, Any]) -> Caller:
         candidates = token_candidates(request.headers.get("authorization"))
     except AuthorizationHeaderError as exc:
         raise OcpiError(OcpiStatus.CLIENT_ERROR, str(exc), HTTP_401_UNAUTHORIZED) from None
+    remote_address = request.client.host if request.client else ""
     try:
-        response = await hub.authenticate_token(candidates)
+        response = await hub.authenticate_token(candidates, remote_address)
     except HubError as exc:
         raise from_hub_error(exc) from None
     caller = Caller.from_response(response)
+    # For the per-party request metrics: the middleware reads it from the scope once the response is sent.
+    request.scope.setdefault("state", {})[PARTY_STATE_KEY] = caller_party(caller, request.headers)
     rate_limits: RateLimits = request.app.state.rate_limits
     address = request.client.host if request.client else None
     await rate_limits.check(module_of(request.url.path), caller.sending_party(request), caller.limits, address)
     return caller
+
+
+def caller_party(caller: Caller, headers: Any) -> str:
+    """ "CC/PID" of the caller: the OCPI-from party when the platform hosts it, else its first party."""
+    sent = (headers.get("ocpi-from-country-code", "").upper(), headers.get("ocpi-from-party-id", "").upper())
+    hosted = [(party.country_code, party.party_id) for party in caller.parties]
+    country_code, party_id = sent if sent in hosted else hosted[0] if hosted else ("", "")
+    return f"{country_code}/{party_id}" if country_code else "anonymous"
 
 
 async def authenticate_registered(request: Request[Any, Any, Any]) -> Caller:

@@ -1,13 +1,22 @@
-"""X-Request-ID / X-Correlation-ID: echoed on every response (generated when the caller sent none)."""
+"""X-Request-ID / X-Correlation-ID: echoed on every response (generated when the caller sent none).
+
+For the length of the request they are also in the facade's log lines and go to the core with every call.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from facade import logs
+from hubclient import call_metadata
+
+# What gRPC accepts as a metadata value (printable ASCII); a caller's odd id stays out of the calls to the core.
+_METADATA_SAFE = re.compile(r"^[\x20-\x7e]{1,256}$")
 REQUEST_ID = "x-request-id"
 CORRELATION_ID = "x-correlation-id"
 
@@ -29,6 +38,18 @@ def request_ids_middleware(app: ASGIApp) -> ASGIApp:
                 response_headers["X-Correlation-ID"] = correlation_id
             await send(message)
 
-        await app(scope, receive, send_with_ids)
+        ids_token = logs.request_ids.set((request_id, correlation_id))
+        metadata_token = call_metadata.set(
+            tuple(
+                (name, value)
+                for name, value in ((REQUEST_ID, request_id), (CORRELATION_ID, correlation_id))
+                if _METADATA_SAFE.match(value)
+            )
+        )
+        try:
+            await app(scope, receive, send_with_ids)
+        finally:
+            call_metadata.reset(metadata_token)
+            logs.request_ids.reset(ids_token)
 
     return middleware

@@ -11,12 +11,14 @@ import contextlib
 import email.utils
 import json
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from google.protobuf.duration_pb2 import Duration
 
+from facade.metrics import DELIVERY_SEND_DURATION, DELIVERY_SENDS
 from facade.ocpi import routing_headers as rh
 from facade.peers.client import PeerClient
 from hubclient import HubClient, HubError
@@ -164,6 +166,7 @@ class DeliveryWorker:
                 rh.TO_COUNTRY_CODE: delivery.receiver.country_code,
                 rh.TO_PARTY_ID: delivery.receiver.party_id,
             }
+        start = time.perf_counter()
         try:
             response = await self._peers.send(
                 message.method,
@@ -178,6 +181,8 @@ class DeliveryWorker:
             outcome, detail, wait = rpc.OUTCOME_RETRY, "timed out", None
         except httpx.TransportError as exc:
             outcome, detail, wait = rpc.OUTCOME_RETRY, f"cannot connect: {type(exc).__name__}", None
+        DELIVERY_SEND_DURATION.labels(message.module).observe(time.perf_counter() - start)
+        DELIVERY_SENDS.labels(message.module, rpc.Outcome.Name(outcome).removeprefix("OUTCOME_")).inc()
         complete = rpc.CompleteDeliveryRequest(name=delivery.name, outcome=outcome, detail=detail)
         if wait is not None:
             complete.retry_after.FromTimedelta(wait)

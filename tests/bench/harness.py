@@ -92,7 +92,7 @@ async def _wait_healthy(url: str, deadline: float, processes: list[asyncio.subpr
             if any(p.returncode is not None for p in processes):
                 raise SystemExit("the core or the facade exited while starting (set HUB_BENCH_LOG=file to see why)")
             try:
-                if (await http.get(f"{url}/health")).status_code == 200:
+                if (await http.get(f"{url}/ready")).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -127,6 +127,7 @@ async def running_hub(
             "HUB_DB_POOL_MAX": "20",
             # The figures are the Hub's capacity, not one party's rate limit (a bench CPO sends 100s of PATCH/s).
             "HUB_RATE_LIMIT_PER_SECOND": "0",
+            "HUB_CORE_METRICS_PORT": str(free_port()),
             **(env or {}),
         }
         processes = []

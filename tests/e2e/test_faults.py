@@ -198,6 +198,7 @@ async def processes(
         "HUB_PEER_TIMEOUT_SECONDS": "3",
         "HUB_DELIVERY_LEASE_SECONDS": "4",
         "HUB_DELIVERY_PATIENCE_SECONDS": "86400",
+        "HUB_CORE_METRICS_PORT": str(free_port()),
     }
     started = []
     try:

@@ -52,7 +52,7 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
 
     try:
         for grpc_port in grpc_ports:
-            await spawn("core", {"HUB_GRPC_PORT": str(grpc_port)})
+            await spawn("core", {"HUB_GRPC_PORT": str(grpc_port), "HUB_CORE_METRICS_PORT": str(free_port())})
         for grpc_port, http_port in zip(grpc_ports, http_ports, strict=True):
             await spawn("facade", {"HUB_HTTP_PORT": str(http_port), "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}"})
         urls = [f"http://127.0.0.1:{p}" for p in http_ports]

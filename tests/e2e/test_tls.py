@@ -88,7 +88,7 @@ async def test_tls_1_2_and_1_3_are_served_and_1_3_is_preferred(
     https_hub: str, tls_files: tuple[Path, Path], version: ssl.TLSVersion | None, name: str
 ) -> None:
     async with httpx.AsyncClient(verify=client_context(tls_files[0], version), trust_env=False) as http:
-        response = await http.get(f"{https_hub}/health")
+        response = await http.get(f"{https_hub}/ready")
 
     assert response.status_code == 200
     assert response.json()["core"] is True

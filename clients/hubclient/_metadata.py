@@ -1,0 +1,26 @@
+"""Request ids travel with every call: whatever `call_metadata` holds when a call starts goes as gRPC metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+import grpc
+
+# e.g. (("x-request-id", "…"), ("x-correlation-id", "…")): the facade sets it for the length of an OCPI request, so
+# the core's log lines for the calls it makes carry the same ids.
+call_metadata: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("hubclient_call_metadata", default=())
+
+
+class MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        if extra := call_metadata.get():
+            metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()), *extra)
+            client_call_details = client_call_details._replace(metadata=metadata)
+        return await continuation(client_call_details, request)

@@ -1,0 +1,87 @@
+"""The core's Prometheus metrics, served on HUB_CORE_METRICS_PORT by prometheus_client's own HTTP thread.
+
+Counters are counted where the core stores what they count (each replica its own; sum them in PromQL). The queue
+gauges describe the shared database, so they are read from it: an asyncio task refreshes them every few seconds and
+a scrape only reads the cached values (the HTTP thread never touches the event loop or the pool).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from wsgiref.simple_server import WSGIServer
+
+import asyncpg
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+GRPC_DURATION = Histogram(
+    "ocpihub_grpc_server_duration_seconds",
+    "Time the core took to answer an RPC, by method and gRPC status code.",
+    ["method", "code"],
+)
+DELIVERY_QUEUE_DEPTH = Gauge(
+    "ocpihub_delivery_queue_depth",
+    "Deliveries in the outbox by state (PENDING: to send; DEAD: dead letters).",
+    ["state"],
+)
+DELIVERY_LAG = Gauge("ocpihub_delivery_lag_seconds", "Age of the oldest pending delivery (0 when none is pending).")
+DELIVERY_RETRIES = Counter("ocpihub_delivery_retries_total", "Delivery attempts that failed and were rescheduled.")
+DELIVERY_DEAD_LETTERS = Counter("ocpihub_delivery_dead_letters_total", "Deliveries given up on (dead letters).")
+SESSIONS_CREATED = Counter("ocpihub_sessions_created_total", "Charging sessions the core stored for the first time.")
+CDRS_STORED = Counter("ocpihub_cdrs_stored_total", "CDRs the core stored.")
+ENERGY = Counter("ocpihub_energy_kwh_total", "Energy charged, kWh: the total_energy of every CDR stored.")
+REVENUE = Counter(
+    "ocpihub_revenue_total",
+    "Charged amounts excl. VAT: the total_cost of every CDR stored, per currency.",
+    ["currency"],
+)
+SECURITY_EVENTS = Counter(
+    "ocpihub_security_events_total", "Security events (auth failures, suspensions, rotations) by kind.", ["kind"]
+)
+
+# A slow database leaves the gauges at their last values rather than piling up queries.
+_QUERY_SECONDS = 2.0
+_QUEUE_QUERY = (
+    "SELECT count(*) FILTER (WHERE state = 'PENDING') AS pending, count(*) FILTER (WHERE state = 'DEAD') AS dead,"
+    " min(create_time) FILTER (WHERE state = 'PENDING') AS oldest, now() AS now"
+    " FROM deliveries WHERE state IN ('PENDING', 'DEAD')"
+)
+
+
+def count_cdr(total_energy: str, currency: str, total_cost_excl_vat: str) -> None:
+    CDRS_STORED.inc()
+    try:
+        energy, cost = Decimal(total_energy or "0"), Decimal(total_cost_excl_vat or "0")
+    except InvalidOperation:  # validated before storing; a metric never fails a write
+        return
+    ENERGY.inc(float(energy))
+    if currency:
+        REVENUE.labels(currency.upper()).inc(float(cost))
+
+
+async def refresh_delivery_gauges(pool: asyncpg.Pool) -> None:
+    async with asyncio.timeout(_QUERY_SECONDS):
+        row = await pool.fetchrow(_QUEUE_QUERY)
+    DELIVERY_QUEUE_DEPTH.labels("PENDING").set(row["pending"])
+    DELIVERY_QUEUE_DEPTH.labels("DEAD").set(row["dead"])
+    oldest: datetime | None = row["oldest"]
+    DELIVERY_LAG.set(max(0.0, (row["now"] - oldest).total_seconds()) if oldest else 0.0)
+
+
+async def run_delivery_gauges(pool: asyncpg.Pool, interval: float) -> None:
+    while True:
+        try:
+            await refresh_delivery_gauges(pool)
+        except Exception as exc:  # the gauges keep their last values; the next round tries again
+            log.warning("cannot refresh the delivery queue gauges: %s", type(exc).__name__)
+        await asyncio.sleep(interval)
+
+
+def serve_metrics(host: str, port: int) -> tuple[WSGIServer, int]:
+    """Starts the /metrics HTTP thread; port 0 picks a free port. Returns the server (for shutdown) and its port."""
+    server, _ = start_http_server(port, addr=host)
+    return server, server.server_port
