@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 import httpx
@@ -58,6 +58,19 @@ def rate_limits(settings: Settings, cache: redis.Redis | None) -> RateLimits:
     return RateLimits(TokenBuckets(cache), defaults)
 
 
+# Outbound connections per pool: calls made while a partner waits (commands, authorization, handshakes), and each
+# delivery worker's sends.
+_INTERACTIVE_CONNECTIONS = 64
+DELIVERY_CONNECTIONS = 16
+
+
+def peer_http(timeout: httpx.Timeout, connections: int) -> httpx.AsyncClient:
+    # Idle connections to parties are dropped before common keep-alive timeouts (uvicorn's 5 s) would close them
+    # under a request: a relayed command cannot be retried blindly.
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0)
+    return httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False)
+
+
 def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
     """`hub` lets tests share a client; otherwise the app connects to settings.core_address and owns the client."""
 
@@ -66,10 +79,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         client = hub or HubClient(settings.core_address)
         timeout = httpx.Timeout(settings.peer_timeout_seconds, connect=min(5.0, settings.peer_timeout_seconds))
         cache = redis.from_url(settings.redis_url) if settings.redis_url else None
-        # Idle connections to parties are dropped before common keep-alive timeouts (uvicorn's 5 s) would close them
-        # under a request: a relayed command cannot be retried blindly.
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=2.0)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False) as http:
+        async with AsyncExitStack() as clients:
+            http = await clients.enter_async_context(peer_http(timeout, _INTERACTIVE_CONNECTIONS))
             app.state.hub = client
             app.state.peers = PeerClient(http)
             app.state.redis = cache
@@ -78,9 +89,12 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             workers = [
                 DeliveryWorker(
                     client,
-                    app.state.peers,
+                    # Each worker its own small pool: httpcore's pool bookkeeping grows with the square of its
+                    # connections, which made a shared 200-connection pool most of the facade's CPU under load.
+                    PeerClient(await clients.enter_async_context(peer_http(timeout, DELIVERY_CONNECTIONS))),
                     hub_party(settings),
                     lease=timedelta(seconds=max(settings.delivery_lease_seconds, settings.peer_timeout_seconds + 1)),
+                    batch=DELIVERY_CONNECTIONS * 2,
                 )
                 for _ in range(settings.delivery_workers)
             ]
