@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
@@ -92,8 +93,18 @@ async def clean_tables(request: pytest.FixtureRequest) -> None:
     tables = await pool.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
     )
-    if tables:
-        await pool.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} CASCADE")
+    if not tables:
+        return
+    # The core's background work (command sweeps, deliveries, audit) may hold a row lock on one table while wanting
+    # another: PostgreSQL then picks one side of the deadlock to fail; when it picks the TRUNCATE, do it again.
+    for attempt in range(5):
+        try:
+            await pool.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} CASCADE")
+            return
+        except asyncpg.DeadlockDetectedError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.05)
 
 
 @pytest.fixture

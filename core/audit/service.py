@@ -51,7 +51,9 @@ class AuditService:
 
     async def purge(self) -> tuple[int, int]:
         """Deletes security and credential events older than the retention period."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        # No enclosing transaction: each log's delete commits alone, so the purge never holds one table while
+        # waiting for the other.
+        async with self._pool.acquire() as conn:
             repo = AuditRepository(conn)
             now: datetime = await conn.fetchval("SELECT now()")
             deleted = await repo.purge(now - self._retention)
