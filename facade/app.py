@@ -81,17 +81,22 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         cache = redis.from_url(settings.redis_url) if settings.redis_url else None
         async with AsyncExitStack() as clients:
             http = await clients.enter_async_context(peer_http(timeout, _INTERACTIVE_CONNECTIONS))
+
+            def peer_client(connections: int) -> PeerClient:
+                peers = PeerClient(http, connections=connections)
+                clients.push_async_callback(peers.close)
+                return peers
+
             app.state.hub = client
-            app.state.peers = PeerClient(http)
+            app.state.peers = peer_client(_INTERACTIVE_CONNECTIONS)
             app.state.redis = cache
             app.state.qr_http = http
             app.state.rate_limits = rate_limits(settings, cache)
             workers = [
                 DeliveryWorker(
                     client,
-                    # Each worker its own small pool: httpcore's pool bookkeeping grows with the square of its
-                    # connections, which made a shared 200-connection pool most of the facade's CPU under load.
-                    PeerClient(await clients.enter_async_context(peer_http(timeout, DELIVERY_CONNECTIONS))),
+                    # Each worker its own connection pool, so one busy worker never queues another's sends.
+                    peer_client(DELIVERY_CONNECTIONS),
                     hub_party(settings),
                     lease=timedelta(seconds=max(settings.delivery_lease_seconds, settings.peer_timeout_seconds + 1)),
                     batch=DELIVERY_CONNECTIONS * 2,

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import msgspec
 from litestar import Request, Response
 from litestar.status_codes import HTTP_409_CONFLICT
@@ -21,7 +20,7 @@ from litestar.status_codes import HTTP_409_CONFLICT
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.errors import OcpiError
 from facade.ocpi.status import OcpiStatus
-from facade.peers.client import PeerClient
+from facade.peers.client import PeerAnswer, PeerClient, PeerTimeout, PeerUnreachable
 from facade.relay.push import correlation_id
 from hubclient import HubClient, HubError
 from ocpihub.commands.v1 import commands_pb2
@@ -71,10 +70,10 @@ async def send_to_cpo(
         answer = await peers.send(
             method, url, created.token, encode=created.encode_auth_token, headers=headers, body=content
         )
-    except httpx.TimeoutException:
+    except PeerTimeout:
         await _record(hub, command.name, "", 0, "timed out")
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{target} did not answer in time") from None
-    except httpx.TransportError as exc:
+    except PeerUnreachable as exc:
         await _record(hub, command.name, "", 0, f"cannot connect: {type(exc).__name__}")
         raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {target}") from None
     response, timeout, problem = read_answer(answer)
@@ -106,7 +105,7 @@ def _replay(created: rpc.CreateCommandResponse) -> Response[bytes]:
     return _relayed(created.command, created.answer_status, created.answer_body)
 
 
-def read_answer(answer: httpx.Response) -> tuple[str, int, str]:
+def read_answer(answer: PeerAnswer) -> tuple[str, int, str]:
     """(response type, timeout seconds, problem): the CPO's CommandResponse / ChargingProfileResponse, if it is one."""
     if answer.status_code != 200:
         return "", 0, f"HTTP {answer.status_code}"

@@ -15,12 +15,11 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from google.protobuf.duration_pb2 import Duration
 
 from facade.metrics import DELIVERY_SEND_DURATION, DELIVERY_SENDS
 from facade.ocpi import routing_headers as rh
-from facade.peers.client import PeerClient
+from facade.peers.client import PeerAnswer, PeerClient, PeerTimeout, PeerUnreachable
 from hubclient import HubClient, HubError
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as rpc
@@ -44,7 +43,7 @@ def retry_after(value: str | None) -> timedelta | None:
     return None
 
 
-def classify(response: httpx.Response) -> Outcome:
+def classify(response: PeerAnswer) -> Outcome:
     """What an answer means for the delivery: delivered, worth another try, or refused for good."""
     status = response.status_code
     if status == 429:
@@ -177,9 +176,9 @@ class DeliveryWorker:
                 body=message.body if message.method != "DELETE" else None,
             )
             outcome, detail, wait = classify(response)
-        except httpx.TimeoutException:
+        except PeerTimeout:
             outcome, detail, wait = rpc.OUTCOME_RETRY, "timed out", None
-        except httpx.TransportError as exc:
+        except PeerUnreachable as exc:
             outcome, detail, wait = rpc.OUTCOME_RETRY, f"cannot connect: {type(exc).__name__}", None
         DELIVERY_SEND_DURATION.labels(message.module).observe(time.perf_counter() - start)
         DELIVERY_SENDS.labels(message.module, rpc.Outcome.Name(outcome).removeprefix("OUTCOME_")).inc()

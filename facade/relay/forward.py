@@ -10,13 +10,12 @@ import logging
 import uuid
 from typing import Any
 
-import httpx
 from litestar import Request, Response
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
-from facade.peers.client import PeerClient
+from facade.peers.client import PeerClient, PeerTimeout, PeerUnreachable
 from hubclient import HubClient, HubError
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.types.v1 import types_pb2
@@ -65,9 +64,9 @@ async def forward(
         answer = await peers.send(
             request.method, url, route.token, encode=route.encode_auth_token, headers=headers, body=body
         )
-    except httpx.TimeoutException:
+    except PeerTimeout:
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{routing.to} did not answer in time") from None
-    except httpx.TransportError as exc:
+    except PeerUnreachable as exc:
         log.info("forward to %s failed: %s", routing.to, type(exc).__name__)
         raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {routing.to}") from None
     passed = {name: answer.headers[name] for name in _PASSED_ON if name in answer.headers}

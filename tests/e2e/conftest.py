@@ -152,10 +152,8 @@ async def cpo(start_party: Callable[..., Awaitable[PartySimulator]]) -> PartySim
 async def delivery_workers(core_address: str, count: int = 2) -> AsyncIterator[list[DeliveryWorker]]:
     """Facade delivery workers (as `python -m facade` runs them) until the block ends."""
     async with HubClient(core_address) as client, httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
-        workers = [
-            DeliveryWorker(client, PeerClient(http), Party("VN", "HUB"), lease=timedelta(seconds=5))
-            for _ in range(count)
-        ]
+        peers = [PeerClient(http, connections=16) for _ in range(count)]
+        workers = [DeliveryWorker(client, p, Party("VN", "HUB"), lease=timedelta(seconds=5)) for p in peers]
         tasks = [asyncio.create_task(worker.run()) for worker in workers]
         try:
             yield workers
@@ -163,6 +161,8 @@ async def delivery_workers(core_address: str, count: int = 2) -> AsyncIterator[l
             for worker in workers:
                 worker.stop()  # graceful: sends in flight finish, as when the facade shuts down
             await asyncio.gather(*tasks)
+            for p in peers:
+                await p.close()
 
 
 @pytest.fixture

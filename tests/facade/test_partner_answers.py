@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
+from facade.peers.client import PeerAnswer
 from facade.relay.callbacks import read_answer
 from facade.relay.deliveries import classify
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as rpc
@@ -12,9 +11,9 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 def test_a_command_answer_nested_too_deep_is_not_a_command_response() -> None:
-    assert read_answer(httpx.Response(200, content=DEEP)) == ("", 0, "not an OCPI envelope")
+    assert read_answer(PeerAnswer(200, {}, DEEP)) == ("", 0, "not an OCPI envelope")
 
 
 def test_a_delivery_answer_nested_too_deep_counts_as_taken() -> None:
-    outcome, detail, _ = classify(httpx.Response(200, content=DEEP))
+    outcome, detail, _ = classify(PeerAnswer(200, {}, DEEP))
     assert (outcome, detail) == (rpc.OUTCOME_DELIVERED, "HTTP 200 without an OCPI envelope")
