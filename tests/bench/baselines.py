@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.bench import loadgen, payloads, procstat
-from tests.bench.harness import free_port
 from tests.bench.report import ScenarioResult
+from tests.simulators import loopback
 
 HERE = Path(__file__).resolve().parent
 LIBRARY_TOKEN = "bench-library-token"
@@ -35,7 +35,7 @@ class Server:
 
 
 async def _start(stack: AsyncExitStack, python: str, app: str, *, app_dir: Path | None = None) -> Server:
-    port = free_port()
+    port = loopback.free_port()
     extra = ["--app-dir", str(app_dir)] if app_dir else []
     log = stack.enter_context(open(os.devnull, "ab"))  # noqa: SIM115, ASYNC230
     process = await asyncio.create_subprocess_exec(

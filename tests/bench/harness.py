@@ -11,7 +11,6 @@ import asyncio
 import base64
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -29,13 +28,6 @@ from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from tests import services
 from tests.simulators import loopback
 from tests.simulators.party import EMSP_MODULES, PartySimulator
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def token_header(token: str) -> dict[str, str]:
@@ -112,7 +104,7 @@ async def running_hub(
         server_url = stack.enter_context(services.postgres_server_url())
         database_url = await services.create_database(server_url)
         stack.push_async_callback(services.drop_database, server_url, database_url)
-        grpc_port, http_port = free_port(), free_port()
+        grpc_port, http_port = loopback.free_port(), loopback.free_port()
         url = f"http://127.0.0.1:{http_port}"
         env = {
             **os.environ,
@@ -127,7 +119,7 @@ async def running_hub(
             "HUB_DB_POOL_MAX": "20",
             # The figures are the Hub's capacity, not one party's rate limit (a bench CPO sends 100s of PATCH/s).
             "HUB_RATE_LIMIT_PER_SECOND": "0",
-            "HUB_CORE_METRICS_PORT": str(free_port()),
+            "HUB_CORE_METRICS_PORT": str(loopback.free_port()),
             **(env or {}),
         }
         processes = []

@@ -15,6 +15,7 @@ from core.server import create_server
 from core.settings import Settings
 from hubclient import HubClient, HubError, call_metadata
 from ocpihub.audit.v1 import audit_service_pb2 as audit_rpc
+from tests.simulators import loopback
 
 GET_PARTY = "parties.v1.PartiesService/GetParty"
 
@@ -23,13 +24,6 @@ def calls(method: str, code: str) -> float:
     return (
         REGISTRY.get_sample_value("ocpihub_grpc_server_duration_seconds_count", {"method": method, "code": code}) or 0
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_every_rpc_is_timed_by_method_and_status_code(hub: HubClient) -> None:
@@ -56,7 +50,7 @@ async def test_queue_gauges_are_zero_on_an_empty_outbox(db: asyncpg.Pool) -> Non
 
 
 async def test_a_core_with_a_metrics_port_serves_prometheus_text_there(core_settings: Settings) -> None:
-    port = free_port()
+    port = loopback.free_port()
     core, grpc_port = await create_server(dataclasses.replace(core_settings, metrics_port=port))
     await core.start()
     try:

@@ -99,7 +99,7 @@ async def hub_server(
     second, second_port = await create_server(dataclasses.replace(core_settings, grpc_port=0), clock=core[0].clock)
     await second.start()
     sockets = [loopback.bind_loopback(), loopback.bind_loopback()]
-    proxy_port = free_port()
+    proxy_port = loopback.free_port()
     url = f"http://127.0.0.1:{proxy_port}"
     addresses = [core_address, f"127.0.0.1:{second_port}"]
     try:
@@ -113,13 +113,6 @@ async def hub_server(
             yield url
     finally:
         await second.stop(grace=0.5)
-
-
-def free_port() -> int:
-    sock = loopback.bind_loopback()
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture

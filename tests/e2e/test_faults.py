@@ -165,7 +165,7 @@ async def test_redis_stopped_under_the_hub_changes_nothing_for_partners(
     hub_http: Hub, database_url: str, start_party: Callable[..., Awaitable[PartySimulator]]
 ) -> None:
     """Redis only shares counters and caches: when it stops mid-run, partners are answered as before."""
-    port = free_port()
+    port = loopback.free_port()
     redis = await asyncio.create_subprocess_exec(
         "redis-server",
         "--port",
@@ -221,7 +221,7 @@ async def processes(
         "HUB_PEER_TIMEOUT_SECONDS": "3",
         "HUB_DELIVERY_LEASE_SECONDS": "4",
         "HUB_DELIVERY_PATIENCE_SECONDS": "86400",
-        "HUB_CORE_METRICS_PORT": str(free_port()),
+        "HUB_CORE_METRICS_PORT": str(loopback.free_port()),
     }
     started = []
     try:
@@ -261,7 +261,7 @@ async def test_a_hub_killed_mid_delivery_delivers_everything_after_restart(
     database_url = await services.create_database(postgres_server_url)
     cpo = await start_party(party_id="CPA")
     slow = await start_party(party_id="EM1", role="EMSP", modules=list(EMSP_MODULES), delay=1.0)
-    grpc_port, http_port = free_port(), free_port()
+    grpc_port, http_port = loopback.free_port(), loopback.free_port()
     url = f"http://127.0.0.1:{http_port}"
     count = 30
     try:
@@ -312,10 +312,3 @@ async def test_a_hub_killed_mid_delivery_delivers_everything_after_restart(
 
 def _paths(count: int) -> set[str]:
     return {f"/ocpi/2.2.1/locations/VN/CPA/L{n}" for n in range(count)}
-
-
-def free_port() -> int:
-    sock = loopback.bind_loopback()
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port

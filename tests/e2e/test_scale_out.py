@@ -19,8 +19,7 @@ from tests import services
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
-from tests.e2e.test_faults import free_port
-from tests.simulators import proxy
+from tests.simulators import loopback, proxy
 from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 QUIET = 2.0  # seconds without a request before a platform gets a still-alive check
@@ -29,7 +28,11 @@ QUIET = 2.0  # seconds without a request before a platform gets a still-alive ch
 @contextlib.asynccontextmanager
 async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], list[int]]]:
     """nginx URL, the facades' own URLs, the cores' gRPC ports."""
-    grpc_ports, http_ports, proxy_port = [free_port(), free_port()], [free_port(), free_port()], free_port()
+    grpc_ports, http_ports, proxy_port = (
+        [loopback.free_port(), loopback.free_port()],
+        [loopback.free_port(), loopback.free_port()],
+        loopback.free_port(),
+    )
     public_url = f"http://127.0.0.1:{proxy_port}"
     started: list[asyncio.subprocess.Process] = []
     base = {
@@ -52,7 +55,7 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
 
     try:
         for grpc_port in grpc_ports:
-            await spawn("core", {"HUB_GRPC_PORT": str(grpc_port), "HUB_CORE_METRICS_PORT": str(free_port())})
+            await spawn("core", {"HUB_GRPC_PORT": str(grpc_port), "HUB_CORE_METRICS_PORT": str(loopback.free_port())})
         for grpc_port, http_port in zip(grpc_ports, http_ports, strict=True):
             await spawn("facade", {"HUB_HTTP_PORT": str(http_port), "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}"})
         urls = [f"http://127.0.0.1:{p}" for p in http_ports]

@@ -23,6 +23,14 @@ def bind_loopback() -> socket.socket:
     return sock
 
 
+def free_port() -> int:
+    """A port free right now on 127.0.0.1, for servers started as separate processes (they bind it themselves)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def url_of(sock: socket.socket, scheme: str = "http") -> str:
     host, port = sock.getsockname()
     return f"{scheme}://{host}:{port}"
