@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+from core.deliveries.repository import DeliveryRepository
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,6 @@ SECURITY_EVENTS = Counter(
 
 # A slow database leaves the gauges at their last values rather than piling up queries.
 _QUERY_SECONDS = 2.0
-_QUEUE_QUERY = (
-    "SELECT count(*) FILTER (WHERE state = 'PENDING') AS pending, count(*) FILTER (WHERE state = 'DEAD') AS dead,"
-    " min(create_time) FILTER (WHERE state = 'PENDING') AS oldest, now() AS now"
-    " FROM deliveries WHERE state IN ('PENDING', 'DEAD')"
-)
 
 
 def count_cdr(total_energy: str, currency: str, total_cost_excl_vat: str) -> None:
@@ -64,12 +60,11 @@ def count_cdr(total_energy: str, currency: str, total_cost_excl_vat: str) -> Non
 
 
 async def refresh_delivery_gauges(pool: asyncpg.Pool) -> None:
-    async with asyncio.timeout(_QUERY_SECONDS):
-        row = await pool.fetchrow(_QUEUE_QUERY)
-    DELIVERY_QUEUE_DEPTH.labels("PENDING").set(row["pending"])
-    DELIVERY_QUEUE_DEPTH.labels("DEAD").set(row["dead"])
-    oldest: datetime | None = row["oldest"]
-    DELIVERY_LAG.set(max(0.0, (row["now"] - oldest).total_seconds()) if oldest else 0.0)
+    async with asyncio.timeout(_QUERY_SECONDS), pool.acquire() as conn:
+        queue = await DeliveryRepository(conn).queue_figures()
+    DELIVERY_QUEUE_DEPTH.labels("PENDING").set(queue.pending)
+    DELIVERY_QUEUE_DEPTH.labels("DEAD").set(queue.dead)
+    DELIVERY_LAG.set(queue.oldest_pending_age.total_seconds())
 
 
 async def run_delivery_gauges(pool: asyncpg.Pool, interval: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -61,6 +62,14 @@ def _from_row(row: asyncpg.Record) -> Delivery:
         create_time=row["create_time"],
         update_time=row["update_time"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFigures:
+    pending: int
+    dead: int
+    # How long the oldest pending delivery has waited (zero when none is pending).
+    oldest_pending_age: timedelta
 
 
 class DeliveryRepository:
@@ -172,6 +181,15 @@ class DeliveryRepository:
             leaving,
             CHANNEL,
         )
+
+    async def queue_figures(self) -> QueueFigures:
+        row = await self._conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE state = 'PENDING') AS pending,"
+            " count(*) FILTER (WHERE state = 'DEAD') AS dead,"
+            " coalesce(now() - min(create_time) FILTER (WHERE state = 'PENDING'), interval '0') AS age"
+            " FROM deliveries WHERE state IN ('PENDING', 'DEAD')"
+        )
+        return QueueFigures(row["pending"], row["dead"], max(row["age"], timedelta(0)))
 
     async def release_receiver(self, platform_id: uuid.UUID) -> int:
         """A receiver is reachable again: its waiting deliveries are due now (in their order), not at their backoff."""
