@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -270,7 +271,7 @@ async def _get(repo: CommandRepository, command_id: str, *, for_update: bool = F
 
 async def _requester(
     conn: asyncpg.Connection, request: rpc.CreateCommandRequest, command_type: str
-) -> tuple[object, str]:
+) -> tuple[uuid.UUID, str]:
     """The requester must be an active eMSP (or, for charging profiles, SCSP) of the calling platform."""
     roles = ("EMSP",) if command_type in _COMMANDS else ("EMSP", "SCSP")
     country_code, party_id = request.requester.country_code.upper(), request.requester.party_id.upper()
