@@ -24,22 +24,41 @@ from core.metrics import GRPC_DURATION
 log = logging.getLogger(__name__)
 
 
+# gRPC refuses a reply whose headers exceed 8 KiB (RESOURCE_EXHAUSTED), and the status travels there twice: as
+# grpc-message (percent-encoded) and as grpc-status-details-bin (base64). Messages echo caller input (a 4,000-character
+# id), so every text is clipped to a byte budget that keeps the worst case near 6 KiB.
+MESSAGE_BYTES = 300
+FIELD_BYTES, DESCRIPTION_BYTES, MAX_VIOLATIONS = 120, 200, 8
+METADATA_BYTES, MAX_METADATA = 200, 4
+
+
+def clip(text: str, max_bytes: int) -> str:
+    """`text` cut to at most `max_bytes` of UTF-8 on a character boundary, marked with "…" when cut."""
+    encoded = text.encode()
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[: max_bytes - 3].decode(errors="ignore") + "…"
+
+
 def to_status(error: DomainError) -> status_pb2.Status:
+    metadata = {clip(k, 64): clip(v, METADATA_BYTES) for k, v in list(error.metadata.items())[:MAX_METADATA]}
     info = any_pb2.Any()
-    info.Pack(error_details_pb2.ErrorInfo(reason=reason_name(error.reason), domain=DOMAIN, metadata=error.metadata))
+    info.Pack(error_details_pb2.ErrorInfo(reason=reason_name(error.reason), domain=DOMAIN, metadata=metadata))
     details = [info]
     if isinstance(error, InvalidArgument):
-        bad_request = any_pb2.Any()
-        bad_request.Pack(
-            error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=field, description=description)
-                    for field, description in error.violations
-                ]
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(
+                field=clip(field, FIELD_BYTES), description=clip(description, DESCRIPTION_BYTES)
             )
-        )
+            for field, description in error.violations[:MAX_VIOLATIONS]
+        ]
+        if len(error.violations) > MAX_VIOLATIONS:
+            more = len(error.violations) - MAX_VIOLATIONS
+            violations.append(error_details_pb2.BadRequest.FieldViolation(field="", description=f"and {more} more"))
+        bad_request = any_pb2.Any()
+        bad_request.Pack(error_details_pb2.BadRequest(field_violations=violations))
         details.append(bad_request)
-    return status_pb2.Status(code=error.code.value[0], message=error.message, details=details)
+    return status_pb2.Status(code=error.code.value[0], message=clip(error.message, MESSAGE_BYTES), details=details)
 
 
 def nul_violations(message: Message, prefix: str = "") -> list[tuple[str, str]]:

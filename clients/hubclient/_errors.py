@@ -35,7 +35,11 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> HubError:
     code = error.code()
     kind = HubUnavailable if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) else HubError
     result = kind(code=code, message=error.details() or code.name)
-    status = rpc_status.from_call(error)
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:
+        # The transport replaced the core's status (e.g. RESOURCE_EXHAUSTED for oversized headers): no details to read.
+        status = None
     for detail in status.details if status else ():
         info = error_details_pb2.ErrorInfo()
         bad_request = error_details_pb2.BadRequest()

@@ -116,6 +116,21 @@ async def test_patch_of_an_unknown_session_is_404(hub_http: Hub, network: Networ
     assert response.status_code == 404
 
 
+async def test_an_absurdly_long_unknown_id_is_a_plain_404(hub_http: Hub, network: Network) -> None:
+    """The core's "not found" echoes the id; gRPC refuses replies over 8 KiB of headers, so the echo is clipped."""
+    long_id = "Ω" * 3000
+    for method in ("GET", "PATCH"):
+        response = await hub_http.http.request(
+            method,
+            f"/ocpi/2.2.1/receiver/sessions/VN/CPA/{long_id}",
+            json={"kwh": 1, "last_updated": "2026-11-01T08:01:00Z"},
+            headers=network.cpo_headers(),
+        )
+        assert (response.status_code, response.json()["status_code"]) == (404, 2000), (method, response.text[:300])
+        message = response.json()["status_message"]
+        assert "ΩΩΩ" in message and message.endswith("…") and len(message.encode()) <= 300, message
+
+
 async def test_the_cost_so_far_follows_the_tariff_after_every_update(hub_http: Hub, network: Network) -> None:
     """Seed scenario 6: energy and cost every 30 s; the Hub's real-time price (QuoteSession) of the session."""
     await hub_http.http.put(
