@@ -34,6 +34,7 @@ from core.deliveries.servicer import DeliveriesServicer
 from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
 from core.locations.servicer import LocationsServicer
+from core.parties.auth_changes import AuthChanges
 from core.parties.model import Environment
 from core.parties.secrets import TokenVault
 from core.parties.service import PartiesService, PartyPolicy
@@ -81,6 +82,7 @@ class Services:
     commands: CommandsService
     auth_failures: AuthFailures
     audit: AuditService
+    auth_changes: AuthChanges
 
 
 class CoreServer:
@@ -105,12 +107,14 @@ class CoreServer:
         self._health = health_servicer
         self._deliveries = services.deliveries
         self._commands = services.commands
+        self._auth_changes = services.auth_changes
         self._settings = settings
         self._metrics_server: WSGIServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self._deliveries.start()
+        await self._auth_changes.start()
         await self.grpc.start()
         settings = self._settings
         self._background(self._watch_database(), "database-probe")
@@ -140,6 +144,8 @@ class CoreServer:
             await asyncio.to_thread(self._metrics_server.shutdown)
             self._metrics_server.server_close()
         await self._deliveries.close()
+        # Ends the watch streams, which would otherwise hold the graceful stop for its whole grace period.
+        await self._auth_changes.close()
         await self.grpc.stop(grace)
         await self._pool.close()
 
@@ -192,7 +198,10 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         interceptors=[ObservabilityInterceptor(), DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)]
     )
     parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
-    parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(CredentialsServicer(parties), server)
+    auth_changes = AuthChanges(settings.database_url)
+    parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(
+        CredentialsServicer(parties, auth_changes), server
+    )
     routing_service_pb2_grpc.add_RoutingServiceServicer_to_server(RoutingServicer(RoutingService(pool, vault)), server)
     locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(LocationsServicer(LocationsService(pool)), server)
     tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(TariffsServicer(TariffsService(pool)), server)
@@ -245,7 +254,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     except RuntimeError as exc:
         await pool.close()
         raise SystemExit(f"cannot bind the core's gRPC port {address}: {exc}") from exc
-    background = Services(deliveries, commands, parties.auth_failures, audit)
+    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes)
     return CoreServer(server, pool, health_servicer, background, settings, clock), port
 
 

@@ -28,6 +28,7 @@ from facade.limits.policy import Defaults
 from facade.limits.token_bucket import TokenBuckets
 from facade.locations.routes import LocationsReceiver, LocationsSender
 from facade.metrics import metrics, metrics_middleware
+from facade.ocpi.auth_cache import AuthCache
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
@@ -92,6 +93,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             app.state.redis = cache
             app.state.qr_http = http
             app.state.rate_limits = rate_limits(settings, cache)
+            app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
             workers = [
                 DeliveryWorker(
                     client,
@@ -104,6 +106,11 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                 for _ in range(settings.delivery_workers)
             ]
             tasks = [asyncio.create_task(worker.run(), name="delivery-worker") for worker in workers]
+            watch = (
+                asyncio.create_task(app.state.auth_cache.follow(client), name="auth-watch")
+                if settings.auth_cache_seconds > 0
+                else None
+            )
             checker = alive_checker(settings, client, app.state.peers)
             if checker is not None:
                 tasks.append(asyncio.create_task(checker.run(), name="alive-checker"))
@@ -114,6 +121,10 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                     worker.stop()
                 if checker is not None:
                     checker.stop()
+                if watch is not None:
+                    watch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watch
                 # Sends in flight finish (each is bounded by the peer timeout); then nothing is left running.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.gather(*tasks), settings.peer_timeout_seconds + 5)

@@ -47,6 +47,11 @@ DELIVERY_SENDS = Counter(
 DELIVERY_SEND_DURATION = Histogram(
     "ocpihub_delivery_send_duration_seconds", "Time one delivery took to send to its party, by module.", ["module"]
 )
+AUTH_CACHE = Counter(
+    "ocpihub_auth_cache_total",
+    "Token checks answered from the facade's cache (hit) or by the core (miss).",
+    ["result"],
+)
 
 # Where the auth dependency leaves the caller's party in the ASGI scope's state.
 PARTY_STATE_KEY = "ocpi_party"

@@ -33,6 +33,8 @@ class Settings:
     # How long a leased delivery is this replica's; a replica that dies mid-send loses its leases after this long and
     # another sends them. Longer than the peer timeout, or a slow send would go out twice.
     delivery_lease_seconds: float = 60.0
+    # How long a token check is reused (facade/ocpi/auth_cache.py); 0: ask the core on every request.
+    auth_cache_seconds: float = 30.0
     # Requests per second per party and module (token bucket refill), unless the party has its own limits
     # (`hubctl party limits`); 0 turns the default off. Seed §5.6.9 asks for at least 100 req/s per key in bursts.
     rate_limit_per_second: int = 50
@@ -84,6 +86,7 @@ class Settings:
             workers=int(environ.get("HUB_HTTP_WORKERS", "1")),
             page_limit=int(environ.get("HUB_PAGE_LIMIT", "100")),
             delivery_workers=int(environ.get("HUB_DELIVERY_WORKERS", "2")),
+            auth_cache_seconds=float(environ.get("HUB_AUTH_CACHE_SECONDS", "30")),
             rate_limit_per_second=int(environ.get("HUB_RATE_LIMIT_PER_SECOND", "50")),
             rate_limit_burst=int(environ.get("HUB_RATE_LIMIT_BURST", "100")),
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),

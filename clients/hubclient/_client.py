@@ -201,6 +201,18 @@ class HubClient:
             lambda: self._credentials.AuthenticateToken(request, timeout=self._timeout), idempotent=True
         )
 
+    async def watch_auth_changes(self) -> AsyncIterator[rpc.WatchAuthChangesResponse.Kind.ValueType]:
+        """KIND_READY, then KIND_CHANGED whenever an AuthenticateToken answer may have changed. Ends, or raises
+        HubError, when the core stops watching: cached answers are then no longer safe."""
+        call = self._credentials.WatchAuthChanges(rpc.WatchAuthChangesRequest())
+        try:
+            async for change in call:
+                yield change.kind
+        except grpc.aio.AioRpcError as error:
+            raise from_rpc_error(error) from None
+        finally:
+            call.cancel()
+
     async def register_platform(self, request: rpc.RegisterPlatformRequest) -> rpc.RegisterPlatformResponse:
         return await self._call(
             lambda: self._credentials.RegisterPlatform(request, timeout=self._timeout), idempotent=False

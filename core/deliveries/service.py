@@ -13,57 +13,30 @@ from core.deliveries.model import Delivery, retry_delay
 from core.deliveries.repository import CHANNEL, DeliveryRepository
 from core.errors import FailedPrecondition, NotFound
 from core.metrics import DELIVERY_DEAD_LETTERS, DELIVERY_RETRIES
+from core.pg_listener import PgListener
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
 log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, DEAD = "PENDING", "DELIVERED", "DEAD"
 _MAX_PAGE_SIZE = 500
-_LISTENER_CHECK_SECONDS = 2.0
 
 
 class DeliveriesService:
     def __init__(self, pool: asyncpg.Pool, database_url: str, patience: timedelta) -> None:
         self._pool = pool
-        self._database_url = database_url
         # How long a delivery keeps being retried (slowly, after its 5 quick attempts) before it is dead.
         self._patience = patience
-        self._listener: asyncpg.Connection | None = None
-        self._watchdog: asyncio.Task[None] | None = None
+        self._listener = PgListener(database_url, CHANNEL, self._notified, on_restored=self._notified)
         # Replaced on every notification: whoever waited on the old one wakes up.
         self._wakeup = asyncio.Event()
 
     async def start(self) -> None:
         """Listens for new deliveries so waiting leases answer at once instead of polling."""
-        await self._listen()
-        self._watchdog = asyncio.create_task(self._keep_listening(), name="deliveries-listener")
-
-    async def _listen(self) -> None:
-        self._listener = await asyncpg.connect(self._database_url)
-        await self._listener.add_listener(CHANNEL, self._notified)
-
-    async def _keep_listening(self) -> None:
-        """A PostgreSQL restart drops the LISTEN connection: reconnect, and wake waiters (they may have missed work)."""
-        while True:
-            await asyncio.sleep(_LISTENER_CHECK_SECONDS)
-            if self._listener is not None and not self._listener.is_closed():
-                continue
-            try:
-                await self._listen()
-            except Exception as exc:  # any failure means "still down"; try again at the next check
-                log.info("deliveries listener still disconnected: %s", type(exc).__name__)
-                continue
-            log.info("deliveries listener reconnected")
-            self._notified()
+        await self._listener.start()
 
     async def close(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watchdog
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+        await self._listener.close()
         self._notified()
 
     def _notified(self, *_: object) -> None:

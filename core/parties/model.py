@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -158,3 +158,5 @@ class Authentication:
     platform: Platform | None = None
     # Set limits of these parties (the others have none).
     limits: list[PartyLimits] = field(default_factory=list)
+    # How much longer the token works; None: no end.
+    valid_for: timedelta | None = None

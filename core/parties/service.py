@@ -386,11 +386,12 @@ class PartiesService:
         if row["expire_time"] is not None and row["expire_time"] <= row["now"]:
             raise Unauthenticated(ErrorReason.ERROR_REASON_TOKEN_EXPIRED, "this token has expired")
         kind = TokenKind(row["kind"])
+        valid_for = row["expire_time"] - row["now"] if row["expire_time"] is not None else None
         if kind is TokenKind.REGISTRATION:
             party = await self._get_party(repo, PartyKey(row["country_code"], row["party_id"], Role(row["role"])))
             if party.suspended:
                 raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, f"{party.key} is suspended")
-            return Authentication(kind, token, [party])
+            return Authentication(kind, token, [party], valid_for=valid_for)
         platform = await repo.get_platform(row["platform_id"])
         assert platform
         if platform.state is not PlatformState.REGISTERED:
@@ -399,7 +400,7 @@ class PartiesService:
         active = [p for p in parties if p.state is PartyState.REGISTERED and not p.suspended]
         if not active:
             raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, "every party of this platform is suspended")
-        return Authentication(kind, token, active, platform)
+        return Authentication(kind, token, active, platform, valid_for=valid_for)
 
 
 def _limits_audit(limits: PartyLimits) -> dict[str, object]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import grpc
+from google.protobuf import duration_pb2
 
 from core.errors import InvalidArgument
 from core.parties import convert
+from core.parties.auth_changes import AuthChanges, AuthEvent
 from core.parties.model import PartyKey, TokenKind
 from core.parties.service import PartiesService
 from ocpihub.parties.v1 import parties_pb2 as pb
@@ -30,6 +33,12 @@ def _platform_id(name: str, field: str = "name") -> uuid.UUID:
         return uuid.UUID(name.removeprefix("platforms/"))
     except ValueError:
         raise InvalidArgument([(field, f"{name!r} is not of the form platforms/{{id}}")]) from None
+
+
+def _duration(value: timedelta) -> duration_pb2.Duration:
+    duration = duration_pb2.Duration()
+    duration.FromTimedelta(max(value, timedelta(0)))
+    return duration
 
 
 class PartiesServicer(rpc_grpc.PartiesServiceServicer):
@@ -120,8 +129,9 @@ def peer_host(peer: str | None) -> str:
 
 
 class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
-    def __init__(self, service: PartiesService) -> None:
+    def __init__(self, service: PartiesService, auth_changes: AuthChanges) -> None:
         self._service = service
+        self._auth_changes = auth_changes
 
     async def AuthenticateToken(
         self, request: rpc.AuthenticateTokenRequest, context: grpc.aio.ServicerContext
@@ -135,7 +145,17 @@ class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
             parties=[convert.party_to_pb(p) for p in auth.parties],
             platform=convert.platform_to_pb(auth.platform) if auth.platform else None,
             limits=[convert.limits_to_pb(limits) for limits in auth.limits],
+            valid_for=_duration(auth.valid_for) if auth.valid_for is not None else None,
         )
+
+    async def WatchAuthChanges(
+        self, request: rpc.WatchAuthChangesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[rpc.WatchAuthChangesResponse]:
+        if not self._auth_changes.listening:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the core cannot watch for changes right now")
+        kinds = {AuthEvent.READY: rpc.WatchAuthChangesResponse.KIND_READY}
+        async for event in self._auth_changes.watch():
+            yield rpc.WatchAuthChangesResponse(kind=kinds.get(event, rpc.WatchAuthChangesResponse.KIND_CHANGED))
 
     async def RegisterPlatform(
         self, request: rpc.RegisterPlatformRequest, context: grpc.aio.ServicerContext

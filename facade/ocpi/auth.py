@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_401_UNAUTHORIZED
 from facade.limits.guard import RateLimits
 from facade.limits.policy import module_of
 from facade.metrics import PARTY_STATE_KEY
+from facade.ocpi.auth_cache import AuthCache
 from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
 from hubclient import HubClient, HubError
@@ -100,8 +101,9 @@ async def authenticate(request: Request[Any, Any, Any]) -> Caller:
     except AuthorizationHeaderError as exc:
         raise OcpiError(OcpiStatus.CLIENT_ERROR, str(exc), HTTP_401_UNAUTHORIZED) from None
     remote_address = request.client.host if request.client else ""
+    cache: AuthCache = request.app.state.auth_cache
     try:
-        response = await hub.authenticate_token(candidates, remote_address)
+        response = await cache.authenticate(hub.authenticate_token, candidates, remote_address)
     except HubError as exc:
         raise from_hub_error(exc) from None
     caller = Caller.from_response(response)

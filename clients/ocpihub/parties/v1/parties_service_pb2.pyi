@@ -482,6 +482,7 @@ class AuthenticateTokenResponse(_message.Message):
     PARTIES_FIELD_NUMBER: _builtins.int
     PLATFORM_FIELD_NUMBER: _builtins.int
     LIMITS_FIELD_NUMBER: _builtins.int
+    VALID_FOR_FIELD_NUMBER: _builtins.int
     kind: Global___TokenKind.ValueType
     token: _builtins.str
     """The candidate that matched (so the facade can echo it in GET /credentials)."""
@@ -499,6 +500,10 @@ class AuthenticateTokenResponse(_message.Message):
         facade enforces them without another call.
         """
 
+    @_builtins.property
+    def valid_for(self) -> _duration_pb2.Duration:
+        """How much longer the matched token works (a rotated TOKEN_C's grace period, a TOKEN_A's invitation); unset: no end."""
+
     def __init__(
         self,
         *,
@@ -507,10 +512,11 @@ class AuthenticateTokenResponse(_message.Message):
         parties: _abc.Iterable[_parties_pb2.Party] | None = ...,
         platform: _parties_pb2.Platform | None = ...,
         limits: _abc.Iterable[_parties_pb2.PartyLimits] | None = ...,
+        valid_for: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform", "valid_for", b"valid_for"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "limits", b"limits", "parties", b"parties", "platform", b"platform", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "limits", b"limits", "parties", b"parties", "platform", b"platform", "token", b"token", "valid_for", b"valid_for"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -795,3 +801,56 @@ class ReportAliveCheckResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReportAliveCheckResponse: _TypeAlias = ReportAliveCheckResponse  # noqa: Y015
+
+@_typing.final
+class WatchAuthChangesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchAuthChangesRequest: _TypeAlias = WatchAuthChangesRequest  # noqa: Y015
+
+@_typing.final
+class WatchAuthChangesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    class _Kind:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _KindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[WatchAuthChangesResponse._Kind.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        KIND_UNSPECIFIED: WatchAuthChangesResponse._Kind.ValueType  # 0
+        KIND_READY: WatchAuthChangesResponse._Kind.ValueType  # 1
+        """The watch is in place: answers obtained from now on may be cached."""
+        KIND_CHANGED: WatchAuthChangesResponse._Kind.ValueType  # 2
+        """Something changed: drop every cached answer."""
+
+    class Kind(_Kind, metaclass=_KindEnumTypeWrapper): ...
+    KIND_UNSPECIFIED: WatchAuthChangesResponse.Kind.ValueType  # 0
+    KIND_READY: WatchAuthChangesResponse.Kind.ValueType  # 1
+    """The watch is in place: answers obtained from now on may be cached."""
+    KIND_CHANGED: WatchAuthChangesResponse.Kind.ValueType  # 2
+    """Something changed: drop every cached answer."""
+
+    KIND_FIELD_NUMBER: _builtins.int
+    kind: Global___WatchAuthChangesResponse.Kind.ValueType
+    def __init__(
+        self,
+        *,
+        kind: Global___WatchAuthChangesResponse.Kind.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchAuthChangesResponse: _TypeAlias = WatchAuthChangesResponse  # noqa: Y015

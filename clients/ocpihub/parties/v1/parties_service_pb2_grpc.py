@@ -491,6 +491,11 @@ class CredentialsServiceStub:
                 request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckResponse.FromString,
                 _registered_method=True)
+        self.WatchAuthChanges = channel.unary_stream(
+                '/ocpihub.parties.v1.CredentialsService/WatchAuthChanges',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesResponse.FromString,
+                _registered_method=True)
 
 
 class CredentialsServiceServicer:
@@ -542,6 +547,15 @@ class CredentialsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchAuthChanges(self, request, context):
+        """A stream that says READY once, then CHANGED whenever anything an AuthenticateToken answer depends on changed
+        (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
+        its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CredentialsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -574,6 +588,11 @@ def add_CredentialsServiceServicer_to_server(servicer, server):
                     servicer.ReportAliveCheck,
                     request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckRequest.FromString,
                     response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckResponse.SerializeToString,
+            ),
+            'WatchAuthChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchAuthChanges,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -740,6 +759,33 @@ class CredentialsService:
             '/ocpihub.parties.v1.CredentialsService/ReportAliveCheck',
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckRequest.SerializeToString,
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportAliveCheckResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchAuthChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ocpihub.parties.v1.CredentialsService/WatchAuthChanges',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

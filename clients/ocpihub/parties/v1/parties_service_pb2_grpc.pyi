@@ -172,6 +172,11 @@ class CredentialsServiceStub:
     """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
     CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
     """
+    WatchAuthChanges: _grpc.UnaryStreamMultiCallable[_parties_service_pb2.WatchAuthChangesRequest, _parties_service_pb2.WatchAuthChangesResponse]
+    """A stream that says READY once, then CHANGED whenever anything an AuthenticateToken answer depends on changed
+    (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
+    its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
+    """
 
 @_typing.type_check_only
 class CredentialsServiceAsyncStub(CredentialsServiceStub):
@@ -195,6 +200,11 @@ class CredentialsServiceAsyncStub(CredentialsServiceStub):
     ReportAliveCheck: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ReportAliveCheckRequest, _parties_service_pb2.ReportAliveCheckResponse]  # type: ignore[assignment]
     """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
     CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
+    """
+    WatchAuthChanges: _aio.UnaryStreamMultiCallable[_parties_service_pb2.WatchAuthChangesRequest, _parties_service_pb2.WatchAuthChangesResponse]  # type: ignore[assignment]
+    """A stream that says READY once, then CHANGED whenever anything an AuthenticateToken answer depends on changed
+    (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
+    its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
     """
 
 class CredentialsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -252,6 +262,17 @@ class CredentialsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_parties_service_pb2.ReportAliveCheckResponse, _abc.Awaitable[_parties_service_pb2.ReportAliveCheckResponse]]:
         """Records a still-alive check: unreachable → the platform's parties go OFFLINE; reachable → heard from now, and
         CONNECTED again if they were OFFLINE. Either change is pushed to the other platforms (HubClientInfo).
+        """
+
+    @_abc_1.abstractmethod
+    def WatchAuthChanges(
+        self,
+        request: _parties_service_pb2.WatchAuthChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_parties_service_pb2.WatchAuthChangesResponse], _abc.AsyncIterator[_parties_service_pb2.WatchAuthChangesResponse]]:
+        """A stream that says READY once, then CHANGED whenever anything an AuthenticateToken answer depends on changed
+        (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
+        its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
         """
 
 def add_CredentialsServiceServicer_to_server(servicer: CredentialsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
