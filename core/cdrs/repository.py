@@ -91,12 +91,11 @@ class CdrRepository:
 
     async def list(self, f: CdrFilter, *, offset: int, limit: int) -> tuple[list[pb.Cdr], int]:
         rows = await self._conn.fetch(
-            f"SELECT data, count(*) OVER () AS total FROM cdrs{_WHERE} ORDER BY seq OFFSET $8 LIMIT $9",
+            f"SELECT data FROM cdrs WHERE seq IN (SELECT seq FROM cdrs{_WHERE} ORDER BY seq OFFSET $8 LIMIT $9)"
+            " ORDER BY seq",
             *_args(f),
             offset,
             limit,
         )
-        if rows:
-            return [pb.Cdr.FromString(row["data"]) for row in rows], rows[0]["total"]
         total: int = await self._conn.fetchval(f"SELECT count(*) FROM cdrs{_WHERE}", *_args(f))
-        return [], total
+        return [pb.Cdr.FromString(row["data"]) for row in rows], total

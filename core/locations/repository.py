@@ -99,13 +99,13 @@ class LocationRepository:
 
     async def list(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:
         rows = await self._conn.fetch(
-            f"SELECT data, count(*) OVER () AS total FROM locations{_WHERE} ORDER BY seq OFFSET $14 LIMIT $15",
+            "SELECT data FROM locations WHERE seq IN"
+            f" (SELECT seq FROM locations{_WHERE} ORDER BY seq OFFSET $14 LIMIT $15) ORDER BY seq",
             *_filter_args(f),
             offset,
             limit,
         )
-        total = rows[0]["total"] if rows else await self.count(f)
-        return [pb.Location.FromString(row["data"]) for row in rows], total
+        return [pb.Location.FromString(row["data"]) for row in rows], await self.count(f)
 
     async def count(self, f: LocationFilter) -> int:
         value: int = await self._conn.fetchval(f"SELECT count(*) FROM locations{_WHERE}", *_filter_args(f))

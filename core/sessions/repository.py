@@ -78,12 +78,11 @@ class SessionRepository:
 
     async def list(self, f: SessionFilter, *, offset: int, limit: int) -> tuple[list[pb.Session], int]:
         rows = await self._conn.fetch(
-            f"SELECT data, count(*) OVER () AS total FROM sessions{_WHERE} ORDER BY seq OFFSET $7 LIMIT $8",
+            f"SELECT data FROM sessions WHERE seq IN (SELECT seq FROM sessions{_WHERE} ORDER BY seq OFFSET $7 LIMIT $8)"
+            " ORDER BY seq",
             *_args(f),
             offset,
             limit,
         )
-        if rows:
-            return [pb.Session.FromString(row["data"]) for row in rows], rows[0]["total"]
         total: int = await self._conn.fetchval(f"SELECT count(*) FROM sessions{_WHERE}", *_args(f))
-        return [], total
+        return [pb.Session.FromString(row["data"]) for row in rows], total

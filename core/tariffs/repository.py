@@ -64,12 +64,11 @@ class TariffRepository:
     ) -> tuple[list[pb.Tariff], int]:
         args = [country_code, party_id, last_updated_from, last_updated_to]
         rows = await self._conn.fetch(
-            f"SELECT data, count(*) OVER () AS total FROM tariffs{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6",
+            f"SELECT data FROM tariffs WHERE seq IN (SELECT seq FROM tariffs{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6)"
+            " ORDER BY seq",
             *args,
             offset,
             limit,
         )
-        if rows:
-            return [pb.Tariff.FromString(row["data"]) for row in rows], rows[0]["total"]
         total: int = await self._conn.fetchval(f"SELECT count(*) FROM tariffs{_WHERE}", *args)
-        return [], total
+        return [pb.Tariff.FromString(row["data"]) for row in rows], total

@@ -63,12 +63,11 @@ class TokenRepository:
     ) -> tuple[list[pb.Token], int]:
         args = [country_code, party_id, start, end]
         rows = await self._conn.fetch(
-            f"SELECT data, count(*) OVER () AS total FROM tokens{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6",
+            f"SELECT data FROM tokens WHERE seq IN (SELECT seq FROM tokens{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6)"
+            " ORDER BY seq",
             *args,
             offset,
             limit,
         )
-        if rows:
-            return [pb.Token.FromString(row["data"]) for row in rows], rows[0]["total"]
         total: int = await self._conn.fetchval(f"SELECT count(*) FROM tokens{_WHERE}", *args)
-        return [], total
+        return [pb.Token.FromString(row["data"]) for row in rows], total

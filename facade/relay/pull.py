@@ -14,7 +14,7 @@ from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller
 from facade.ocpi.envelope import ocpi_response
 from facade.ocpi.pagination import Page, page_headers, read_page
-from facade.ocpi.proto_json import from_proto
+from facade.ocpi.rendered import RENDERED
 from facade.relay.push import hub_party
 
 
@@ -56,4 +56,4 @@ def page_response(
     settings = request.app.state.settings
     base = f"{settings.public_url}/ocpi/2.2.1/sender/{module}"
     headers = page_headers(base, page, len(objects), total, settings.page_limit)
-    return ocpi_response([from_proto(item) for item in objects], headers=headers)
+    return ocpi_response([RENDERED.render(item) for item in objects], headers=headers)
