@@ -17,12 +17,7 @@ from core.routing.policy import Receiver
 # NOTIFY channel: wakes workers waiting for work as soon as a delivery is committed.
 CHANNEL = "ocpihub_deliveries"
 
-# Pending deliveries `e` in the same queue (receiver and object) as the parameters of an insert …
-_SAME_QUEUE_AS_PARAMS = (
-    "e.state = 'PENDING' AND e.receiver_platform_id = $1 AND e.receiver_country_code = $2"
-    " AND e.receiver_party_id = $3 AND e.receiver_role = $4 AND e.object_key = $13"
-)
-# … or as row `d`.
+# Pending deliveries `e` in the same queue (receiver and object) as row `d`.
 _SAME_QUEUE_AS_ROW = (
     "e.state = 'PENDING' AND e.receiver_platform_id = d.receiver_platform_id"
     " AND e.receiver_country_code = d.receiver_country_code AND e.receiver_party_id = d.receiver_party_id"
@@ -65,6 +60,16 @@ def _from_row(row: asyncpg.Record) -> Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What becomes of a leased delivery: its new state, why, and when to try again (None: keep the time)."""
+
+    delivery: Delivery
+    state: str
+    detail: str
+    next_attempt_in: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueFigures:
     pending: int
     dead: int
@@ -80,32 +85,36 @@ class DeliveryRepository:
         if not receivers:
             return 0
         await self._lock_object(relay.object_key)
-        await self._conn.executemany(
-            "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
-            " module, method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id,"
-            " object_key, url, is_head) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-            f" NOT EXISTS (SELECT 1 FROM deliveries e WHERE {_SAME_QUEUE_AS_PARAMS})",
-            [
-                (
-                    r.platform_id,
-                    r.party.country_code,
-                    r.party.party_id,
-                    str(r.party.role),
-                    relay.module,
-                    relay.method,
-                    relay.path,
-                    relay.body,
-                    relay.sender.country_code,
-                    relay.sender.party_id,
-                    str(relay.sender.role),
-                    relay.correlation_id,
-                    relay.object_key,
-                    relay.url,
-                )
-                for r in receivers
-            ],
+        # One statement for every receiver, and the wake-up with it.
+        await self._conn.execute(
+            "WITH r AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
+            "  AS r(platform_id, country_code, party_id, role)),"
+            " ins AS (INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id,"
+            "  receiver_role, module, method, path, body, sender_country_code, sender_party_id, sender_role,"
+            "  correlation_id, object_key, url, is_head)"
+            "  SELECT r.platform_id, r.country_code, r.party_id, r.role, $5::text, $6::text, $7::text, $8::bytea,"
+            "  $9::text, $10::text, $11::text, $12::text, $13::text, $14::text, NOT EXISTS (SELECT 1 FROM deliveries e"
+            "   WHERE e.state = 'PENDING' AND e.receiver_platform_id = r.platform_id"
+            "   AND e.receiver_country_code = r.country_code AND e.receiver_party_id = r.party_id"
+            "   AND e.receiver_role = r.role AND e.object_key = $13)"
+            "  FROM r RETURNING 1)"
+            " SELECT pg_notify($15, ''), (SELECT count(*) FROM ins)",
+            [r.platform_id for r in receivers],
+            [r.party.country_code for r in receivers],
+            [r.party.party_id for r in receivers],
+            [str(r.party.role) for r in receivers],
+            relay.module,
+            relay.method,
+            relay.path,
+            relay.body,
+            relay.sender.country_code,
+            relay.sender.party_id,
+            str(relay.sender.role),
+            relay.correlation_id,
+            relay.object_key,
+            relay.url,
+            CHANNEL,
         )
-        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return len(receivers)
 
     async def _lock_object(self, object_key: str) -> None:
@@ -156,29 +165,42 @@ class DeliveryRepository:
         return {row["id"]: _from_row(row) for row in rows}
 
     async def finish(self, delivery: Delivery, state: str, detail: str, next_attempt_in: timedelta | None) -> None:
-        """Records an outcome. A delivery that leaves the queue hands the head on to the next one of its object,
-        and waiting workers are woken (a retry is scheduled, or the object's next message may now go)."""
-        leaving = state != "PENDING"
+        await self.finish_many([Outcome(delivery, state, detail, next_attempt_in)])
+
+    async def finish_many(self, outcomes: Sequence[Outcome]) -> None:
+        """Records outcomes, two statements however many there are. A delivery that leaves the queue hands the head
+        on to the next one of its object, and waiting workers are woken (a retry is scheduled, or the object's next
+        message may now go). Each outcome is of a different queue: only a queue's head is ever leased."""
+        if not outcomes:
+            return
+        leaving = sorted({o.delivery.relay.object_key for o in outcomes if o.state != "PENDING"})
         if leaving:
-            await self._lock_object(delivery.relay.object_key)
-        # One round trip: the CTE's snapshot still shows this delivery as pending, hence `e.id <> d.id`.
+            # Sorted, so concurrent completions take the locks in one order (no deadlock). A statement of its own:
+            # the update below must see what was committed while it waited for them.
+            await self._conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k",
+                leaving,
+            )
+        # The CTE's snapshot still shows every delivery here as pending, hence `e.id <> d.id`.
         await self._conn.execute(
-            "WITH done AS ("
-            "  UPDATE deliveries SET state = $2, last_error = $3, lease_until = NULL, update_time = now(),"
-            "  is_head = is_head AND NOT $5,"
-            "  next_attempt_time = CASE WHEN $4::interval IS NULL THEN next_attempt_time ELSE now() + $4 END"
-            "  WHERE id = $1 RETURNING id),"
+            "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::interval[])"
+            "  AS i(id, state, detail, delay)),"
+            " done AS ("
+            "  UPDATE deliveries d SET state = i.state, last_error = i.detail, lease_until = NULL, update_time = now(),"
+            "  is_head = d.is_head AND i.state = 'PENDING',"
+            "  next_attempt_time = CASE WHEN i.delay IS NULL THEN d.next_attempt_time ELSE now() + i.delay END"
+            "  FROM input i WHERE d.id = i.id RETURNING d.id),"
             " next AS ("
-            "  UPDATE deliveries SET is_head = true WHERE $5 AND id = ("
-            "    SELECT min(e.id) FROM deliveries e, deliveries d"
-            f"    WHERE d.id = $1 AND e.id <> d.id AND {_SAME_QUEUE_AS_ROW})"
+            "  UPDATE deliveries SET is_head = true WHERE id IN ("
+            "    SELECT (SELECT min(e.id) FROM deliveries e WHERE e.id <> d.id AND "
+            f"{_SAME_QUEUE_AS_ROW})"
+            "    FROM deliveries d JOIN input i ON i.id = d.id WHERE i.state <> 'PENDING')"
             "  RETURNING id)"
-            " SELECT pg_notify($6, ''), (SELECT count(*) FROM done), (SELECT count(*) FROM next)",
-            delivery.id,
-            state,
-            detail,
-            next_attempt_in,
-            leaving,
+            " SELECT pg_notify($5, ''), (SELECT count(*) FROM done), (SELECT count(*) FROM next)",
+            [o.delivery.id for o in outcomes],
+            [o.state for o in outcomes],
+            [o.detail for o in outcomes],
+            [o.next_attempt_in for o in outcomes],
             CHANNEL,
         )
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from core.deliveries.model import Delivery, retry_delay
-from core.deliveries.repository import CHANNEL, DeliveryRepository
+from core.deliveries.repository import CHANNEL, DeliveryRepository, Outcome
 from core.errors import FailedPrecondition, NotFound
 from core.metrics import DELIVERY_DEAD_LETTERS, DELIVERY_RETRIES
 from core.pg_listener import PgListener
@@ -84,7 +84,7 @@ class DeliveriesService:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE, f"{delivery.name} is {delivery.state.lower()}, not pending"
                 )
-            await self._record(repo, delivery, outcome, detail, retry_after, self._patience)
+            await repo.finish_many([self._decide(delivery, outcome, detail, retry_after)])
             return await self._get(repo, delivery_id)
 
     async def complete_many(self, outcomes: list[tuple[int, str, str, timedelta | None]]) -> int:
@@ -92,41 +92,27 @@ class DeliveriesService:
         async with self._pool.acquire() as conn, conn.transaction():
             repo = DeliveryRepository(conn)
             deliveries = await repo.get_many([delivery_id for delivery_id, *_ in outcomes], for_update=True)
-            recorded = 0
-            # Object order: every transaction takes the per-object locks in the same order (no deadlock).
-            for delivery_id, outcome, detail, retry_after in sorted(
-                outcomes, key=lambda o: deliveries[o[0]].relay.object_key if o[0] in deliveries else ""
-            ):
-                delivery = deliveries.get(delivery_id)
-                if delivery is None or delivery.state != PENDING:
-                    continue
-                await self._record(repo, delivery, outcome, detail, retry_after, self._patience)
-                recorded += 1
-            return recorded
+            decided = [
+                self._decide(delivery, outcome, detail, retry_after)
+                for delivery_id, outcome, detail, retry_after in outcomes
+                if (delivery := deliveries.get(delivery_id)) is not None and delivery.state == PENDING
+            ]
+            await repo.finish_many(decided)
+            return len(decided)
 
-    @staticmethod
-    async def _record(
-        repo: DeliveryRepository,
-        delivery: Delivery,
-        outcome: str,
-        detail: str,
-        retry_after: timedelta | None,
-        patience: timedelta,
-    ) -> None:
+    def _decide(self, delivery: Delivery, outcome: str, detail: str, retry_after: timedelta | None) -> Outcome:
         if outcome == DELIVERED:
-            await repo.finish(delivery, DELIVERED, detail, None)
-            return
+            return Outcome(delivery, DELIVERED, detail, None)
         age = datetime.now(UTC) - delivery.create_time
-        delay = retry_delay(delivery.attempts, age, patience) if outcome == "RETRY" else None
+        delay = retry_delay(delivery.attempts, age, self._patience) if outcome == "RETRY" else None
         if delay is None:
             log.warning(
                 "%s to %s is dead after %d attempts: %s", delivery.name, delivery.receiver, delivery.attempts, detail
             )
-            await repo.finish(delivery, DEAD, detail, None)
             DELIVERY_DEAD_LETTERS.inc()
-        else:
-            await repo.finish(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
-            DELIVERY_RETRIES.inc()
+            return Outcome(delivery, DEAD, detail, None)
+        DELIVERY_RETRIES.inc()
+        return Outcome(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
 
     async def list(
         self, page_size: int, after_id: int, state: str, receiver: tuple[str, str] | None
