@@ -19,12 +19,15 @@ def platform_id(name: str) -> uuid.UUID:
         raise InvalidArgument([("caller_platform", f"{name!r} is not of the form platforms/{{id}}")]) from None
 
 
-async def require_owner(conn: asyncpg.Connection, caller_platform: str, key: PartyKey) -> None:
-    if not await PartyRepository(conn).is_active_party_of(platform_id(caller_platform), key):
-        raise PermissionDenied(
-            ErrorReason.ERROR_REASON_NOT_OWNER,
-            f"{key.country_code}/{key.party_id} is not a {key.role} of the calling platform",
-        )
+async def is_owner(conn: asyncpg.Connection, caller_platform: str, key: PartyKey) -> bool:
+    return await PartyRepository(conn).is_active_party_of(platform_id(caller_platform), key)
+
+
+def not_owner(key: PartyKey) -> PermissionDenied:
+    return PermissionDenied(
+        ErrorReason.ERROR_REASON_NOT_OWNER,
+        f"{key.country_code}/{key.party_id} is not a {key.role} of the calling platform",
+    )
 
 
 def owner_key(country_code: str, party_id: str, role: Role) -> PartyKey:

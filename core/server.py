@@ -31,6 +31,7 @@ from core.commands.service import CommandsService
 from core.commands.servicer import CommandsServicer
 from core.deliveries.service import DeliveriesService
 from core.deliveries.servicer import DeliveriesServicer
+from core.directory import Directory
 from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
 from core.locations.servicer import LocationsServicer
@@ -179,6 +180,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         await pool.close()
         raise
     vault = TokenVault(settings.token_keys)
+    auth_changes = AuthChanges(settings.database_url)
+    directory = Directory(auth_changes)
     parties = PartiesService(
         pool,
         vault,
@@ -189,6 +192,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             invite_ttl=settings.invite_ttl,
             rotation_grace=settings.rotation_grace,
         ),
+        changed=auth_changes.changed,
     )
     deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience)
     commands = CommandsService(pool, vault, clock, settings.command_response_wait)
@@ -198,15 +202,20 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         interceptors=[ObservabilityInterceptor(), DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)]
     )
     parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
-    auth_changes = AuthChanges(settings.database_url)
     parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(
         CredentialsServicer(parties, auth_changes), server
     )
     routing_service_pb2_grpc.add_RoutingServiceServicer_to_server(RoutingServicer(RoutingService(pool, vault)), server)
-    locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(LocationsServicer(LocationsService(pool)), server)
-    tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(TariffsServicer(TariffsService(pool)), server)
-    sessions_service_pb2_grpc.add_SessionsServiceServicer_to_server(SessionsServicer(SessionsService(pool)), server)
-    tokens_service_pb2_grpc.add_TokensServiceServicer_to_server(TokensServicer(TokensService(pool)), server)
+    locations_service_pb2_grpc.add_LocationsServiceServicer_to_server(
+        LocationsServicer(LocationsService(pool, directory)), server
+    )
+    tariffs_service_pb2_grpc.add_TariffsServiceServicer_to_server(
+        TariffsServicer(TariffsService(pool, directory)), server
+    )
+    sessions_service_pb2_grpc.add_SessionsServiceServicer_to_server(
+        SessionsServicer(SessionsService(pool, directory)), server
+    )
+    tokens_service_pb2_grpc.add_TokensServiceServicer_to_server(TokensServicer(TokensService(pool, directory)), server)
     analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(AnalyticsService(pool)), server)
     billing_service_pb2_grpc.add_BillingServiceServicer_to_server(
         BillingServicer(
@@ -215,7 +224,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         server,
     )
     cdrs_service_pb2_grpc.add_CdrsServiceServicer_to_server(
-        CdrsServicer(CdrsService(pool, settings.cdr_mismatch_policy)), server
+        CdrsServicer(CdrsService(pool, directory, settings.cdr_mismatch_policy)), server
     )
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)

@@ -10,10 +10,10 @@ from core.billing.cdr_verification import verify_cdr
 from core.cdrs.repository import CdrFilter, CdrRepository
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
+from core.directory import Directory
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationRepository
 from core.parties.model import Role
-from core.routing import policy
 from core.sessions.service import TOKEN_OWNER_ROLES
 from core.tariffs.repository import TariffRepository
 from ocpihub.cdrs.v1 import cdrs_pb2 as pb
@@ -26,8 +26,9 @@ ACCEPT, REJECT = "accept", "reject"
 
 
 class CdrsService:
-    def __init__(self, pool: asyncpg.Pool, mismatch_policy: str = ACCEPT) -> None:
+    def __init__(self, pool: asyncpg.Pool, directory: Directory, mismatch_policy: str = ACCEPT) -> None:
         self._pool = pool
+        self._directory = directory
         # What a CDR whose cost does not follow from its tariff gets: kept and flagged (accept) or refused (reject).
         self._mismatch_policy = mismatch_policy
 
@@ -52,7 +53,7 @@ class CdrsService:
         owner = ownership.owner_key(cdr.country_code, cdr.party_id, Role.CPO)
         object_key = f"cdrs/{owner.country_code}/{owner.party_id}/{cdr.id.upper()}"
         async with self._pool.acquire() as conn, conn.transaction():
-            await ownership.require_owner(conn, caller_platform, owner)
+            await self._directory.require_owner(conn, caller_platform, owner)
             repo = CdrRepository(conn)
             # Two copies of one POST racing each other: the second waits, then sees the first.
             await repo.lock(object_key)
@@ -76,7 +77,7 @@ class CdrsService:
                     f"the CDR's cost does not follow from its tariff: {differences}",
                 )
             await repo.insert(cdr, verification)
-            receivers = await policy.owner_receivers(
+            receivers = await self._directory.owner_receivers(
                 conn, "cdrs", cdr.cdr_token.country_code, cdr.cdr_token.party_id, TOKEN_OWNER_ROLES
             )
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)

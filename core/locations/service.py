@@ -17,10 +17,10 @@ from google.protobuf.message import Message
 from core import ownership
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
+from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.locations.repository import LocationFilter, LocationRepository
 from core.parties.model import Role
-from core.routing import policy
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
@@ -55,8 +55,9 @@ def _find(items: list[Message], key_field: str, key: str) -> int | None:
 
 
 class LocationsService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, directory: Directory) -> None:
         self._pool = pool
+        self._directory = directory
 
     async def get(self, country_code: str, party_id: str, location_id: str) -> pb.Location:
         async with self._pool.acquire() as conn:
@@ -156,7 +157,7 @@ class LocationsService:
         if not location_id:
             raise InvalidArgument([("id", "is required")])
         async with self._pool.acquire() as conn, conn.transaction():
-            await ownership.require_owner(conn, write.caller_platform, owner)
+            await self._directory.require_owner(conn, write.caller_platform, owner)
             repo = LocationRepository(conn)
             stored = await repo.get(owner.country_code, owner.party_id, location_id, for_update=True)
             if stored is None and not (creates and write.allow_missing and write.mask is None):
@@ -168,7 +169,7 @@ class LocationsService:
             if stored is not None and changed == stored:
                 return WriteOutcome(stored, UNCHANGED, 0)
             await repo.upsert(changed)
-            receivers = await policy.broadcast_receivers(conn, "locations", owner)
+            receivers = await self._directory.broadcast_receivers(conn, "locations", owner)
             object_key = f"locations/{owner.country_code}/{owner.party_id}/{location_id.upper()}"
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(write.relay, owner, object_key), receivers)
             return WriteOutcome(changed, CREATED if stored is None or created else UPDATED, queued)

@@ -9,7 +9,7 @@ ends and new ones are refused until it is back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from enum import Enum
 
 from core.pg_listener import PgListener
@@ -31,6 +31,8 @@ class _Watcher:
 class AuthChanges:
     def __init__(self, database_url: str) -> None:
         self._watchers: set[_Watcher] = set()
+        # In-process caches (core/directory.py): called on every change and when the listener is lost.
+        self._subscribers: list[Callable[[], None]] = []
         self._listener = PgListener(database_url, CHANNEL, self._notified, on_lost=self._lost)
 
     async def start(self) -> None:
@@ -38,6 +40,13 @@ class AuthChanges:
 
     async def close(self) -> None:
         await self._listener.close()
+
+    def changed(self) -> None:
+        """A change committed in this process: act on it now rather than when PostgreSQL's notification arrives."""
+        self._notified("")
+
+    def subscribe(self, forget: Callable[[], None]) -> None:
+        self._subscribers.append(forget)
 
     @property
     def listening(self) -> bool:
@@ -59,10 +68,14 @@ class AuthChanges:
             self._watchers.discard(watcher)
 
     def _notified(self, _payload: str) -> None:
+        for forget in self._subscribers:
+            forget()
         for watcher in self._watchers:
             watcher.changed.set()
 
     def _lost(self) -> None:
+        for forget in self._subscribers:
+            forget()
         for watcher in self._watchers:
             watcher.ended = True
             watcher.changed.set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -53,8 +53,13 @@ class PartyPolicy:
 
 
 class PartiesService:
-    def __init__(self, pool: asyncpg.Pool, vault: TokenVault, policy: PartyPolicy) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, vault: TokenVault, policy: PartyPolicy, changed: Callable[[], None] = lambda: None
+    ) -> None:
         self._pool = pool
+        # Called once a change to parties, platforms or tokens committed: this core's caches need not wait for the
+        # database's notification (other replicas do).
+        self._changed = changed
         self.auth_failures = AuthFailures(pool)
         self._vault = vault
         self._policy = policy
@@ -65,6 +70,7 @@ class PartiesService:
     async def _transaction(self) -> AsyncIterator[PartyRepository]:
         async with self._pool.acquire() as conn, conn.transaction():
             yield PartyRepository(conn)
+        self._changed()
 
     # Onboarding
 

@@ -11,10 +11,10 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from core import ownership
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
+from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.metrics import SESSIONS_CREATED
 from core.parties.model import Role
-from core.routing import policy
 from core.sessions.repository import SessionFilter, SessionRepository
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -36,8 +36,9 @@ def apply_session(stored: pb.Session | None, incoming: pb.Session, mask: FieldMa
 
 
 class SessionsService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, directory: Directory) -> None:
         self._pool = pool
+        self._directory = directory
 
     async def get(self, country_code: str, party_id: str, session_id: str) -> pb.Session:
         async with self._pool.acquire() as conn:
@@ -64,7 +65,7 @@ class SessionsService:
             raise InvalidArgument([("id", "is required")])
         owner = ownership.owner_key(incoming.country_code, incoming.party_id, Role.CPO)
         async with self._pool.acquire() as conn, conn.transaction():
-            await ownership.require_owner(conn, caller_platform, owner)
+            await self._directory.require_owner(conn, caller_platform, owner)
             repo = SessionRepository(conn)
             stored = await repo.get(owner.country_code, owner.party_id, incoming.id, for_update=True)
             if stored is None and (mask is not None or not allow_missing):
@@ -80,7 +81,7 @@ class SessionsService:
             if not session.cdr_token.country_code or not session.cdr_token.party_id:
                 raise InvalidArgument([("cdr_token", "is required: it names the eMSP the session belongs to")])
             await repo.upsert(session)
-            receivers = await policy.owner_receivers(
+            receivers = await self._directory.owner_receivers(
                 conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
             )
             object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"

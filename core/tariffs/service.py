@@ -10,9 +10,9 @@ import asyncpg
 from core import ownership
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
+from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.parties.model import PartyKey, Role
-from core.routing import policy
 from core.tariffs.repository import TariffRepository
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -31,8 +31,9 @@ class TariffWrite:
 
 
 class TariffsService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, directory: Directory) -> None:
         self._pool = pool
+        self._directory = directory
 
     async def get(self, country_code: str, party_id: str, tariff_id: str) -> pb.Tariff:
         async with self._pool.acquire() as conn:
@@ -68,7 +69,7 @@ class TariffsService:
             raise InvalidArgument([("id", "is required")])
         owner = ownership.owner_key(tariff.country_code, tariff.party_id, Role.CPO)
         async with self._pool.acquire() as conn, conn.transaction():
-            await ownership.require_owner(conn, caller_platform, owner)
+            await self._directory.require_owner(conn, caller_platform, owner)
             repo = TariffRepository(conn)
             stored = await repo.get(owner.country_code, owner.party_id, tariff.id, for_update=True)
             if stored is not None and is_stale(stored, tariff):
@@ -84,7 +85,7 @@ class TariffsService:
     ) -> int:
         owner = ownership.owner_key(country_code, party_id, Role.CPO)
         async with self._pool.acquire() as conn, conn.transaction():
-            await ownership.require_owner(conn, caller_platform, owner)
+            await self._directory.require_owner(conn, caller_platform, owner)
             repo = TariffRepository(conn)
             if await repo.get(owner.country_code, owner.party_id, tariff_id, for_update=True) is None:
                 raise NotFound(
@@ -94,8 +95,9 @@ class TariffsService:
             await repo.delete(owner.country_code, owner.party_id, tariff_id)
             return await self._relay(conn, owner, tariff_id, relay)
 
-    @staticmethod
-    async def _relay(conn: asyncpg.Connection, owner: PartyKey, tariff_id: str, relay: deliveries_pb2.Message) -> int:
-        receivers = await policy.broadcast_receivers(conn, "tariffs", owner)
+    async def _relay(
+        self, conn: asyncpg.Connection, owner: PartyKey, tariff_id: str, relay: deliveries_pb2.Message
+    ) -> int:
+        receivers = await self._directory.broadcast_receivers(conn, "tariffs", owner)
         object_key = f"tariffs/{owner.country_code}/{owner.party_id}/{tariff_id.upper()}"
         return await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)

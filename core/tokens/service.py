@@ -10,9 +10,9 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from core import ownership
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
+from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.parties.model import Role
-from core.routing import policy
 from core.tokens.repository import TokenRepository, type_name
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -31,8 +31,9 @@ def decide(token: pb.Token) -> pb.AllowedType.ValueType | None:
 
 
 class TokensService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, directory: Directory) -> None:
         self._pool = pool
+        self._directory = directory
 
     async def get(self, country_code: str, party_id: str, uid: str, token_type: str) -> pb.Token:
         async with self._pool.acquire() as conn:
@@ -63,7 +64,7 @@ class TokensService:
             incoming.type = types_pb2.TOKEN_TYPE_RFID  # OCPI: no type means RFID
         owner = ownership.owner_key(incoming.country_code, incoming.party_id, Role.EMSP)
         async with self._pool.acquire() as conn, conn.transaction():
-            await ownership.require_owner(conn, caller_platform, owner)
+            await self._directory.require_owner(conn, caller_platform, owner)
             repo = TokenRepository(conn)
             stored = await repo.get(
                 owner.country_code, owner.party_id, incoming.uid, type_name(incoming.type), for_update=True
@@ -79,7 +80,7 @@ class TokensService:
             if stored is not None and token == stored:
                 return stored, UNCHANGED, 0
             await repo.upsert(token)
-            receivers = await policy.broadcast_receivers(conn, "tokens", owner)
+            receivers = await self._directory.broadcast_receivers(conn, "tokens", owner)
             object_key = f"tokens/{owner.country_code}/{owner.party_id}/{incoming.uid.upper()}/{type_name(token.type)}"
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
             return token, CREATED if stored is None else UPDATED, queued
