@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, DEAD = "PENDING", "DELIVERED", "DEAD"
 _MAX_PAGE_SIZE = 500
+GATHER_SECONDS = 0.005
 
 
 class DeliveriesService:
@@ -58,6 +59,9 @@ class DeliveriesService:
                 remaining = min(remaining, max(0.01, (next_due - datetime.now(UTC)).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), remaining)
+                # Woken by new work: a moment's wait lets a burst go out in one lease rather than one lease each
+                # (at 200 pushes/s, leasing them one by one cost more CPU than the pushes themselves).
+                await asyncio.sleep(GATHER_SECONDS)
 
     @staticmethod
     async def _sendable(repo: DeliveryRepository, deliveries: list[Delivery]) -> list[Delivery]:

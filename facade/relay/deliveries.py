@@ -25,6 +25,7 @@ from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as rpc
 
 log = logging.getLogger(__name__)
+OUTCOME_GATHER_SECONDS = 0.005
 
 # Configuration modules never carry routing headers (HUB-DIGEST §1.9).
 CONFIGURATION_MODULES = frozenset({"credentials", "hubclientinfo", "versions"})
@@ -138,6 +139,8 @@ class DeliveryWorker:
     async def _record_outcomes(self) -> None:
         while True:
             batch = [await self._outcomes.get()]
+            # A moment's wait: sends that finish together are recorded in one call (and one transaction).
+            await asyncio.sleep(OUTCOME_GATHER_SECONDS)
             while not self._outcomes.empty() and len(batch) < 256:
                 batch.append(self._outcomes.get_nowait())
             try:
