@@ -56,7 +56,7 @@ def alive_checker(settings: Settings, hub: HubClient, peers: PeerClient) -> Aliv
 
 def rate_limits(settings: Settings, cache: redis.Redis | None) -> RateLimits:
     defaults = Defaults(settings.rate_limit_per_second, settings.rate_limit_burst, settings.qr_rate_limit)
-    return RateLimits(TokenBuckets(cache), defaults)
+    return RateLimits(TokenBuckets(cache), defaults, settings.refused_tokens_per_minute)
 
 
 # Outbound connections per pool: calls made while a partner waits (commands, authorization, handshakes), and each

@@ -33,6 +33,8 @@ class Settings:
     # How long a leased delivery is this replica's; a replica that dies mid-send loses its leases after this long and
     # another sends them. Longer than the peer timeout, or a slow send would go out twice.
     delivery_lease_seconds: float = 60.0
+    # Refused tokens per minute per client address before its unknown tokens get 429 (0: no limit).
+    refused_tokens_per_minute: int = 30
     # How long a token check is reused (facade/ocpi/auth_cache.py); 0: ask the core on every request.
     auth_cache_seconds: float = 30.0
     # Requests per second per party and module (token bucket refill), unless the party has its own limits
@@ -87,6 +89,7 @@ class Settings:
             page_limit=int(environ.get("HUB_PAGE_LIMIT", "100")),
             delivery_workers=int(environ.get("HUB_DELIVERY_WORKERS", "2")),
             auth_cache_seconds=float(environ.get("HUB_AUTH_CACHE_SECONDS", "30")),
+            refused_tokens_per_minute=int(environ.get("HUB_REFUSED_TOKENS_PER_MINUTE", "30")),
             rate_limit_per_second=int(environ.get("HUB_RATE_LIMIT_PER_SECOND", "50")),
             rate_limit_burst=int(environ.get("HUB_RATE_LIMIT_BURST", "100")),
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),

@@ -21,7 +21,8 @@ from redis.exceptions import NoScriptError
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] bucket; ARGV rate (tokens/s), burst, ttl (ms). Returns {1 if taken else 0, ms until a token is there}.
+# KEYS[1] bucket; ARGV rate (tokens/s), burst, ttl (ms), cost (1 takes a token, 0 only looks). Returns {1 if there
+# was a token else 0, ms until there is one}.
 # A missing key is a full bucket, so the key may expire once a bucket would have refilled (the TTL).
 _SCRIPT = """
 local rate = tonumber(ARGV[1])
@@ -35,7 +36,7 @@ tokens = math.min(burst, tokens + math.max(0, now - last) * rate)
 local taken = 0
 local wait_ms = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  tokens = tokens - tonumber(ARGV[4])
   taken = 1
 else
   wait_ms = math.ceil((1 - tokens) / rate * 1000)
@@ -81,12 +82,12 @@ class _LocalBuckets:
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def take(self, key: str, limit: Limit) -> Decision:
+    def take(self, key: str, limit: Limit, cost: int = 1) -> Decision:
         now = self._clock()
         tokens, last = self._buckets.get(key, (float(limit.burst), now))
         tokens = min(limit.burst, tokens + max(0.0, now - last) * limit.rate)
         if tokens >= 1:
-            self._buckets[key] = (tokens - 1, now)
+            self._buckets[key] = (tokens - cost, now)
             return Decision(True, 0.0)
         self._buckets[key] = (tokens, now)
         return Decision(False, (1 - tokens) / limit.rate)
@@ -100,12 +101,12 @@ class TokenBuckets:
         self._redis_retry_at = 0.0
         self._redis_down = False
 
-    async def take(self, key: str, limit: Limit) -> Decision:
-        """Takes a token from bucket `key` (e.g. "VN/ABC:locations") if it has one."""
+    async def take(self, key: str, limit: Limit, *, cost: int = 1) -> Decision:
+        """Takes a token from bucket `key` (e.g. "VN/ABC:locations") if it has one; cost 0 only looks."""
         if self._cache is not None and self._clock() >= self._redis_retry_at:
             try:
                 async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
-                    taken, wait_ms = await self._run_script(self._cache, KEY_PREFIX + key, limit)
+                    taken, wait_ms = await self._run_script(self._cache, KEY_PREFIX + key, limit, cost)
             except (redis.RedisError, OSError, TimeoutError) as exc:
                 self._redis_failed(exc)
             else:
@@ -113,10 +114,10 @@ class TokenBuckets:
                     self._redis_down = False
                     log.warning("rate limits: Redis answers again; buckets are shared by every replica again")
                 return Decision(bool(taken), int(wait_ms) / 1000)
-        return self._local.take(key, limit)
+        return self._local.take(key, limit, cost)
 
-    async def _run_script(self, cache: redis.Redis, key: str, limit: Limit) -> list[int]:
-        args = (key, repr(limit.rate), limit.burst, limit.ttl_ms)
+    async def _run_script(self, cache: redis.Redis, key: str, limit: Limit, cost: int) -> list[int]:
+        args = (key, repr(limit.rate), limit.burst, limit.ttl_ms, cost)
         try:
             answer: list[int] = await cache.evalsha(_SHA, 1, *args)
         except NoScriptError:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 from litestar import Request
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
@@ -102,14 +103,24 @@ async def authenticate(request: Request[Any, Any, Any]) -> Caller:
         raise OcpiError(OcpiStatus.CLIENT_ERROR, str(exc), HTTP_401_UNAUTHORIZED) from None
     remote_address = request.client.host if request.client else ""
     cache: AuthCache = request.app.state.auth_cache
+    rate_limits: RateLimits = request.app.state.rate_limits
+
+    async def ask_core(candidates: list[str], address: str) -> rpc.AuthenticateTokenResponse:
+        await rate_limits.refused_tokens.check(address)
+        try:
+            return await hub.authenticate_token(candidates, address)
+        except HubError as exc:
+            if exc.code == grpc.StatusCode.UNAUTHENTICATED:
+                await rate_limits.refused_tokens.refused(address)
+            raise
+
     try:
-        response = await cache.authenticate(hub.authenticate_token, candidates, remote_address)
+        response = await cache.authenticate(ask_core, candidates, remote_address)
     except HubError as exc:
         raise from_hub_error(exc) from None
     caller = Caller.from_response(response)
     # For the per-party request metrics: the middleware reads it from the scope once the response is sent.
     request.scope.setdefault("state", {})[PARTY_STATE_KEY] = caller_party(caller, request.headers)
-    rate_limits: RateLimits = request.app.state.rate_limits
     address = request.client.host if request.client else None
     await rate_limits.check(module_of(request.url.path), caller.sending_party(request), caller.limits, address)
     return caller

@@ -79,6 +79,8 @@ def facade_settings(core_address: str, public_url: str, redis_url: str) -> Setti
         peer_timeout_seconds=2.0,
         delivery_workers=0,
         page_limit=50,
+        # Tests send refused tokens on purpose from one address; test_rate_limits checks this limit on its own.
+        refused_tokens_per_minute=0,
     )
 
 

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 import redis.asyncio as redis
+from prometheus_client import REGISTRY
 
 from facade.app import create_app
 from facade.limits.token_bucket import KEY_PREFIX
@@ -52,6 +53,7 @@ async def fresh_buckets(redis_url: str) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def facade(core_address: str, redis_url: str | None, **limits: int) -> AsyncIterator[httpx.AsyncClient]:
+    limits.setdefault("refused_tokens_per_minute", 0)  # each test's own guesses only where it asks for them
     settings = Settings(
         environment="sandbox", core_address=core_address, redis_url=redis_url, delivery_workers=0, **limits
     )
@@ -179,3 +181,32 @@ async def test_an_ip_allow_list_refuses_other_addresses(
         await hub.set_party_limits(pb.PartyLimits(party=em1, allowed_cidrs=["10.0.0.0/8", "127.0.0.0/8"]))
         served = await http.get(LOCATIONS, headers=network.emsp_headers(1))
         assert served.status_code == 200, served.json()
+
+
+async def test_an_address_guessing_tokens_is_held_back_while_known_tokens_still_work(
+    hub_http: Hub, network: Network, core_address: str, redis_url: str
+) -> None:
+    async with facade(core_address, redis_url, refused_tokens_per_minute=5) as http:
+        known = network.emsp_headers(1)
+        assert (await http.get(LOCATIONS, headers=known)).status_code == 200
+        before = core_refusals()
+        answers = [await http.get(LOCATIONS, headers=token_header(f"guess-{n}")) for n in range(8)]
+        assert [a.status_code for a in answers] == [401] * 5 + [429] * 3
+        held = answers[-1]
+        assert held.json()["status_code"] == 2000
+        assert "too many refused tokens" in held.json()["status_message"]
+        assert 1 <= int(held.headers["retry-after"]) <= 12
+        # The held-back guesses never reached the core (nor its audit log).
+        assert core_refusals() - before == 5
+        # The partner already checked is not held back with the guesser's address.
+        assert (await http.get(LOCATIONS, headers=known)).status_code == 200
+
+
+def core_refusals() -> float:
+    return (
+        REGISTRY.get_sample_value(
+            "ocpihub_grpc_server_duration_seconds_count",
+            {"method": "parties.v1.CredentialsService/AuthenticateToken", "code": "UNAUTHENTICATED"},
+        )
+        or 0
+    )
