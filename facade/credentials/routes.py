@@ -75,6 +75,8 @@ class CredentialsController(Controller):
             raise _not_allowed("not registered: nothing to delete")
         hub: HubClient = request.app.state.hub
         response = await _core(hub.unregister_platform(caller.token))
+        # This replica drops its cached token checks now; the others on the core's change stream, moments later.
+        request.app.state.auth_cache.invalidate()
         log.info("platform %s unregistered", response.platform.name)
         return envelope()
 
@@ -93,6 +95,7 @@ async def _exchange(request: Request[Any, Any, Any], caller: Caller, submit: Sub
         _peers(request), credentials.url, credentials.token, sandbox=caller.sandbox, correlation_id=_cid(request)
     )
     platform, token_c = await _core(submit(credentials.token, translate.platform_pb(credentials, discovery), False))
+    request.app.state.auth_cache.invalidate()  # e.g. the old TOKEN_C's remaining life is now its grace period
     log.info("platform %s %s (%s)", platform.name, done, _roles(platform))
     return envelope(translate.hub_credentials(request.app.state.settings, token_c))
 
