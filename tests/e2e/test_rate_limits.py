@@ -57,11 +57,13 @@ async def facade(core_address: str, redis_url: str | None, **limits: int) -> Asy
     settings = Settings(
         environment="sandbox", core_address=core_address, redis_url=redis_url, delivery_workers=0, **limits
     )
-    async with (
-        HubClient(core_address) as client,
-        loopback.serve(create_app(settings, client)) as url,
-        httpx.AsyncClient(base_url=url, timeout=10.0) as http,
-    ):
+    app = create_app(settings, client := HubClient(core_address))
+    async with client, loopback.serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+        # Token checks are cached once the facade follows the core's changes; the tests below count on that.
+        for _ in range(500):
+            if app.state.auth_cache.watching:
+                break
+            await asyncio.sleep(0.01)
         yield http
 
 
