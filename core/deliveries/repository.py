@@ -117,6 +117,52 @@ class DeliveryRepository:
         )
         return len(receivers)
 
+    async def enqueue_many(self, items: Sequence[tuple[Relay, Sequence[Receiver]]]) -> int:
+        """Several messages at once (a batch of pushes), each to its receivers, in the order given."""
+        items = [(relay, receivers) for relay, receivers in items if receivers]
+        if len(items) <= 1:
+            return await self.enqueue(*items[0]) if items else 0
+        await self._lock_objects(sorted({relay.object_key for relay, _ in items}))
+        # One row per statement execution (pipelined by executemany): each sees the rows before it, so only the first
+        # message of a queue in the batch can be its head.
+        await self._conn.executemany(
+            "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
+            " module, method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id,"
+            " object_key, url, is_head) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+            " NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'PENDING' AND e.receiver_platform_id = $1"
+            " AND e.receiver_country_code = $2 AND e.receiver_party_id = $3 AND e.receiver_role = $4"
+            " AND e.object_key = $13)",
+            [
+                (
+                    r.platform_id,
+                    r.party.country_code,
+                    r.party.party_id,
+                    str(r.party.role),
+                    relay.module,
+                    relay.method,
+                    relay.path,
+                    relay.body,
+                    relay.sender.country_code,
+                    relay.sender.party_id,
+                    str(relay.sender.role),
+                    relay.correlation_id,
+                    relay.object_key,
+                    relay.url,
+                )
+                for relay, receivers in items
+                for r in receivers
+            ],
+        )
+        await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        return sum(len(receivers) for _, receivers in items)
+
+    async def _lock_objects(self, object_keys: list[str]) -> None:
+        """Several objects' locks, in the order given (sorted by callers: concurrent lockers cannot deadlock). A
+        statement of its own: what follows must see what committed while it waited."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k", object_keys
+        )
+
     async def _lock_object(self, object_key: str) -> None:
         """Serializes queue changes of one object (enqueue vs. handing the head on), so a queue never loses its head."""
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", object_key)
@@ -177,10 +223,7 @@ class DeliveryRepository:
         if leaving:
             # Sorted, so concurrent completions take the locks in one order (no deadlock). A statement of its own:
             # the update below must see what was committed while it waited for them.
-            await self._conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k",
-                leaving,
-            )
+            await self._lock_objects(leaving)
         # The CTE's snapshot still shows every delivery here as pending, hence `e.id <> d.id`.
         await self._conn.execute(
             "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::interval[])"

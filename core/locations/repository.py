@@ -71,30 +71,54 @@ class LocationRepository:
         )
         return pb.Location.FromString(data) if data is not None else None
 
+    async def get_many(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], pb.Location]:
+        """Locations by (country_code, party_id, id_key), locked for update in key order."""
+        if not keys:
+            return {}
+        rows = await self._conn.fetch(
+            "SELECT country_code, party_id, id_key, data FROM locations"
+            " WHERE (country_code, party_id, id_key) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))"
+            " ORDER BY country_code, party_id, id_key FOR UPDATE",
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [k[2] for k in keys],
+        )
+        return {(r["country_code"], r["party_id"], r["id_key"]): pb.Location.FromString(r["data"]) for r in rows}
+
     async def find(self, location_id: str) -> list[pb.Location]:
         """Every CPO's location with this id (ids are unique per CPO only)."""
         rows = await self._conn.fetch("SELECT data FROM locations WHERE id_key = $1 ORDER BY seq", location_id.upper())
         return [pb.Location.FromString(row["data"]) for row in rows]
 
     async def upsert(self, location: pb.Location) -> None:
-        await self._conn.execute(
+        await self.upsert_many([location])
+
+    async def upsert_many(self, locations: list[pb.Location]) -> None:
+        if not locations:
+            return
+        await self._conn.executemany(
             "INSERT INTO locations (country_code, party_id, id_key, data, last_updated, publish, city, country,"
             " latitude, longitude, evse_statuses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
             " last_updated = EXCLUDED.last_updated, publish = EXCLUDED.publish, city = EXCLUDED.city,"
             " country = EXCLUDED.country, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,"
             " evse_statuses = EXCLUDED.evse_statuses, update_time = now()",
-            location.country_code.upper(),
-            location.party_id.upper(),
-            location.id.upper(),
-            location.SerializeToString(deterministic=True),
-            location.last_updated.ToDatetime(tzinfo=UTC),
-            location.publish,
-            location.city,
-            location.country,
-            Decimal(location.coordinates.latitude or "0"),
-            Decimal(location.coordinates.longitude or "0"),
-            evse_statuses(location),
+            [
+                (
+                    location.country_code.upper(),
+                    location.party_id.upper(),
+                    location.id.upper(),
+                    location.SerializeToString(deterministic=True),
+                    location.last_updated.ToDatetime(tzinfo=UTC),
+                    location.publish,
+                    location.city,
+                    location.country,
+                    Decimal(location.coordinates.latitude or "0"),
+                    Decimal(location.coordinates.longitude or "0"),
+                    evse_statuses(location),
+                )
+                for location in locations
+            ],
         )
 
     async def list(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:

@@ -1,8 +1,9 @@
 """Use cases of the locations store: CPO pushes (PUT/PATCH of location, EVSE, connector) and reads.
 
 A write is checked (owner, parent exists, not stale), applied, stored and, in the same transaction, queued for
-every party that should receive it. The Hub never changes `last_updated`; a child's write sets its parents' to
-the child's value (OCPI: "the receiver SHALL also set the parent's last_updated").
+every party that should receive it (core/locations/writes.py: concurrent writes share a transaction). The Hub never
+changes `last_updated`; a child's write sets its parents' to the child's value (OCPI: "the receiver SHALL also set
+the parent's last_updated").
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
 from core import ownership
-from core.deliveries.model import relay_from_pb
-from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.locations.repository import LocationFilter, LocationRepository
+from core.locations.writes import LocationWrite, LocationWrites, WriteOutcome, unknown
 from core.parties.model import Role
-from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
+from core.writes import STALE, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 from ocpihub.locations.v1 import locations_pb2 as pb
@@ -40,13 +40,6 @@ class Write:
     relay: deliveries_pb2.Message
 
 
-@dataclass(frozen=True, slots=True)
-class WriteOutcome:
-    location: pb.Location
-    result: types_pb2.WriteResult.ValueType
-    deliveries: int
-
-
 def _find(items: list[Message], key_field: str, key: str) -> int | None:
     for index, item in enumerate(items):
         if getattr(item, key_field).upper() == key.upper():
@@ -57,7 +50,7 @@ def _find(items: list[Message], key_field: str, key: str) -> int | None:
 class LocationsService:
     def __init__(self, pool: asyncpg.Pool, directory: Directory) -> None:
         self._pool = pool
-        self._directory = directory
+        self._writes = LocationWrites(pool, directory)
 
     async def get(self, country_code: str, party_id: str, location_id: str) -> pb.Location:
         async with self._pool.acquire() as conn:
@@ -93,7 +86,7 @@ class LocationsService:
             index = _find(list(stored.evses), "uid", incoming.uid)
             current = stored.evses[index] if index is not None else None
             if current is None and not write.allow_missing:
-                raise _unknown("EVSE", f"{parent[2]}/{incoming.uid}")
+                raise unknown("EVSE", f"{parent[2]}/{incoming.uid}")
             if current is not None and is_stale(current, incoming):
                 return STALE
             location = pb.Location()
@@ -119,12 +112,12 @@ class LocationsService:
             assert stored is not None
             evse_index = _find(list(stored.evses), "uid", evse_uid)
             if evse_index is None:
-                raise _unknown("EVSE", f"{parent[2]}/{evse_uid}")
+                raise unknown("EVSE", f"{parent[2]}/{evse_uid}")
             evse = stored.evses[evse_index]
             index = _find(list(evse.connectors), "id", incoming.id)
             current = evse.connectors[index] if index is not None else None
             if current is None and not write.allow_missing:
-                raise _unknown("connector", f"{parent[2]}/{evse_uid}/{incoming.id}")
+                raise unknown("connector", f"{parent[2]}/{evse_uid}/{incoming.id}")
             if current is not None and is_stale(current, incoming):
                 return STALE
             location = pb.Location()
@@ -153,27 +146,16 @@ class LocationsService:
         creates: bool,
         created: list[bool] | None = None,
     ) -> WriteOutcome:
-        owner = ownership.owner_key(country_code, party_id, Role.CPO)
         if not location_id:
             raise InvalidArgument([("id", "is required")])
-        async with self._pool.acquire() as conn, conn.transaction():
-            await self._directory.require_owner(conn, write.caller_platform, owner)
-            repo = LocationRepository(conn)
-            stored = await repo.get(owner.country_code, owner.party_id, location_id, for_update=True)
-            if stored is None and not (creates and write.allow_missing and write.mask is None):
-                raise _unknown("location", f"{owner.country_code}/{owner.party_id}/{location_id}")
-            changed = change(stored)
-            if not isinstance(changed, pb.Location):
-                assert stored is not None
-                return WriteOutcome(stored, changed, 0)
-            if stored is not None and changed == stored:
-                return WriteOutcome(stored, UNCHANGED, 0)
-            await repo.upsert(changed)
-            receivers = await self._directory.broadcast_receivers(conn, "locations", owner)
-            object_key = f"locations/{owner.country_code}/{owner.party_id}/{location_id.upper()}"
-            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(write.relay, owner, object_key), receivers)
-            return WriteOutcome(changed, CREATED if stored is None or created else UPDATED, queued)
-
-
-def _unknown(kind: str, what: str) -> NotFound:
-    return NotFound(ErrorReason.ERROR_REASON_UNKNOWN_LOCATION, f"unknown {kind} {what}: PUT it before updating it")
+        return await self._writes.submit(
+            LocationWrite(
+                owner=ownership.owner_key(country_code, party_id, Role.CPO),
+                location_id=location_id,
+                caller_platform=write.caller_platform,
+                relay=write.relay,
+                change=change,
+                creates=creates and write.allow_missing and write.mask is None,
+                created=created if created is not None else [],
+            )
+        )

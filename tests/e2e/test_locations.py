@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
 import asyncpg
+import grpc
 import pytest
 
+from facade.ocpi.proto_json import to_proto_with_fields
+from hubclient import HubError
+from ocpihub.deliveries.v1 import deliveries_pb2
+from ocpihub.locations.v1 import locations_pb2
+from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
 
@@ -211,3 +218,75 @@ async def test_evse_under_an_unknown_location_is_2003(hub_http: Hub, network: Ne
 async def test_malformed_json_is_http_400(hub_http: Hub, network: Network) -> None:
     response = await hub_http.http.put(LOC1, content=b"{not json", headers=network.cpo_headers())
     assert response.status_code == 400
+
+
+async def test_concurrent_patches_all_land_and_each_emsp_gets_them_in_order(
+    hub_http: Hub, network: Network, delivering: None
+) -> None:
+    """A storm: the core commits concurrent writes together (core/locations/writes.py). Eight EVSEs of two locations
+    change status six times each, all at once: every PATCH lands, each eMSP gets every one with each EVSE's in the
+    order sent, the locations show the last, and a bad PATCH in the crowd is refused alone."""
+    for n in (1, 2):
+        put = await hub_http.http.put(
+            f"/ocpi/2.2.1/receiver/locations/VN/CPA/LOC{n}",
+            json=samples.location(f"LOC{n}", evses=4),
+            headers=network.cpo_headers(),
+        )
+        assert put.json()["status_code"] == 1000
+    await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == 2)
+    statuses = ["CHARGING", "AVAILABLE", "BLOCKED", "RESERVED", "OUTOFORDER", "AVAILABLE"]
+    evses = [(f"LOC{n}", f"LOC{n}-E{e}") for n in (1, 2) for e in range(1, 5)]
+
+    async def flip(location: str, evse: str) -> list[tuple[int, int]]:
+        answers = []
+        for step, status in enumerate(statuses):
+            body = {"status": status, "last_updated": f"2026-11-01T09:10:{step:02d}Z"}
+            response = await hub_http.http.patch(
+                f"/ocpi/2.2.1/receiver/locations/VN/CPA/{location}/{evse}", json=body, headers=network.cpo_headers()
+            )
+            answers.append((response.status_code, response.json()["status_code"]))
+        return answers
+
+    async def bad() -> list[tuple[int, int]]:
+        body = {"status": "CHARGING", "last_updated": "2026-11-01T09:30:00Z"}
+        response = await hub_http.http.patch(f"{LOC1}/NO-SUCH-EVSE", json=body, headers=network.cpo_headers())
+        return [(response.status_code, response.json()["status_code"])]
+
+    *flipped, refused = await asyncio.gather(*(flip(*pair) for pair in evses), bad())
+    assert all(answers == [(200, 1000)] * len(statuses) for answers in flipped), flipped
+    assert refused == [(200, 2003)]
+    for emsp in (network.emsp1, network.emsp2):
+        await emsp.wait_for(lambda e=emsp: len(e.pushes("locations")) == 2 + len(evses) * len(statuses))
+        for location, evse in evses:
+            got = [r for r in emsp.pushes("locations") if r.path.endswith(f"/{location}/{evse}")]
+            assert [json.loads(r.body)["status"] for r in got] == statuses, (emsp.party_id, evse)
+    for location in ("LOC1", "LOC2"):
+        stored = await hub_http.http.get(
+            f"/ocpi/2.2.1/receiver/locations/VN/CPA/{location}", headers=network.cpo_headers()
+        )
+        assert [evse["status"] for evse in stored.json()["data"]["evses"]] == [statuses[-1]] * 4
+
+
+async def test_a_write_that_breaks_its_shared_transaction_fails_alone(
+    hub_http: Hub, network: Network, db: asyncpg.Pool
+) -> None:
+    """Writes committed together (core/locations/writes.py) do not share a failure: when one breaks the batch, the
+    others are stored anyway and only the culprit fails. The facade never lets such a write through; here it goes to
+    the core directly, as an internal tool might send it."""
+    platform = await db.fetchval("SELECT platform_id FROM parties WHERE party_id = 'CPA'")
+
+    def request(location_id: str, latitude: str) -> locations_rpc.UpdateLocationRequest:
+        location, _ = to_proto_with_fields(samples.location(location_id), locations_pb2.Location)
+        location.coordinates.latitude = latitude
+        relay = deliveries_pb2.Message(module="locations", method="PUT", path=f"VN/CPA/{location_id}", body=b"{}")
+        return locations_rpc.UpdateLocationRequest(
+            location=location, allow_missing=True, caller_platform=f"platforms/{platform}", relay=relay
+        )
+
+    calls = [hub_http.core.update_location(request(f"OK{n}", "21.011570")) for n in range(12)]
+    calls.append(hub_http.core.update_location(request("BROKEN", "not a number")))
+    *good, broken = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(answer, locations_rpc.UpdateLocationResponse) for answer in good), good
+    assert isinstance(broken, HubError) and broken.code == grpc.StatusCode.INTERNAL
+    assert await db.fetchval("SELECT count(*) FROM locations WHERE id_key LIKE 'OK%'") == 12
+    assert await db.fetchval("SELECT count(*) FROM locations WHERE id_key = 'BROKEN'") == 0
