@@ -82,46 +82,13 @@ class DeliveryRepository:
         self._conn = conn
 
     async def enqueue(self, relay: Relay, receivers: Sequence[Receiver]) -> int:
-        if not receivers:
-            return 0
-        await self._lock_object(relay.object_key)
-        # One statement for every receiver, and the wake-up with it.
-        await self._conn.execute(
-            "WITH r AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
-            "  AS r(platform_id, country_code, party_id, role)),"
-            " ins AS (INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id,"
-            "  receiver_role, module, method, path, body, sender_country_code, sender_party_id, sender_role,"
-            "  correlation_id, object_key, url, is_head)"
-            "  SELECT r.platform_id, r.country_code, r.party_id, r.role, $5::text, $6::text, $7::text, $8::bytea,"
-            "  $9::text, $10::text, $11::text, $12::text, $13::text, $14::text, NOT EXISTS (SELECT 1 FROM deliveries e"
-            "   WHERE e.state = 'PENDING' AND e.receiver_platform_id = r.platform_id"
-            "   AND e.receiver_country_code = r.country_code AND e.receiver_party_id = r.party_id"
-            "   AND e.receiver_role = r.role AND e.object_key = $13)"
-            "  FROM r RETURNING 1)"
-            " SELECT pg_notify($15, ''), (SELECT count(*) FROM ins)",
-            [r.platform_id for r in receivers],
-            [r.party.country_code for r in receivers],
-            [r.party.party_id for r in receivers],
-            [str(r.party.role) for r in receivers],
-            relay.module,
-            relay.method,
-            relay.path,
-            relay.body,
-            relay.sender.country_code,
-            relay.sender.party_id,
-            str(relay.sender.role),
-            relay.correlation_id,
-            relay.object_key,
-            relay.url,
-            CHANNEL,
-        )
-        return len(receivers)
+        return await self.enqueue_many([(relay, receivers)])
 
     async def enqueue_many(self, items: Sequence[tuple[Relay, Sequence[Receiver]]]) -> int:
-        """Several messages at once (a batch of pushes), each to its receivers, in the order given."""
+        """Messages (one push, or a batch of them), each to its receivers, in the order given."""
         items = [(relay, receivers) for relay, receivers in items if receivers]
-        if len(items) <= 1:
-            return await self.enqueue(*items[0]) if items else 0
+        if not items:
+            return 0
         await self._lock_objects(sorted({relay.object_key for relay, _ in items}))
         # One row per statement execution (pipelined by executemany): each sees the rows before it, so only the first
         # message of a queue in the batch can be its head.
