@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
 import asyncpg
@@ -30,6 +32,25 @@ def is_unavailable(error: BaseException) -> bool:
         return True
     # A pooled connection PostgreSQL closed under it ("connection is closed").
     return isinstance(error, asyncpg.InterfaceError) and "connection" in str(error) and "closed" in str(error)
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection in a transaction, for work whose commit must not be undone by what comes after it.
+
+    Handing the connection back resets it; when PostgreSQL is going down that reset may fail after the COMMIT went
+    through. `async with pool.acquire()` would then raise and the caller would report a committed lease or batch as
+    failed (a lease lost until it expires, a batch applied twice). The pool drops the broken connection either way.
+    """
+    conn = await pool.acquire()
+    try:
+        async with conn.transaction():
+            yield conn
+    finally:
+        try:
+            await pool.release(conn)
+        except Exception as exc:  # the connection is dropped; what committed stays committed
+            log.warning("a database connection broke on its way back to the pool: %s", type(exc).__name__)
 
 
 async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from core import db
 from core.deliveries.model import Delivery, retry_delay
 from core.deliveries.repository import CHANNEL, DeliveryRepository, Outcome
 from core.errors import FailedPrecondition, NotFound
@@ -48,7 +49,7 @@ class DeliveriesService:
         deadline = asyncio.get_running_loop().time() + wait.total_seconds()
         while True:
             wakeup = self._wakeup
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with db.transaction(self._pool) as conn:
                 repo = DeliveryRepository(conn)
                 deliveries = await self._sendable(repo, await repo.lease(limit, lease))
                 next_due = None if deliveries else await repo.next_due_time()
@@ -93,7 +94,7 @@ class DeliveriesService:
 
     async def complete_many(self, outcomes: list[tuple[int, str, str, timedelta | None]]) -> int:
         """Records many outcomes in one transaction; skips deliveries that are no longer pending."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with db.transaction(self._pool) as conn:
             repo = DeliveryRepository(conn)
             deliveries = await repo.get_many([delivery_id for delivery_id, *_ in outcomes], for_update=True)
             decided = [

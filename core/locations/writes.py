@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from core import db
 from core.deliveries.model import Relay, relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
@@ -97,7 +98,7 @@ class LocationWrites:
 
     async def _commit(self, writes: list[LocationWrite]) -> list[WriteOutcome | Exception]:
         answers: list[WriteOutcome | Exception] = []
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with db.transaction(self._pool) as conn:
             repo = LocationRepository(conn)
             refusals: dict[int, Exception] = {}
             for index, write in enumerate(writes):
