@@ -124,15 +124,12 @@ class DeliveryRepository:
         return sum(len(receivers) for _, receivers in items)
 
     async def _lock_objects(self, object_keys: list[str]) -> None:
-        """Several objects' locks, in the order given (sorted by callers: concurrent lockers cannot deadlock). A
-        statement of its own: what follows must see what committed while it waited."""
+        """Serializes queue changes of these objects (enqueue vs. handing the head on), so a queue never loses its
+        head. In the order given (sorted by callers: concurrent lockers cannot deadlock). A statement of its own:
+        what follows must see what committed while it waited."""
         await self._conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k", object_keys
         )
-
-    async def _lock_object(self, object_key: str) -> None:
-        """Serializes queue changes of one object (enqueue vs. handing the head on), so a queue never loses its head."""
-        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", object_key)
 
     async def lease(self, limit: int, lease: timedelta) -> list[Delivery]:
         """Due queue heads: at most one delivery per (receiver, object) is ever out, so order holds across workers."""
@@ -235,7 +232,7 @@ class DeliveryRepository:
         return released
 
     async def redrive(self, delivery: Delivery) -> None:
-        await self._lock_object(delivery.relay.object_key)
+        await self._lock_objects([delivery.relay.object_key])
         await self._conn.execute(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(), lease_until = NULL,"
             " update_time = now(), is_head = NOT EXISTS ("

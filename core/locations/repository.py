@@ -59,12 +59,9 @@ class LocationRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def get(
-        self, country_code: str, party_id: str, location_id: str, *, for_update: bool = False
-    ) -> pb.Location | None:
-        lock = " FOR UPDATE" if for_update else ""
+    async def get(self, country_code: str, party_id: str, location_id: str) -> pb.Location | None:
         data = await self._conn.fetchval(
-            f"SELECT data FROM locations WHERE country_code = $1 AND party_id = $2 AND id_key = $3{lock}",
+            "SELECT data FROM locations WHERE country_code = $1 AND party_id = $2 AND id_key = $3",
             country_code,
             party_id,
             location_id.upper(),

@@ -68,14 +68,14 @@ class AuthChanges:
             self._watchers.discard(watcher)
 
     def _notified(self, _payload: str) -> None:
-        for forget in self._subscribers:
-            forget()
-        for watcher in self._watchers:
-            watcher.changed.set()
+        self._wake(ended=False)
 
     def _lost(self) -> None:
+        self._wake(ended=True)
+
+    def _wake(self, *, ended: bool) -> None:
         for forget in self._subscribers:
             forget()
         for watcher in self._watchers:
-            watcher.ended = True
+            watcher.ended = watcher.ended or ended
             watcher.changed.set()

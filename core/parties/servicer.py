@@ -153,9 +153,9 @@ class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
     ) -> AsyncIterator[rpc.WatchAuthChangesResponse]:
         if not self._auth_changes.listening:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the core cannot watch for changes right now")
-        kinds = {AuthEvent.READY: rpc.WatchAuthChangesResponse.KIND_READY}
+        ready, changed = rpc.WatchAuthChangesResponse.KIND_READY, rpc.WatchAuthChangesResponse.KIND_CHANGED
         async for event in self._auth_changes.watch():
-            yield rpc.WatchAuthChangesResponse(kind=kinds.get(event, rpc.WatchAuthChangesResponse.KIND_CHANGED))
+            yield rpc.WatchAuthChangesResponse(kind=ready if event is AuthEvent.READY else changed)
 
     async def RegisterPlatform(
         self, request: rpc.RegisterPlatformRequest, context: grpc.aio.ServicerContext
