@@ -230,7 +230,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
     audit = AuditService(pool, settings.audit_retention)
     audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(audit), server)
-    qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline)
+    qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline, settings.qr_hosts)
     qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from core.billing.settlement import DEFAULT_SHARE, Share
+from core.qr.uri import hub_hosts
 
 SANDBOX = "sandbox"
 PRODUCTION = "production"
@@ -40,6 +42,8 @@ class Settings:
     delivery_patience: timedelta = timedelta(hours=24)
     # How long a QR resolve waits for a CPO's mapping API before falling back to what the Hub has cached.
     qr_api_deadline: timedelta = timedelta(seconds=2)
+    # Hosts whose https://{host}/charge?… codes are the Hub's (HUB_QR_HOSTS; default the host of HUB_PUBLIC_URL).
+    qr_hosts: frozenset[str] = frozenset({"127.0.0.1"})
     # Prometheus /metrics of the core on this port (on grpc_host); 0: no metrics server.
     metrics_port: int = 0
     # How often the delivery queue gauges are read from the database (only while the metrics server runs).
@@ -77,6 +81,7 @@ class Settings:
             command_response_wait=timedelta(seconds=float(environ.get("HUB_COMMAND_RESPONSE_WAIT_SECONDS", 120))),
             delivery_patience=timedelta(seconds=float(environ.get("HUB_DELIVERY_PATIENCE_SECONDS", 86400))),
             qr_api_deadline=timedelta(seconds=float(environ.get("HUB_QR_API_DEADLINE_SECONDS", 2))),
+            qr_hosts=_qr_hosts(environ),
             metrics_port=int(environ.get("HUB_CORE_METRICS_PORT", "9464")),
             audit_retention=timedelta(days=float(environ.get("HUB_AUDIT_RETENTION_DAYS", 365))),
         )
@@ -89,6 +94,17 @@ def log_format(environ: Mapping[str, str] = os.environ) -> str:
     if value not in ("json", "text"):
         raise SystemExit(f"HUB_LOG_FORMAT must be json or text, not {value!r}")
     return value
+
+
+def _qr_hosts(environ: Mapping[str, str]) -> frozenset[str]:
+    setting = environ.get("HUB_QR_HOSTS", "").strip()
+    if not setting:
+        # The facade's default public URL is on 127.0.0.1 (any port): the host the Hub's own codes then carry.
+        setting = urlsplit(environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8080")).hostname or ""
+    try:
+        return hub_hosts(setting)
+    except ValueError:
+        raise SystemExit(f"HUB_QR_HOSTS must name the hosts of the Hub's https QR codes, not {setting!r}") from None
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

@@ -28,11 +28,20 @@ _SOURCES = {"REGISTRY": pb.QR_SOURCE_REGISTRY, "MAPPING_API": pb.QR_SOURCE_MAPPI
 
 
 class QrService:
-    def __init__(self, pool: asyncpg.Pool, vault: TokenVault, hub_country_code: str, api_deadline: timedelta) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        vault: TokenVault,
+        hub_country_code: str,
+        api_deadline: timedelta,
+        hub_hosts: frozenset[str] = frozenset({"127.0.0.1"}),
+    ) -> None:
         self._pool = pool
         self._vault = vault
         self._hub_country_code = hub_country_code
         self._api_deadline = api_deadline
+        # HUB_QR_HOSTS: where https://{hub}/charge?… codes are the Hub's own.
+        self._hub_hosts = hub_hosts
         # Compiled pattern specs by CPO, valid while the stored spec has the same update_time.
         self._patterns: dict[tuple[str, str], tuple[datetime, QrPattern]] = {}
 
@@ -43,7 +52,7 @@ class QrService:
         if len(qr_data) > MAX_LENGTH:
             raise _format_error(f"qr_data is longer than {MAX_LENGTH} characters")
         try:
-            standard = parse_standard(text, self._hub_country_code)
+            standard = parse_standard(text, self._hub_country_code, self._hub_hosts)
         except QrFormatError as exc:
             raise _format_error(str(exc)) from None
         async with self._pool.acquire() as conn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urlsplit
 
 SCHEME = "evcharge://"
 MAX_LENGTH = 256  # what a resolve request may carry (seed §5.6.9)
@@ -116,13 +116,37 @@ def build_https(hub_url: str, target: ConnectorRef, hub_country: str, params: tu
     return f"{hub_url.rstrip('/')}/charge?{urlencode([*query, *params], quote_via=quote, safe='-._~')}"
 
 
-def parse_https(text: str, default_country: str) -> QrUri:
-    """https://{hub}/charge?cpo=…&loc=…&evse=…&conn=…[&cc=…]; other parameters are kept."""
+def hub_hosts(setting: str) -> frozenset[str]:
+    """HUB_QR_HOSTS: comma-separated `host` (any port) or `host:port` entries, compared case-insensitively."""
+    hosts = frozenset(entry.strip().lower().rstrip(".") for entry in setting.split(",") if entry.strip())
+    if not hosts:
+        raise ValueError("names no host")
+    return hosts
+
+
+def _on_hub_host(parts: SplitResult, hosts: frozenset[str]) -> bool:
+    """Whether a URL is on one of the Hub's hosts: by name (any port), or by name and port where the entry has one."""
+    try:
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:  # a port that is not a number
+        return False
+    return bool(host) and (host in hosts or (port is not None and f"{host}:{port}" in hosts))
+
+
+def _is_charge_url(parts: SplitResult) -> bool:
+    return parts.scheme in ("https", "http") and parts.path.rstrip("/") == "/charge"
+
+
+def parse_https(text: str, default_country: str, hosts: frozenset[str] | None = None) -> QrUri:
+    """https://{hub}/charge?cpo=…&loc=…&evse=…&conn=…[&cc=…]; other parameters are kept. With `hosts`, {hub} must be
+    one of them: the same URL on another host is somebody else's code."""
     if len(text) > MAX_LENGTH:
         raise QrFormatError(f"longer than {MAX_LENGTH} characters")
     parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or parts.path.rstrip("/") != "/charge":
+    if not _is_charge_url(parts):
         raise QrFormatError("an HTTPS code must be https://{hub}/charge?cpo=…&loc=…&evse=…&conn=…")
+    if hosts is not None and not _on_hub_host(parts, hosts):
+        raise QrFormatError(f"{parts.netloc!r} is not one of the Hub's hosts")
     fields = {"cc": default_country, "cpo": "", "loc": "", "evse": "", "conn": ""}
     extra: list[tuple[str, str]] = []
     for name, value in _query(parts.query):
@@ -137,10 +161,16 @@ def parse_https(text: str, default_country: str) -> QrUri:
     return QrUri(check(target), tuple(extra))
 
 
-def parse_standard(text: str, default_country: str) -> QrUri | None:
-    """Either standard form, or None when the text is neither (then it may be a CPO's own code)."""
+def parse_standard(text: str, default_country: str, hosts: frozenset[str]) -> QrUri | None:
+    """Either standard form, or None when the text is neither (then it may be a CPO's own code).
+
+    An HTTPS code is the Hub's only on one of `hosts` (HUB_QR_HOSTS): a CPO's own sticker may well be an
+    https://its-host/charge?… URL, and must not be read as pointing at whatever its parameters happen to name.
+    """
     if text.startswith(SCHEME):
         return parse(text)
-    if text.startswith(("https://", "http://")) and urlsplit(text).path.rstrip("/") == "/charge":
-        return parse_https(text, default_country)
+    if text.startswith(("https://", "http://")):
+        parts = urlsplit(text)
+        if _is_charge_url(parts) and _on_hub_host(parts, hosts):
+            return parse_https(text, default_country)
     return None

@@ -143,7 +143,8 @@ async def qr_resolve(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/charge", media_type="text/html; charset=utf-8")
 async def charge_page(request: Request[Any, Any, Any]) -> Response[str]:
     """What a phone shows for https://{hub}/charge?cpo=…&loc=…&evse=…&conn=…: the connector, its status, a deep link."""
-    code = f"{request.app.state.settings.public_url}/charge?{request.url.query}"
+    # The code as the phone scanned it: on the host it opened, which must be one of HUB_QR_HOSTS.
+    code = f"{str(request.base_url).rstrip('/')}/charge?{request.url.query}"
     try:
         resolution = await resolve_code(request, code, _now(), "charge-page")
     except QrError as exc:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from core.qr.uri import ConnectorRef, QrFormatError, QrUri, build, build_https, parse, parse_https, parse_standard
 
 TARGET = ConnectorRef("VN", "ABC", "HCM-BTX-001", "EVSE-02", "2")
+HOSTS = frozenset({"hub.example.com"})
 
 
 def test_the_seeds_examples() -> None:
@@ -31,7 +32,7 @@ def test_https_form_round_trip_and_foreign_country() -> None:
     assert code == "https://hub.example.com/charge?cpo=ABC&loc=HCM-BTX-001&evse=EVSE-02&conn=2"
     assert parse_https(code, "VN").target == TARGET
     thai = ConnectorRef("TH", "XYZ", "L1", "E1", "1")
-    assert parse_standard(build_https("https://hub.example.com", thai, "VN"), "VN") == QrUri(thai)
+    assert parse_standard(build_https("https://hub.example.com", thai, "VN"), "VN", HOSTS) == QrUri(thai)
 
 
 @pytest.mark.parametrize(
@@ -70,8 +71,8 @@ def test_malformed_https_codes(code: str, problem: str) -> None:
 
 
 def test_other_text_is_not_a_standard_code() -> None:
-    assert parse_standard("CPO-ABC-STATION-001-PORT-A", "VN") is None
-    assert parse_standard("https://cpo.example.com/qr/123", "VN") is None
+    assert parse_standard("CPO-ABC-STATION-001-PORT-A", "VN", HOSTS) is None
+    assert parse_standard("https://cpo.example.com/qr/123", "VN", HOSTS) is None
 
 
 ids = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=36)
