@@ -3,7 +3,7 @@
 hubctl qr resolve QR_DATA [--json]
 hubctl qr import CC/PARTY_ID FILE (.csv or .json) [--dry-run] [--json]
 hubctl qr pattern CC/PARTY_ID SPEC.yaml
-hubctl qr api CC/PARTY_ID --url URL --key KEY [--prefix P] | --remove
+hubctl qr api CC/PARTY_ID --url URL --key KEY --prefix P | --remove
 hubctl qr check CC/PARTY_ID [--json]
 hubctl qr sticker CC/PARTY_ID/LOCATION_ID[/EVSE_UID[/CONNECTOR_ID]] -o FILE (.png, .svg, .pdf or .zip)
 hubctl qr batch CC/PARTY_ID -o DIR_OR_FILE
@@ -162,7 +162,9 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
     sub.add_argument("cpo", type=party_ref, metavar="CC/PARTY_ID")
     sub.add_argument("--url", help="the CPO's qr-resolve URL")
     sub.add_argument("--key", help="its API key (stored encrypted, sent as a Bearer token)")
-    sub.add_argument("--prefix", default="", help="only codes starting with this (default: every non-standard code)")
+    sub.add_argument(
+        "--prefix", default="", help="the start of the codes the API answers (required with --url; no other CPO's)"
+    )
     sub.add_argument("--remove", action="store_true", help="stop using the CPO's API")
     sub.set_defaults(check=_check_api(sub))
     sub = command("check", check, "connectors without a code, and codes that point at nothing")

@@ -67,6 +67,25 @@ class QrRepository:
         )
         return {row["code"]: (row["country_code"], row["party_id"]) for row in rows}
 
+    async def lock_namespaces(self) -> None:
+        """Serialises changes to who owns which codes (prefixes, registries), so two CPOs cannot claim overlapping
+        ones at once; resolves (plain reads) are not blocked."""
+        await self._conn.execute("LOCK TABLE qr_sources IN SHARE ROW EXCLUSIVE MODE")
+
+    async def registry_codes_under(
+        self, prefix: str, country_code: str, party_id: str, limit: int = 1
+    ) -> list[tuple[str, tuple[str, str]]]:
+        """Codes in other CPOs' registries that start with `prefix`."""
+        rows = await self._conn.fetch(
+            "SELECT code, country_code, party_id FROM qr_codes WHERE source = 'REGISTRY' AND starts_with(code, $1)"
+            " AND (country_code, party_id) <> ($2, $3) ORDER BY code LIMIT $4",
+            prefix,
+            country_code,
+            party_id,
+            limit,
+        )
+        return [(row["code"], (row["country_code"], row["party_id"])) for row in rows]
+
     async def replace_registry(self, country_code: str, party_id: str, codes: Sequence[StoredCode]) -> None:
         """The CPO's registry becomes exactly `codes` (its cached mapping answers for these codes are replaced)."""
         await self._conn.execute(

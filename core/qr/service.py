@@ -58,11 +58,10 @@ class QrService:
         async with self._pool.acquire() as conn:
             if standard is not None:
                 return rpc.ResolveQrResponse(resolution=await _resolution(conn, standard.target, pb.QR_SOURCE_STANDARD))
-            repo = QrRepository(conn)
-            sources = await repo.sources()
-            api = next((s for s in sources if s.api_url and text.startswith(s.api_code_prefix)), None)
-            if api is not None:
-                return rpc.ResolveQrResponse(ask_cpo=self._api_call(api))
+            sources = await QrRepository(conn).sources()
+            claimant = _claimant(sources, text)
+            if claimant is not None and claimant.api_url:
+                return rpc.ResolveQrResponse(ask_cpo=self._api_call(claimant))
             return rpc.ResolveQrResponse(resolution=await self._offline(conn, text, sources))
 
     async def complete_mapping(self, request: rpc.CompleteQrMappingRequest) -> pb.Resolution:
@@ -70,6 +69,12 @@ class QrService:
         text = request.qr_data.strip()
         async with self._pool.acquire() as conn, conn.transaction():
             repo = QrRepository(conn)
+            sources = await repo.sources()
+            claimant = _claimant(sources, text)
+            if claimant is None or (claimant.country_code, claimant.party_id) != cpo:
+                # Its prefix changed since the Hub asked: the answer is no longer its to give.
+                log.warning("%s/%s's QR API answered a code outside its prefix", *cpo)
+                return await self._offline(conn, text, sources)
             if request.not_found:
                 await repo.forget_mapping(text, *cpo)
                 raise NotFound(ErrorReason.ERROR_REASON_QR_NOT_FOUND, f"{cpo[0]}/{cpo[1]} does not know this code")
@@ -97,7 +102,7 @@ class QrService:
                     return resolution
             # The API failed (or answered nonsense): what the Hub already knows stands in (seed §5.6.10).
             try:
-                return await self._offline(conn, text, await repo.sources())
+                return await self._offline(conn, text, sources)
             except NotFound as exc:
                 if exc.reason != ErrorReason.ERROR_REASON_QR_NOT_FOUND:
                     raise
@@ -108,11 +113,13 @@ class QrService:
             )
 
     async def _offline(self, conn: asyncpg.Connection, text: str, sources: list[CodeSource]) -> pb.Resolution:
-        """Registry rows and cached mapping answers, then patterns."""
+        """Registry rows and cached mapping answers, then patterns: only the claimant's when a CPO's prefix covers the
+        code; a cached mapping answer only while its CPO's prefix still covers it."""
+        claimant = _claimant(sources, text)
         stored = await QrRepository(conn).code(text)
-        if stored is not None:
+        if stored is not None and _may_answer(stored, claimant):
             return await _resolution(conn, stored.target, _SOURCES.get(stored.source, pb.QR_SOURCE_REGISTRY))
-        for source in sources:
+        for source in sources if claimant is None else [claimant]:
             pattern = self._pattern(source)
             matched = pattern.resolve(text) if pattern else None
             if matched is not None:
@@ -156,6 +163,7 @@ class QrService:
             raise InvalidArgument([("content", str(exc))]) from None
         async with self._pool.acquire() as conn, conn.transaction():
             repo = QrRepository(conn)
+            await repo.lock_namespaces()
             problems = await _check_rows(conn, repo, rows, cpo)
             codes = [row.code for row in rows if row.code is not None]
             if problems or request.dry_run:
@@ -178,9 +186,19 @@ class QrService:
             raise InvalidArgument([("url", "must be an http(s) URL")])
         if url and not api_key:
             raise InvalidArgument([("api_key", "is required with a url")])
+        if url and not prefix.strip():
+            # An empty prefix would send every code on the Hub to this CPO's API (issue 16).
+            raise InvalidArgument([("code_prefix", "is required with a url: the start of the codes the API answers")])
+        if len(prefix) > MAX_LENGTH:
+            raise InvalidArgument([("code_prefix", f"is longer than {MAX_LENGTH} characters")])
+        cpo = (cc.upper(), pid.upper())
         key = self._vault.encrypt(api_key) if url else None
-        async with self._pool.acquire() as conn:
-            await QrRepository(conn).set_api(cc.upper(), pid.upper(), url or None, key, prefix if url else "")
+        async with self._pool.acquire() as conn, conn.transaction():
+            repo = QrRepository(conn)
+            await repo.lock_namespaces()
+            if url:
+                await _check_prefix(repo, cpo, prefix)
+            await repo.set_api(*cpo, url or None, key, prefix if url else "")
 
     async def check(self, cc: str, pid: str) -> rpc.CheckQrCodesResponse:
         cpo = (cc.upper(), pid.upper())
@@ -219,14 +237,21 @@ async def _check_rows(
 ) -> list[rpc.RowProblem]:
     problems = [rpc.RowProblem(row=r.number, qr_code=r.qr_code, problem=r.problem) for r in rows if r.problem]
     owners = await repo.owners([r.code.code for r in rows if r.code])
+    sources = await repo.sources()
     seen: set[str] = set()
     locations = LocationRepository(conn)
     for row in rows:
         if row.code is None:
             continue
         target, problem = row.code.target, ""
+        claimant = _claimant(sources, row.code.code)
         if (target.country_code.upper(), target.party_id.upper()) != cpo:
             problem = f"names {target.country_code}/{target.party_id}: a registry holds only {cpo[0]}/{cpo[1]}'s codes"
+        elif claimant is not None and (claimant.country_code, claimant.party_id) != cpo:
+            problem = (
+                f"starts with {claimant.api_code_prefix!r}, the code prefix of "
+                f"{claimant.country_code}/{claimant.party_id}: its codes are its own"
+            )
         elif row.code.code in seen:
             problem = "the same qr_code appears twice"
         elif owners.get(row.code.code, cpo) != cpo:
@@ -239,6 +264,45 @@ async def _check_rows(
         if problem:
             problems.append(rpc.RowProblem(row=row.number, qr_code=row.code.code, problem=problem))
     return sorted(problems, key=lambda p: p.row)
+
+
+def _claimant(sources: list[CodeSource], code: str) -> CodeSource | None:
+    """The CPO whose registered prefix starts the code (the longest: sources come longest prefix first). Empty
+    prefixes, which the Hub no longer accepts but may still hold from before, claim nothing."""
+    return next((s for s in sources if s.api_code_prefix and code.startswith(s.api_code_prefix)), None)
+
+
+def _may_answer(stored: StoredCode, claimant: CodeSource | None) -> bool:
+    """A registry row answers unless another CPO's prefix covers its code; a cached mapping answer only while its
+    CPO's prefix covers it (the API gave it under that claim)."""
+    owner = (stored.target.country_code.upper(), stored.target.party_id.upper())
+    if claimant is not None:
+        return owner == (claimant.country_code, claimant.party_id)
+    return stored.source != "MAPPING_API"
+
+
+async def _check_prefix(repo: QrRepository, cpo: tuple[str, str], prefix: str) -> None:
+    """A prefix is one CPO's namespace: it may not equal, start, or start with another CPO's prefix, nor cover codes
+    in another CPO's registry."""
+    for other in await repo.sources():
+        theirs = other.api_code_prefix
+        if (other.country_code, other.party_id) == cpo or not theirs:
+            continue
+        if prefix.startswith(theirs) or theirs.startswith(prefix):
+            raise InvalidArgument(
+                [
+                    (
+                        "code_prefix",
+                        f"{prefix!r} overlaps {theirs!r}, the code prefix of {other.country_code}/{other.party_id}",
+                    )
+                ]
+            )
+    taken = await repo.registry_codes_under(prefix, *cpo)
+    if taken:
+        code, owner = taken[0]
+        raise InvalidArgument(
+            [("code_prefix", f"{prefix!r} covers {code!r}, a code in the registry of {owner[0]}/{owner[1]}")]
+        )
 
 
 async def _resolution(conn: asyncpg.Connection, target: ConnectorRef, source: pb.QrSource.ValueType) -> pb.Resolution:
