@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from core.billing.engine import price_session, verify
+from core.billing.engine import price_periods, verify
 from core.billing.model import BillingError, ChargingPeriod, Price, SessionInfo
+from core.billing.tariff_choice import PeriodChoice
 from ocpihub.cdrs.v1 import cdrs_pb2 as pb
 from ocpihub.sessions.v1 import sessions_pb2
-from ocpihub.tariffs.v1 import tariffs_pb2
 
 _PRICES = (
     "total_cost",
@@ -55,17 +55,21 @@ def _reported(cdr: pb.Cdr) -> dict[str, Price | Decimal]:
     return reported
 
 
-def verify_cdr(cdr: pb.Cdr, tariff: tariffs_pb2.Tariff | None, tariff_name: str, time_zone: str) -> pb.CdrVerification:
-    result = pb.CdrVerification(tariff=tariff_name)
+def verify_cdr(cdr: pb.Cdr, choice: PeriodChoice, time_zone: str) -> pb.CdrVerification:
+    """Prices each charging period with the tariff `choice` gives it and compares the CPO's totals."""
+    first = choice.session_tariff
+    result = pb.CdrVerification(tariff=("cdr" if first.embedded else first.tariff) if first else "")
     result.verify_time.FromDatetime(datetime.now(UTC))
-    if tariff is None:
+    result.period_tariffs.extend(choice.described)
+    result.notes.extend(choice.notes)
+    if first is None:
         result.state = pb.VERIFICATION_STATE_NOT_VERIFIED
         result.notes.append("no tariff: neither in the CDR nor stored for its charging periods")
         return result
     try:
-        breakdown = price_session(
-            tariff,
+        breakdown = price_periods(
             engine_periods(cdr.charging_periods),
+            choice.tariffs,
             SessionInfo(
                 aware(cdr.start_date_time), aware(cdr.end_date_time), time_zone, Decimal(cdr.total_energy or "0")
             ),

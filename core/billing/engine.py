@@ -42,6 +42,7 @@ from core.billing.model import (
     ChargingPeriod,
     CostBreakdown,
     Difference,
+    InvalidTariffError,
     LineItem,
     Price,
     SessionInfo,
@@ -96,21 +97,50 @@ def price_session(
     tariff's start_date_time/end_date_time, ValueError for an unknown time zone. Data problems that do not prevent
     pricing (periods spanning a price change, missing current data, …) become `notes`.
     """
+    periods = list(periods)
+    return price_periods(periods, [tariff] * len(periods), session, decimals=decimals, session_tariff=tariff)
+
+
+def price_periods(
+    periods: Sequence[ChargingPeriod],
+    tariffs: Sequence[pb.Tariff | None],
+    session: SessionInfo,
+    *,
+    decimals: int = 2,
+    session_tariff: pb.Tariff | None = None,
+) -> CostBreakdown:
+    """Price each period with its own tariff (`tariffs[i]` prices `periods[i]`; None: no tariff, the period is free).
+
+    OCPI lets each ChargingPeriod name its tariff (mod_cdrs ChargingPeriod.tariff_id), e.g. when a profile change
+    switches tariffs mid-session. Across tariffs the session stays one session: energy and duration so far, FLAT once,
+    step_size on the session totals with the last priced component (HUB-DIGEST §4.2: no rounding at a switch).
+    `session_tariff` (default: the first period's) gives the currency and the min_price/max_price that bound the
+    total. Every tariff must be active at the session start and in one currency. Raises as `price_session`.
+    """
     if decimals < 0:
         raise ValueError(f"decimals must be >= 0, not {decimals}")
+    if len(periods) != len(tariffs):
+        raise ValueError(f"{len(periods)} periods but {len(tariffs)} tariffs")
     zone = _zone(session.time_zone)
-    _check_active(tariff, session)
-    elements, tariff_notes = parse_elements(tariff)
-    minimum, maximum = _bounds(tariff, "min_price"), _bounds(tariff, "max_price")
+    paired = sorted(zip(periods, tariffs, strict=True), key=lambda pair: pair[0].start)
+    main = session_tariff or next((t for _, t in paired if t is not None), None)
+    if main is None:
+        raise InvalidTariffError("no tariff prices any period")
+    parsed, notes = _parse_tariffs([(main, session.start)] + [(t, p.start) for p, t in paired if t is not None])
+    minimum, maximum = _bounds(main, "min_price"), _bounds(main, "max_price")
     with localcontext(_CONTEXT):
-        run = _Run(elements, session, zone, notes=list(tariff_notes))
-        for period in _resolve(sorted(periods, key=lambda p: p.start), session, run.notes):
+        run = _Run((), session, zone, notes=notes)
+        for period, (_, tariff) in zip(_resolve([p for p, _ in paired], session, run.notes), paired, strict=True):
+            run.tariff_id = tariff.id if tariff is not None else ""
+            run.elements = parsed[tariff.id.upper()] if tariff is not None else ()
+            if tariff is None:
+                run.notes.append(f"period {period.index}: no tariff prices it (free)")
             run.price(period)
         items = _apply_step_sizes(run.items, run.notes)
         exact = _totals(items, minimum, maximum, run.notes)
         _check_energy(session, run.energy_so_far, run.notes)
         return CostBreakdown(
-            currency=tariff.currency,
+            currency=main.currency,
             decimals=decimals,
             totals=exact.rounded(decimals),
             exact_totals=exact,
@@ -119,7 +149,29 @@ def price_session(
             total_time=_seconds(session.end - session.start) / _BASE_UNITS["TIME"],
             line_items=tuple(items),
             notes=tuple(run.notes),
+            period_tariffs=tuple(t.id if t is not None else "" for _, t in paired),
         )
+
+
+def _parse_tariffs(
+    uses: Sequence[tuple[pb.Tariff, datetime]],
+) -> tuple[dict[str, tuple[Element, ...]], list[str]]:
+    """Each distinct tariff's elements (by id, as OCPI ids are case-insensitive), in one currency, each active when it
+    first applies (the session tariff at the session start, any other at the first period it prices)."""
+    parsed: dict[str, tuple[Element, ...]] = {}
+    notes: list[str] = []
+    currency = uses[0][0].currency
+    for index, (tariff, moment) in enumerate(uses):
+        key = tariff.id.upper()
+        if key in parsed:
+            continue
+        if tariff.currency != currency:
+            raise InvalidTariffError(f"tariff {tariff.id!r} is in {tariff.currency}, not {currency}")
+        _check_active(tariff, moment, "the session start" if index == 0 else f"the period it prices ({_iso(moment)})")
+        elements, tariff_notes = parse_elements(tariff)
+        parsed[key] = elements
+        notes.extend(tariff_notes if len(parsed) == 1 else (f"tariff {tariff.id}: {n}" for n in tariff_notes))
+    return parsed, notes
 
 
 def verify(
@@ -233,8 +285,11 @@ class _Run:
     notes: list[str] = field(default_factory=list)
     items: list[LineItem] = field(default_factory=list)
     energy_so_far: Decimal = Decimal(0)
-    flats: dict[str, int] = field(default_factory=dict)  # side → element index of the FLAT billed
-    flat_noted: set[tuple[str, int]] = field(default_factory=set)
+    # The tariff pricing the current period (its elements are `elements`).
+    tariff_id: str = ""
+    # side → (tariff id, element index) of the FLAT billed
+    flats: dict[str, tuple[str, int]] = field(default_factory=dict)
+    flat_noted: set[tuple[str, str, int]] = field(default_factory=set)
 
     @property
     def charging_pool(self) -> tuple[Element, ...]:
@@ -307,6 +362,7 @@ class _Run:
                 volume=volume,
                 billed_volume=volume,
                 amount=ZERO if component is None else component.cost(volume),
+                tariff_id=self.tariff_id,
             )
         )
 
@@ -315,15 +371,16 @@ class _Run:
         if element is None:
             return
         billed = self.flats.get(side)
+        here = (self.tariff_id, element.index)
         if billed is not None:
-            if billed != element.index and (side, element.index) not in self.flat_noted:
-                self.flat_noted.add((side, element.index))
+            if billed != here and (side, *here) not in self.flat_noted:
+                self.flat_noted.add((side, *here))
                 self.notes.append(
-                    f"period {period.index}: FLAT of elements[{element.index}] not billed, "
-                    f"the FLAT of elements[{billed}] already was (FLAT once per session)"
+                    f"period {period.index}: FLAT of {_element_name(*here, billed[0])} not billed, "
+                    f"the FLAT of {_element_name(*billed, here[0])} already was (FLAT once per session)"
                 )
             return
-        self.flats[side] = element.index
+        self.flats[side] = here
         component = element.components["FLAT"]
         self.items.append(
             LineItem(
@@ -336,6 +393,7 @@ class _Run:
                 volume=Decimal(1),
                 billed_volume=Decimal(1),
                 amount=component.cost(Decimal(1)),
+                tariff_id=self.tariff_id,
             )
         )
 
@@ -373,6 +431,11 @@ class _Run:
         if low is not None and high is not None and low != high:
             for level in (low, high):
                 yield f"power ranges {low}..{high} kW", replace(at, power=(level, level))
+
+
+def _element_name(tariff_id: str, index: int, other_tariff_id: str) -> str:
+    """elements[i], naming the tariff only where two tariffs are in play."""
+    return f"elements[{index}]" if tariff_id == other_tariff_id else f"tariff {tariff_id} elements[{index}]"
 
 
 def _quiet_select(pool: Sequence[Element], dimension: str, at: Instant) -> Element | None:
@@ -512,16 +575,17 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown IANA time zone {name!r}") from exc
 
 
-def _check_active(tariff: pb.Tariff, session: SessionInfo) -> None:
-    """The tariff must be valid when the session starts (mod_cdrs: a CDR carries the tariffs valid at its start)."""
+def _check_active(tariff: pb.Tariff, moment: datetime, what: str = "the session start") -> None:
+    """The tariff must be valid when the session starts (mod_cdrs: a CDR carries the tariffs valid at its start), or
+    a tariff that takes over mid-session when it does."""
     if tariff.HasField("start_date_time"):
         begins = tariff.start_date_time.ToDatetime(tzinfo=UTC)
-        if session.start < begins:
-            raise TariffNotActiveError(f"tariff {tariff.id!r} starts {_iso(begins)}, after the session start")
+        if moment < begins:
+            raise TariffNotActiveError(f"tariff {tariff.id!r} starts {_iso(begins)}, after {what}")
     if tariff.HasField("end_date_time"):
         ends = tariff.end_date_time.ToDatetime(tzinfo=UTC)
-        if session.start > ends:
-            raise TariffNotActiveError(f"tariff {tariff.id!r} ended {_iso(ends)}, before the session start")
+        if moment > ends:
+            raise TariffNotActiveError(f"tariff {tariff.id!r} ended {_iso(ends)}, before {what}")
 
 
 def _bounds(tariff: pb.Tariff, name: Literal["min_price", "max_price"]) -> tuple[Decimal | None, Decimal | None]:

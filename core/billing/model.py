@@ -163,6 +163,8 @@ class LineItem:
     volume: Decimal
     billed_volume: Decimal
     amount: Price
+    # The tariff that priced it ("" when none did).
+    tariff_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +210,8 @@ class CostBreakdown:
     total_time: Decimal
     line_items: tuple[LineItem, ...]
     notes: tuple[str, ...]
+    # Per period, in start order: the id of the tariff that priced it ("" for none).
+    period_tariffs: tuple[str, ...] = ()
 
     @property
     def total_cost(self) -> Price:

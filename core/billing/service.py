@@ -8,8 +8,9 @@ from decimal import Decimal
 import asyncpg
 
 from core.billing.cdr_verification import aware, engine_periods
-from core.billing.engine import price_session
+from core.billing.engine import price_periods
 from core.billing.model import BillingError, SessionInfo
+from core.billing.period_tariffs import choose_period_tariffs
 from core.billing.repository import SettledCdr, SettlementRepository
 from core.billing.settlement import DEFAULT_SHARE, Line, Share, period_bounds, split, totals
 from core.cdrs.repository import CdrRepository
@@ -17,7 +18,6 @@ from core.cdrs.service import CdrsService
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationRepository
 from core.sessions.repository import SessionRepository
-from core.tariffs.repository import TariffRepository
 from ocpihub.billing.v1 import billing_pb2 as pb
 from ocpihub.cdrs.v1 import cdrs_pb2
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
@@ -41,29 +41,40 @@ class BillingService:
                 raise NotFound(
                     ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no session {country_code}/{party_id}/{session_id}"
                 )
-            tariff_id = next((p.tariff_id for p in session.charging_periods if p.tariff_id), "")
-            tariff = await TariffRepository(conn).get(session.country_code, session.party_id, tariff_id, deleted=True)
             location = await LocationRepository(conn).get(session.country_code, session.party_id, session.location_id)
-        if tariff is None:
+            choice = await choose_period_tariffs(
+                conn,
+                (session.country_code, session.party_id),
+                session.charging_periods,
+                session.cdr_token,
+                location,
+                session.evse_uid,
+                session.connector_id,
+                aware(session.start_date_time),
+            )
+        first = choice.session_tariff
+        if first is None:
+            named = sorted({p.tariff_id for p in session.charging_periods if p.tariff_id})
             raise FailedPrecondition(
                 ErrorReason.ERROR_REASON_WRONG_STATE,
-                f"session {session_id} names no tariff the Hub holds ({tariff_id!r})",
+                f"session {session_id} has no tariff the Hub holds (named: {named or 'none'}; "
+                f"{'; '.join(choice.notes) or 'no charging periods'})",
             )
         # An active session is priced up to the CPO's latest report.
         end = session.end_date_time if session.HasField("end_date_time") else session.last_updated
         try:
-            breakdown = price_session(
-                tariff,
+            breakdown = price_periods(
                 engine_periods(session.charging_periods),
+                choice.tariffs,
                 SessionInfo(aware(session.start_date_time), aware(end), location.time_zone if location else "UTC"),
             )
         except BillingError as exc:
             raise FailedPrecondition(ErrorReason.ERROR_REASON_WRONG_STATE, f"cannot price the session: {exc}") from None
-        quote = pb.Quote(
-            currency=tariff.currency, tariff=f"tariffs/{tariff.country_code}/{tariff.party_id}/{tariff.id}"
-        )
+        quote = pb.Quote(currency=breakdown.currency, tariff=first.tariff)
         for name in ("total_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_fixed_cost"):
             _price(getattr(quote, name), getattr(breakdown, name))
+        quote.period_tariffs.extend(choice.described)
+        quote.notes.extend(choice.notes)
         quote.notes.extend(breakdown.notes)
         return quote
 

@@ -3,10 +3,13 @@ eMSP only. CDRs never change: the same CDR again is a harmless retry, another on
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import asyncpg
 
 from core import metrics, ownership
 from core.billing.cdr_verification import verify_cdr
+from core.billing.period_tariffs import choose_period_tariffs
 from core.cdrs.repository import CdrFilter, CdrRepository
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
@@ -19,7 +22,6 @@ from core.tariffs.repository import TariffRepository
 from ocpihub.cdrs.v1 import cdrs_pb2 as pb
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
-from ocpihub.tariffs.v1 import tariffs_pb2
 
 MAX_PAGE_SIZE = 1000
 ACCEPT, REJECT = "accept", "reject"
@@ -106,18 +108,23 @@ class CdrsService:
 
     @staticmethod
     async def verification(conn: asyncpg.Connection, cdr: pb.Cdr) -> pb.CdrVerification:
-        """Prices with the tariff the CDR carries, else the stored one its periods name; in the location's time zone."""
+        """Prices each period with the tariff it names (the CDR's copy, else the stored one) or, naming none, with the
+        one its session calls for among the connector's (tariff_choice); in the location's time zone."""
         owner = ownership.owner_key(cdr.country_code, cdr.party_id, Role.CPO)
-        tariff: tariffs_pb2.Tariff | None = cdr.tariffs[0] if cdr.tariffs else None
-        tariff_name = "cdr" if tariff is not None else ""
-        if tariff is None:
-            tariff_id = next((p.tariff_id for p in cdr.charging_periods if p.tariff_id), "")
-            if tariff_id:
-                tariff = await TariffRepository(conn).get(owner.country_code, owner.party_id, tariff_id, deleted=True)
-                tariff_name = f"tariffs/{owner.country_code}/{owner.party_id}/{tariff_id}" if tariff else ""
         location = await LocationRepository(conn).get(owner.country_code, owner.party_id, cdr.cdr_location.id)
+        choice = await choose_period_tariffs(
+            conn,
+            (owner.country_code, owner.party_id),
+            cdr.charging_periods,
+            cdr.cdr_token,
+            location,
+            cdr.cdr_location.evse_uid,
+            cdr.cdr_location.connector_id,
+            cdr.start_date_time.ToDatetime(tzinfo=UTC),
+            carried=cdr.tariffs,
+        )
         time_zone = location.time_zone if location is not None and location.time_zone else "UTC"
-        verification = verify_cdr(cdr, tariff, tariff_name, time_zone)
+        verification = verify_cdr(cdr, choice, time_zone)
         if location is None:
             verification.notes.append(f"location {cdr.cdr_location.id} unknown to the Hub: priced in UTC")
         return verification

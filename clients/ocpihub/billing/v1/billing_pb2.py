@@ -23,24 +23,25 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from ocpihub.cdrs.v1 import cdrs_pb2 as ocpihub_dot_cdrs_dot_v1_dot_cdrs__pb2
 from ocpihub.tariffs.v1 import tariffs_pb2 as ocpihub_dot_tariffs_dot_v1_dot_tariffs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ocpihub/billing/v1/billing.proto\x12\x12ocpihub.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a ocpihub/tariffs/v1/tariffs.proto\"N\n\x0cRevenueShare\x12\x13\n\x0b\x63po_percent\x18\x01 \x01(\t\x12\x14\n\x0c\x65msp_percent\x18\x02 \x01(\t\x12\x13\n\x0bhub_percent\x18\x03 \x01(\t\"\xea\x01\n\rStatementLine\x12\x0b\n\x03\x63\x64r\x18\x01 \x01(\t\x12\x0b\n\x03\x63po\x18\x02 \x01(\t\x12\x0c\n\x04\x65msp\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x31\n\rend_date_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61mount\x18\x06 \x01(\t\x12\x11\n\tcpo_share\x18\x07 \x01(\t\x12\x12\n\nemsp_share\x18\x08 \x01(\t\x12\x11\n\thub_share\x18\t \x01(\t\x12\x0c\n\x04late\x18\n \x01(\x08\x12\x14\n\x0cverification\x18\x0b \x01(\t\"Y\n\nPartyTotal\x12\r\n\x05party\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x0e\n\x06\x61mount\x18\x04 \x01(\t\x12\x0c\n\x04\x63\x64rs\x18\x05 \x01(\x05\"\xfe\x01\n\tStatement\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05party\x18\x02 \x01(\t\x12/\n\x05share\x18\x03 \x01(\x0b\x32 .ocpihub.billing.v1.RevenueShare\x12\x30\n\x05lines\x18\x04 \x03(\x0b\x32!.ocpihub.billing.v1.StatementLine\x12.\n\x06totals\x18\x05 \x03(\x0b\x32\x1e.ocpihub.billing.v1.PartyTotal\x12\x0e\n\x06\x63losed\x18\x06 \x01(\x08\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbd\x02\n\x05Quote\x12-\n\ntotal_cost\x18\x01 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x34\n\x11total_energy_cost\x18\x02 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x32\n\x0ftotal_time_cost\x18\x03 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x35\n\x12total_parking_cost\x18\x04 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x33\n\x10total_fixed_cost\x18\x05 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x10\n\x08\x63urrency\x18\x06 \x01(\t\x12\x0e\n\x06tariff\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ocpihub/billing/v1/billing.proto\x12\x12ocpihub.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aocpihub/cdrs/v1/cdrs.proto\x1a ocpihub/tariffs/v1/tariffs.proto\"N\n\x0cRevenueShare\x12\x13\n\x0b\x63po_percent\x18\x01 \x01(\t\x12\x14\n\x0c\x65msp_percent\x18\x02 \x01(\t\x12\x13\n\x0bhub_percent\x18\x03 \x01(\t\"\xea\x01\n\rStatementLine\x12\x0b\n\x03\x63\x64r\x18\x01 \x01(\t\x12\x0b\n\x03\x63po\x18\x02 \x01(\t\x12\x0c\n\x04\x65msp\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x31\n\rend_date_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61mount\x18\x06 \x01(\t\x12\x11\n\tcpo_share\x18\x07 \x01(\t\x12\x12\n\nemsp_share\x18\x08 \x01(\t\x12\x11\n\thub_share\x18\t \x01(\t\x12\x0c\n\x04late\x18\n \x01(\x08\x12\x14\n\x0cverification\x18\x0b \x01(\t\"Y\n\nPartyTotal\x12\r\n\x05party\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x0e\n\x06\x61mount\x18\x04 \x01(\t\x12\x0c\n\x04\x63\x64rs\x18\x05 \x01(\x05\"\xfe\x01\n\tStatement\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05party\x18\x02 \x01(\t\x12/\n\x05share\x18\x03 \x01(\x0b\x32 .ocpihub.billing.v1.RevenueShare\x12\x30\n\x05lines\x18\x04 \x03(\x0b\x32!.ocpihub.billing.v1.StatementLine\x12.\n\x06totals\x18\x05 \x03(\x0b\x32\x1e.ocpihub.billing.v1.PartyTotal\x12\x0e\n\x06\x63losed\x18\x06 \x01(\x08\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf4\x02\n\x05Quote\x12-\n\ntotal_cost\x18\x01 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x34\n\x11total_energy_cost\x18\x02 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x32\n\x0ftotal_time_cost\x18\x03 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x35\n\x12total_parking_cost\x18\x04 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x33\n\x10total_fixed_cost\x18\x05 \x01(\x0b\x32\x19.ocpihub.tariffs.v1.Price\x12\x10\n\x08\x63urrency\x18\x06 \x01(\t\x12\x0e\n\x06tariff\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x03(\t\x12\x35\n\x0eperiod_tariffs\x18\t \x03(\x0b\x32\x1d.ocpihub.cdrs.v1.PeriodTariffb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.billing.v1.billing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REVENUESHARE']._serialized_start=123
-  _globals['_REVENUESHARE']._serialized_end=201
-  _globals['_STATEMENTLINE']._serialized_start=204
-  _globals['_STATEMENTLINE']._serialized_end=438
-  _globals['_PARTYTOTAL']._serialized_start=440
-  _globals['_PARTYTOTAL']._serialized_end=529
-  _globals['_STATEMENT']._serialized_start=532
-  _globals['_STATEMENT']._serialized_end=786
-  _globals['_QUOTE']._serialized_start=789
-  _globals['_QUOTE']._serialized_end=1106
+  _globals['_REVENUESHARE']._serialized_start=151
+  _globals['_REVENUESHARE']._serialized_end=229
+  _globals['_STATEMENTLINE']._serialized_start=232
+  _globals['_STATEMENTLINE']._serialized_end=466
+  _globals['_PARTYTOTAL']._serialized_start=468
+  _globals['_PARTYTOTAL']._serialized_end=557
+  _globals['_STATEMENT']._serialized_start=560
+  _globals['_STATEMENT']._serialized_end=814
+  _globals['_QUOTE']._serialized_start=817
+  _globals['_QUOTE']._serialized_end=1189
 # @@protoc_insertion_point(module_scope)

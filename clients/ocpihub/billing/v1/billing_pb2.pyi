@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from ocpihub.cdrs.v1 import cdrs_pb2 as _cdrs_pb2
 from ocpihub.tariffs.v1 import tariffs_pb2 as _tariffs_pb2
 import builtins as _builtins
 import sys
@@ -188,7 +189,7 @@ Global___Statement: _TypeAlias = Statement  # noqa: Y015
 
 @_typing.final
 class Quote(_message.Message):
-    """A session priced so far, with the tariff it names."""
+    """A session priced so far, each period with the tariff it names or the Hub chooses for it."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -200,9 +201,10 @@ class Quote(_message.Message):
     CURRENCY_FIELD_NUMBER: _builtins.int
     TARIFF_FIELD_NUMBER: _builtins.int
     NOTES_FIELD_NUMBER: _builtins.int
+    PERIOD_TARIFFS_FIELD_NUMBER: _builtins.int
     currency: _builtins.str
     tariff: _builtins.str
-    """"tariffs/{cc}/{pid}/{id}" """
+    """"tariffs/{cc}/{pid}/{id}": the first period's tariff (with several, `period_tariffs` says which priced each)."""
     @_builtins.property
     def total_cost(self) -> _tariffs_pb2.Price: ...
     @_builtins.property
@@ -215,6 +217,8 @@ class Quote(_message.Message):
     def total_fixed_cost(self) -> _tariffs_pb2.Price: ...
     @_builtins.property
     def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def period_tariffs(self) -> _containers.RepeatedCompositeFieldContainer[_cdrs_pb2.PeriodTariff]: ...
     def __init__(
         self,
         *,
@@ -226,10 +230,11 @@ class Quote(_message.Message):
         currency: _builtins.str = ...,
         tariff: _builtins.str = ...,
         notes: _abc.Iterable[_builtins.str] | None = ...,
+        period_tariffs: _abc.Iterable[_cdrs_pb2.PeriodTariff] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["total_cost", b"total_cost", "total_energy_cost", b"total_energy_cost", "total_fixed_cost", b"total_fixed_cost", "total_parking_cost", b"total_parking_cost", "total_time_cost", b"total_time_cost"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "notes", b"notes", "tariff", b"tariff", "total_cost", b"total_cost", "total_energy_cost", b"total_energy_cost", "total_fixed_cost", b"total_fixed_cost", "total_parking_cost", b"total_parking_cost", "total_time_cost", b"total_time_cost"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "notes", b"notes", "period_tariffs", b"period_tariffs", "tariff", b"tariff", "total_cost", b"total_cost", "total_energy_cost", b"total_energy_cost", "total_fixed_cost", b"total_fixed_cost", "total_parking_cost", b"total_parking_cost", "total_time_cost", b"total_time_cost"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

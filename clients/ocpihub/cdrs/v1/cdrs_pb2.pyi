@@ -46,6 +46,32 @@ VERIFICATION_STATE_NOT_VERIFIED: VerificationState.ValueType  # 3
 """Could not be priced (no tariff, or the tariff cannot price it); `notes` say why."""
 Global___VerificationState: _TypeAlias = VerificationState  # noqa: Y015
 
+class _TariffChoice:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TariffChoiceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TariffChoice.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TARIFF_CHOICE_UNSPECIFIED: _TariffChoice.ValueType  # 0
+    TARIFF_CHOICE_NAMED: _TariffChoice.ValueType  # 1
+    """The period names it (ChargingPeriod.tariff_id)."""
+    TARIFF_CHOICE_BY_TYPE: _TariffChoice.ValueType  # 2
+    """The period names none: chosen among the connector's tariff_ids (else the CDR's tariffs) by Tariff.type."""
+    TARIFF_CHOICE_NONE: _TariffChoice.ValueType  # 3
+    """Nothing to choose from: the period is not priced."""
+
+class TariffChoice(_TariffChoice, metaclass=_TariffChoiceEnumTypeWrapper):
+    """How the Hub found the tariff of a charging period."""
+
+TARIFF_CHOICE_UNSPECIFIED: TariffChoice.ValueType  # 0
+TARIFF_CHOICE_NAMED: TariffChoice.ValueType  # 1
+"""The period names it (ChargingPeriod.tariff_id)."""
+TARIFF_CHOICE_BY_TYPE: TariffChoice.ValueType  # 2
+"""The period names none: chosen among the connector's tariff_ids (else the CDR's tariffs) by Tariff.type."""
+TARIFF_CHOICE_NONE: TariffChoice.ValueType  # 3
+"""Nothing to choose from: the period is not priced."""
+Global___TariffChoice: _TypeAlias = TariffChoice  # noqa: Y015
+
 @_typing.final
 class CdrLocation(_message.Message):
     """OCPI 2.2.1 CDRs module objects. Amounts and quantities are decimal strings. CDRs are immutable once accepted.
@@ -331,6 +357,45 @@ class Difference(_message.Message):
 Global___Difference: _TypeAlias = Difference  # noqa: Y015
 
 @_typing.final
+class PeriodTariff(_message.Message):
+    """Which tariff priced one charging period (of a CDR or of a session so far)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_INDEX_FIELD_NUMBER: _builtins.int
+    TARIFF_FIELD_NUMBER: _builtins.int
+    EMBEDDED_FIELD_NUMBER: _builtins.int
+    CHOICE_FIELD_NUMBER: _builtins.int
+    WANTED_TYPE_FIELD_NUMBER: _builtins.int
+    period_index: _builtins.int
+    """Index into the charging_periods as the CPO sent them."""
+    tariff: _builtins.str
+    """"tariffs/{cc}/{pid}/{id}"; empty when no tariff priced the period."""
+    embedded: _builtins.bool
+    """The copy embedded in the CDR priced it (else the one the CPO pushed to the Hub)."""
+    choice: Global___TariffChoice.ValueType
+    wanted_type: _builtins.str
+    """With BY_TYPE: the TariffType the session called for ("AD_HOC_PAYMENT", "PROFILE_GREEN", "REGULAR": ad-hoc token,
+    the token's default_profile_type, else regular).
+    """
+    def __init__(
+        self,
+        *,
+        period_index: _builtins.int = ...,
+        tariff: _builtins.str = ...,
+        embedded: _builtins.bool = ...,
+        choice: Global___TariffChoice.ValueType = ...,
+        wanted_type: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["choice", b"choice", "embedded", b"embedded", "period_index", b"period_index", "tariff", b"tariff", "wanted_type", b"wanted_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PeriodTariff: _TypeAlias = PeriodTariff  # noqa: Y015
+
+@_typing.final
 class CdrVerification(_message.Message):
     """The Hub's own price of a CDR, compared with what the CPO reported."""
 
@@ -342,9 +407,12 @@ class CdrVerification(_message.Message):
     NOTES_FIELD_NUMBER: _builtins.int
     TARIFF_FIELD_NUMBER: _builtins.int
     VERIFY_TIME_FIELD_NUMBER: _builtins.int
+    PERIOD_TARIFFS_FIELD_NUMBER: _builtins.int
     state: Global___VerificationState.ValueType
     tariff: _builtins.str
-    """The tariff the Hub priced with: "tariffs/{cc}/{pid}/{id}" or "cdr" (the tariff embedded in the CDR)."""
+    """The tariff the Hub priced with: "tariffs/{cc}/{pid}/{id}" or "cdr" (the tariff embedded in the CDR); with several,
+    the first period's (its min_price/max_price bound the total). `period_tariffs` says which priced each period.
+    """
     @_builtins.property
     def computed_total_cost(self) -> _tariffs_pb2.Price: ...
     @_builtins.property
@@ -353,6 +421,8 @@ class CdrVerification(_message.Message):
     def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def verify_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def period_tariffs(self) -> _containers.RepeatedCompositeFieldContainer[Global___PeriodTariff]: ...
     def __init__(
         self,
         *,
@@ -362,10 +432,11 @@ class CdrVerification(_message.Message):
         notes: _abc.Iterable[_builtins.str] | None = ...,
         tariff: _builtins.str = ...,
         verify_time: _timestamp_pb2.Timestamp | None = ...,
+        period_tariffs: _abc.Iterable[Global___PeriodTariff] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "verify_time", b"verify_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "differences", b"differences", "notes", b"notes", "state", b"state", "tariff", b"tariff", "verify_time", b"verify_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "differences", b"differences", "notes", b"notes", "period_tariffs", b"period_tariffs", "state", b"state", "tariff", b"tariff", "verify_time", b"verify_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
