@@ -136,6 +136,37 @@ def closed_text(statement: billing_pb2.Statement) -> str:
     return head + ("\n\n" + totals_table(statement.totals) if statement.totals else "")
 
 
+# Which tariff priced each charging period
+
+
+def period_tariffs_json(periods: Sequence[cdrs_pb2.PeriodTariff]) -> list[dict[str, object]]:
+    return [
+        {
+            "period": p.period_index,
+            "tariff": p.tariff or None,
+            "embedded": p.embedded,
+            "choice": cdrs_pb2.TariffChoice.Name(p.choice).removeprefix("TARIFF_CHOICE_").lower(),
+            "wanted_type": p.wanted_type or None,
+        }
+        for p in periods
+    ]
+
+
+def period_tariffs_text(periods: Sequence[cdrs_pb2.PeriodTariff]) -> str:
+    """ "period 0 VN/CPA/T-ADHOC (AD_HOC_PAYMENT of the connector's), period 1 VN/CPA/T-AC"; empty when one named
+    tariff priced every period (the summary line says which)."""
+    if len({p.tariff for p in periods}) <= 1 and all(p.choice == cdrs_pb2.TARIFF_CHOICE_NAMED for p in periods):
+        return ""
+    parts = []
+    for p in periods:
+        how = {
+            cdrs_pb2.TARIFF_CHOICE_BY_TYPE: f" ({p.wanted_type} of the connector's)",
+            cdrs_pb2.TARIFF_CHOICE_NONE: "",
+        }.get(p.choice, "")
+        parts.append(f"period {p.period_index} {label(p.tariff) if p.tariff else 'no tariff'}{how}")
+    return ", ".join(parts)
+
+
 # CDR mismatches
 
 
@@ -149,6 +180,7 @@ def mismatch_json(cdr: cdrs_pb2.Cdr, verification: cdrs_pb2.CdrVerification) -> 
         "reported_total_cost": price_json(cdr.total_cost),
         "computed_total_cost": price_json(verification.computed_total_cost),
         "tariff": verification.tariff or None,
+        "period_tariffs": period_tariffs_json(verification.period_tariffs),
         "differences": [
             {"field": d.field, "reported": d.reported, "computed": d.computed} for d in verification.differences
         ],
@@ -167,7 +199,8 @@ def mismatches_text(found: Sequence[tuple[cdrs_pb2.Cdr, cdrs_pb2.CdrVerification
         differences = verification.differences or [cdrs_pb2.Difference(field="-", reported="-", computed="-")]
         for d in differences:
             rows.append((name, emsp, cdr.currency, d.field, d.reported, d.computed, verification.tariff or "-"))
-        notes += [f"  {name}: {note}" for note in verification.notes]
+        priced = period_tariffs_text(verification.period_tariffs)
+        notes += [f"  {name}: {note}" for note in ([f"priced {priced}"] if priced else []) + list(verification.notes)]
     text = table(rows)
     if notes:
         text += "\n\nnotes:\n" + "\n".join(notes)
@@ -196,6 +229,7 @@ def quote_json(session: str, quote: billing_pb2.Quote) -> dict[str, object]:
         "session": session,
         "currency": quote.currency,
         "tariff": quote.tariff,
+        "period_tariffs": period_tariffs_json(quote.period_tariffs),
         **prices,
         "notes": list(quote.notes),
     }
@@ -207,6 +241,8 @@ def quote_text(session: str, quote: billing_pb2.Quote) -> str:
         price: tariffs_pb2.Price = getattr(quote, field)
         incl = f", {price.incl_vat} {quote.currency} incl. VAT" if price.incl_vat else ""
         lines.append(f"  {name + ':':<9}{price.excl_vat or '0'} {quote.currency} excl. VAT{incl}")
+    priced = period_tariffs_text(quote.period_tariffs)
+    lines += [f"  note: priced {priced}"] if priced else []
     lines += [f"  note: {note}" for note in quote.notes]
     return "\n".join(lines)
 

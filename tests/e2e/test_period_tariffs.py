@@ -11,9 +11,12 @@ import pytest
 
 from ocpihub.billing.v1 import billing_pb2
 from ocpihub.cdrs.v1 import cdrs_pb2
+from tests.clients import test_hubctl
+from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
 
+hubctl = test_hubctl.hubctl
 CDRS = "/ocpi/2.2.1/receiver/cdrs"
 TARIFFS = "/ocpi/2.2.1/receiver/tariffs/VN/CPA"
 
@@ -132,7 +135,9 @@ async def test_a_profile_the_connector_has_no_tariff_for_falls_back_to_regular(
     assert any("no PROFILE_CHEAP tariff" in note for note in verification.notes)
 
 
-async def test_a_session_quote_prices_each_period_so_far(hub_http: Hub, connector_tariffs: Network) -> None:
+async def test_a_session_quote_prices_each_period_so_far(
+    hub_http: Hub, connector_tariffs: Network, hubctl: Hubctl
+) -> None:
     session = samples.session(
         "S-ADHOC",
         kwh=10,
@@ -149,3 +154,36 @@ async def test_a_session_quote_prices_each_period_so_far(hub_http: Hub, connecto
     assert (quote.total_cost.excl_vat, quote.total_cost.incl_vat) == ("41000.00", "45100.00")
     assert quote.tariff == "tariffs/VN/CPA/TARIFF-ADHOC"
     assert priced_by(quote) == [("TARIFF-ADHOC", "BY_TYPE", "AD_HOC_PAYMENT"), ("TARIFF-AC", "NAMED", "")]
+
+    # The operator sees it too.
+    text = await hubctl("billing", "quote", "VN/CPA/S-ADHOC")
+    assert text.code == 0, text.stderr
+    assert (
+        "  note: priced period 0 VN/CPA/TARIFF-ADHOC (AD_HOC_PAYMENT of the connector's), period 1 VN/CPA/TARIFF-AC"
+        in text.stdout.splitlines()
+    )
+    output = (await hubctl("billing", "quote", "VN/CPA/S-ADHOC", "--json")).json()
+    assert [(p["period"], p["tariff"], p["choice"]) for p in output["period_tariffs"]] == [
+        (0, "tariffs/VN/CPA/TARIFF-ADHOC", "by_type"),
+        (1, "tariffs/VN/CPA/TARIFF-AC", "named"),
+    ]
+
+
+async def test_hubctl_mismatches_say_which_tariff_priced_each_period(
+    hub_http: Hub, connector_tariffs: Network, hubctl: Hubctl
+) -> None:
+    """Reported as if the regular tariff priced both periods: the second names the fast one."""
+    periods = [
+        period("2026-11-01T08:00:00Z", 5, 0.5, "TARIFF-AC"),
+        period("2026-11-01T08:30:00Z", 5, 0.5, "TARIFF-FAST"),
+    ]
+    verification = await post(hub_http, connector_tariffs, cdr("CDR-WRONG", 35000, periods))
+    assert verification.state == cdrs_pb2.VERIFICATION_STATE_MISMATCH
+    table = await hubctl("billing", "mismatches")
+    assert table.code == 0, table.stderr
+    assert "  VN/CPA/CDR-WRONG: priced period 0 VN/CPA/TARIFF-AC, period 1 VN/CPA/TARIFF-FAST" in table.stdout
+    [mismatch] = (await hubctl("billing", "mismatches", "--json")).json()["mismatches"]
+    assert [p["tariff"] for p in mismatch["period_tariffs"]] == [
+        "tariffs/VN/CPA/TARIFF-AC",
+        "tariffs/VN/CPA/TARIFF-FAST",
+    ]
