@@ -133,6 +133,13 @@ def _on_hub_host(parts: SplitResult, hosts: frozenset[str]) -> bool:
     return bool(host) and (host in hosts or (port is not None and f"{host}:{port}" in hosts))
 
 
+def _split(text: str) -> SplitResult | None:
+    try:
+        return urlsplit(text)
+    except ValueError:  # e.g. "https://[abc/…", an unclosed IPv6 bracket: no URL at all, let alone the Hub's
+        return None
+
+
 def _is_charge_url(parts: SplitResult) -> bool:
     return parts.scheme in ("https", "http") and parts.path.rstrip("/") == "/charge"
 
@@ -142,8 +149,8 @@ def parse_https(text: str, default_country: str, hosts: frozenset[str] | None = 
     one of them: the same URL on another host is somebody else's code."""
     if len(text) > MAX_LENGTH:
         raise QrFormatError(f"longer than {MAX_LENGTH} characters")
-    parts = urlsplit(text)
-    if not _is_charge_url(parts):
+    parts = _split(text)
+    if parts is None or not _is_charge_url(parts):
         raise QrFormatError("an HTTPS code must be https://{hub}/charge?cpo=…&loc=…&evse=…&conn=…")
     if hosts is not None and not _on_hub_host(parts, hosts):
         raise QrFormatError(f"{parts.netloc!r} is not one of the Hub's hosts")
@@ -170,7 +177,7 @@ def parse_standard(text: str, default_country: str, hosts: frozenset[str]) -> Qr
     if text.startswith(SCHEME):
         return parse(text)
     if text.startswith(("https://", "http://")):
-        parts = urlsplit(text)
-        if _is_charge_url(parts) and _on_hub_host(parts, hosts):
+        parts = _split(text)
+        if parts is not None and _is_charge_url(parts) and _on_hub_host(parts, hosts):
             return parse_https(text, default_country)
     return None

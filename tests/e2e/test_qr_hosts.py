@@ -32,7 +32,13 @@ async def located(hub_http: Hub, network: Network) -> Network:
 async def test_an_https_code_on_another_host_is_not_the_hubs(hub_http: Hub, located: Network) -> None:
     # The tests' Hub is on 127.0.0.1, the host of its public URL.
     assert (await resolve(hub_http, located, hub_http.url + CHARGE)).status_code == 200
-    for foreign in ("https://cpo.example.com", "https://127.0.0.1.evil.example", "https://127.0.0.1@evil.example"):
+    foreign_hosts = (
+        "https://cpo.example.com",
+        "https://127.0.0.1.evil.example",
+        "https://127.0.0.1@evil.example",
+        "https://[127.0.0.1",  # not even a URL (an unclosed IPv6 bracket): was HTTP 500
+    )
+    for foreign in foreign_hosts:
         assert error_of(await resolve(hub_http, located, foreign + CHARGE)) == (404, "QR_NOT_FOUND")
 
 

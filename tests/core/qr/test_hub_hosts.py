@@ -30,6 +30,7 @@ def test_codes_on_the_hubs_hosts_are_standard(url: str) -> None:
         "https://qr.example.vn",  # the entry names a port: only that one
         "https://qr.example.vn:9443",
         "https://hub.example.com:notaport",
+        "https://[hub.example.com",  # urlsplit raises on it: was an INTERNAL error (HTTP 500)
     ],
 )
 def test_the_same_url_elsewhere_is_someone_elses_code(url: str) -> None:
