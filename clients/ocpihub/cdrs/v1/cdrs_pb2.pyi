@@ -342,6 +342,7 @@ class CdrVerification(_message.Message):
     NOTES_FIELD_NUMBER: _builtins.int
     TARIFF_FIELD_NUMBER: _builtins.int
     VERIFY_TIME_FIELD_NUMBER: _builtins.int
+    FLAGS_FIELD_NUMBER: _builtins.int
     state: Global___VerificationState.ValueType
     tariff: _builtins.str
     """The tariff the Hub priced with: "tariffs/{cc}/{pid}/{id}" or "cdr" (the tariff embedded in the CDR)."""
@@ -353,6 +354,12 @@ class CdrVerification(_message.Message):
     def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def verify_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def flags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What OCPI allows but the Hub's rules narrow ("kwh_more_than_2_decimals", "cdr_after_24h"): the CDR was accepted
+        and relayed as sent; `notes` say more.
+        """
+
     def __init__(
         self,
         *,
@@ -362,10 +369,11 @@ class CdrVerification(_message.Message):
         notes: _abc.Iterable[_builtins.str] | None = ...,
         tariff: _builtins.str = ...,
         verify_time: _timestamp_pb2.Timestamp | None = ...,
+        flags: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "verify_time", b"verify_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "differences", b"differences", "notes", b"notes", "state", b"state", "tariff", b"tariff", "verify_time", b"verify_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "differences", b"differences", "flags", b"flags", "notes", b"notes", "state", b"state", "tariff", b"tariff", "verify_time", b"verify_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
