@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
 from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
@@ -39,15 +40,21 @@ async def stored_session(hub: Hub, network: Network) -> dict[str, Any]:
 
 
 async def refused(hub: Hub, network: Network, method: str, body: dict[str, Any], rule: str) -> str:
-    """Sends the write and checks it was refused for `rule`, counted once; returns the message."""
-    before = violations(rule)
+    """Sends the write and checks it was refused for `rule`, counted once and queued for nobody; returns the message."""
+    before, queued = violations(rule), await _queued(hub)
     answer = await hub.http.request(method, S1, json=body, headers=network.cpo_headers())
     assert answer.status_code == 200
     assert answer.json()["status_code"] == 2001, answer.json()
     message: str = answer.json()["status_message"]
     assert f"(rule {rule})" in message, message
     assert violations(rule) == before + 1
+    assert await _queued(hub) == queued
     return message
+
+
+async def _queued(hub: Hub) -> int:
+    """Messages the Hub has queued for eMSPs (the outbox): a refused write adds none."""
+    return len([d async for d in hub.core.list_deliveries(deliveries_rpc.ListDeliveriesRequest())])
 
 
 # (status stored, status PATCHed, allowed). end_date_time goes with COMPLETED and INVALID only.
