@@ -2,6 +2,7 @@
 
 DomainError
 ├── InvalidArgument      INVALID_ARGUMENT, with field violations
+│   └── RuleViolation    INVALID_ARGUMENT: one of the Hub's data rules, named (counted per party by the caller)
 ├── InvalidFormat        INVALID_ARGUMENT, one reason and message (e.g. a QR code that is not well-formed)
 ├── NotFound             NOT_FOUND
 ├── AlreadyExists        ALREADY_EXISTS
@@ -48,6 +49,14 @@ class InvalidArgument(DomainError):
         self.violations = list(violations)
         message = "; ".join(f"{field}: {description}" for field, description in self.violations)
         super().__init__(ErrorReason.ERROR_REASON_INVALID_FIELD, message)
+
+
+class RuleViolation(InvalidArgument):
+    """A write that breaks a named data rule (a session's status going back, a CDR's periods out of its span)."""
+
+    def __init__(self, rule: str, field: str, description: str) -> None:
+        self.rule = rule
+        super().__init__([(field, f"{description} (rule {rule})")])
 
 
 class InvalidFormat(DomainError):

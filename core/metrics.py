@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from wsgiref.simple_server import WSGIServer
 
@@ -16,6 +17,9 @@ import asyncpg
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from core.deliveries.repository import DeliveryRepository
+from core.errors import RuleViolation
+from core.parties.model import PartyKey
+from core.sessions.rules import Flags
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +44,42 @@ REVENUE = Counter(
     "Charged amounts excl. VAT: the total_cost of every CDR stored, per currency.",
     ["currency"],
 )
+RULE_VIOLATIONS = Counter(
+    "ocpihub_rule_violations_total",
+    "Writes refused for breaking a data rule (2001), by the sending party (CC/PID) and rule: who sends bad data.",
+    ["party", "rule"],
+)
+RULE_FLAGS = Counter(
+    "ocpihub_rule_flags_total",
+    "Writes accepted but flagged (what OCPI allows and the Hub's rules narrow), by the sending party and flag.",
+    ["party", "flag"],
+)
 SECURITY_EVENTS = Counter(
     "ocpihub_security_events_total", "Security events (auth failures, suspensions, rotations) by kind.", ["kind"]
 )
 
 # A slow database leaves the gauges at their last values rather than piling up queries.
 _QUERY_SECONDS = 2.0
+
+
+def _party(owner: PartyKey) -> str:
+    return f"{owner.country_code}/{owner.party_id}"
+
+
+def count_rules(owner: PartyKey, check: Callable[[], Flags]) -> Flags:
+    """Runs the data rules on `owner`'s write and returns its flags; a violation is counted against the owner (so the
+    operator sees which CPO sends bad data) and raised."""
+    try:
+        return check()
+    except RuleViolation as exc:
+        RULE_VIOLATIONS.labels(_party(owner), exc.rule).inc()
+        raise
+
+
+def count_flags(owner: PartyKey, flags: Flags) -> None:
+    """Counted once the flagged write is stored."""
+    for flag in flags.flags:
+        RULE_FLAGS.labels(_party(owner), flag).inc()
 
 
 def count_cdr(total_energy: str, currency: str, total_cost_excl_vat: str) -> None:

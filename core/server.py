@@ -224,7 +224,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         server,
     )
     cdrs_service_pb2_grpc.add_CdrsServiceServicer_to_server(
-        CdrsServicer(CdrsService(pool, directory, settings.cdr_mismatch_policy)), server
+        CdrsServicer(CdrsService(pool, directory, settings.cdr_mismatch_policy, clock)), server
     )
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)

@@ -38,7 +38,6 @@ from ocpihub.qr.v1 import qr_service_pb2 as qr_rpc
 from ocpihub.qr.v1 import qr_service_pb2_grpc as qr_grpc
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.routing.v1 import routing_service_pb2_grpc as routing_grpc
-from ocpihub.sessions.v1 import sessions_pb2
 from ocpihub.sessions.v1 import sessions_service_pb2 as sessions_rpc
 from ocpihub.sessions.v1 import sessions_service_pb2_grpc as sessions_grpc
 from ocpihub.tariffs.v1 import tariffs_pb2
@@ -304,10 +303,9 @@ class HubClient:
     async def delete_tariff(self, request: tariffs_rpc.DeleteTariffRequest) -> tariffs_rpc.DeleteTariffResponse:
         return await self._call(lambda: self._tariffs.DeleteTariff(request, timeout=self._timeout), idempotent=False)
 
-    async def get_session(self, name: str) -> sessions_pb2.Session:
+    async def get_session(self, name: str) -> sessions_rpc.GetSessionResponse:
         request = sessions_rpc.GetSessionRequest(name=name)
-        response = await self._call(lambda: self._sessions.GetSession(request, timeout=self._timeout), idempotent=True)
-        return response.session
+        return await self._call(lambda: self._sessions.GetSession(request, timeout=self._timeout), idempotent=True)
 
     async def list_sessions(self, request: sessions_rpc.ListSessionsRequest) -> sessions_rpc.ListSessionsResponse:
         return await self._call(lambda: self._sessions.ListSessions(request, timeout=self._timeout), idempotent=True)

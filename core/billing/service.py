@@ -14,10 +14,12 @@ from core.billing.period_tariffs import choose_period_tariffs
 from core.billing.repository import SettledCdr, SettlementRepository
 from core.billing.settlement import DEFAULT_SHARE, Line, Share, period_bounds, split, totals
 from core.cdrs.repository import CdrRepository
+from core.cdrs.rules import keep_flags
 from core.cdrs.service import CdrsService
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationRepository
 from core.sessions.repository import SessionRepository
+from core.sessions.rules import Flags
 from ocpihub.billing.v1 import billing_pb2 as pb
 from ocpihub.cdrs.v1 import cdrs_pb2
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
@@ -85,6 +87,8 @@ class BillingService:
             if found is None:
                 raise NotFound(ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no CDR {country_code}/{party_id}/{cdr_id}")
             verification = await CdrsService.verification(conn, found[0])
+            # Flags are what the CDR showed when received (how late it came): pricing it again keeps them.
+            keep_flags(verification, Flags.kept_in(found[1].flags, found[1].notes))
             await repo.set_verification(found[0], verification)
             return verification
 

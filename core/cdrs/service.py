@@ -11,6 +11,8 @@ from core import metrics, ownership
 from core.billing.cdr_verification import verify_cdr
 from core.billing.period_tariffs import choose_period_tariffs
 from core.cdrs.repository import CdrFilter, CdrRepository
+from core.cdrs.rules import check_cdr, keep_flags
+from core.clock import Clock
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
@@ -28,9 +30,12 @@ ACCEPT, REJECT = "accept", "reject"
 
 
 class CdrsService:
-    def __init__(self, pool: asyncpg.Pool, directory: Directory, mismatch_policy: str = ACCEPT) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, directory: Directory, mismatch_policy: str = ACCEPT, clock: Clock | None = None
+    ) -> None:
         self._pool = pool
         self._directory = directory
+        self._clock = clock or Clock()
         # What a CDR whose cost does not follow from its tariff gets: kept and flagged (accept) or refused (reject).
         self._mismatch_policy = mismatch_policy
 
@@ -68,8 +73,10 @@ class CdrsService:
                         "(send a credit CDR to correct one)",
                     )
                 return existing[0], False, existing[1], 0
+            flags = metrics.count_rules(owner, lambda: check_cdr(cdr, self._clock.now()))
             await self._check_tariffs_exist(conn, owner.country_code, owner.party_id, cdr)
             verification = await self.verification(conn, cdr)
+            keep_flags(verification, flags)
             if verification.state == pb.VERIFICATION_STATE_MISMATCH and self._mismatch_policy == REJECT:
                 differences = "; ".join(
                     f"{d.field}: reported {d.reported}, tariff gives {d.computed}" for d in verification.differences
@@ -85,6 +92,7 @@ class CdrsService:
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
         # Counted once committed: a CDR is stored once (a repeated POST returns above), so the totals add up.
         metrics.count_cdr(cdr.total_energy, cdr.currency, cdr.total_cost.excl_vat)
+        metrics.count_flags(owner, flags)
         return cdr, True, verification, queued
 
     @staticmethod

@@ -37,32 +37,38 @@ class SessionRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def get(
+    async def get(self, country_code: str, party_id: str, session_id: str) -> pb.Session | None:
+        found = await self.get_with_flags(country_code, party_id, session_id)
+        return found[0] if found is not None else None
+
+    async def get_with_flags(
         self, country_code: str, party_id: str, session_id: str, *, for_update: bool = False
-    ) -> pb.Session | None:
+    ) -> tuple[pb.Session, list[str]] | None:
+        """The session and the flags its writes earned (core/sessions/rules.py)."""
         lock = " FOR UPDATE" if for_update else ""
-        data = await self._conn.fetchval(
-            f"SELECT data FROM sessions WHERE country_code = $1 AND party_id = $2 AND id_key = $3{lock}",
+        row = await self._conn.fetchrow(
+            f"SELECT data, flags FROM sessions WHERE country_code = $1 AND party_id = $2 AND id_key = $3{lock}",
             country_code,
             party_id,
             session_id.upper(),
         )
-        return pb.Session.FromString(data) if data is not None else None
+        return (pb.Session.FromString(row["data"]), list(row["flags"])) if row is not None else None
 
     async def find(self, session_id: str) -> list[pb.Session]:
         """Every CPO's session with this id (ids are unique per CPO only)."""
         rows = await self._conn.fetch("SELECT data FROM sessions WHERE id_key = $1", session_id.upper())
         return [pb.Session.FromString(row["data"]) for row in rows]
 
-    async def upsert(self, session: pb.Session) -> None:
+    async def upsert(self, session: pb.Session, flags: list[str]) -> None:
         await self._conn.execute(
             "INSERT INTO sessions (country_code, party_id, id_key, data, last_updated, token_country_code,"
-            " token_party_id, status, location_id, start_date_time, kwh)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            " token_party_id, status, location_id, start_date_time, kwh, flags)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
             " last_updated = EXCLUDED.last_updated, token_country_code = EXCLUDED.token_country_code,"
             " token_party_id = EXCLUDED.token_party_id, status = EXCLUDED.status, location_id = EXCLUDED.location_id,"
-            " start_date_time = EXCLUDED.start_date_time, kwh = EXCLUDED.kwh, update_time = now()",
+            " start_date_time = EXCLUDED.start_date_time, kwh = EXCLUDED.kwh, flags = EXCLUDED.flags,"
+            " update_time = now()",
             session.country_code.upper(),
             session.party_id.upper(),
             session.id.upper(),
@@ -74,6 +80,7 @@ class SessionRepository:
             session.location_id,
             session.start_date_time.ToDatetime(tzinfo=UTC),
             Decimal(session.kwh or "0"),
+            flags,
         )
 
     async def list(self, f: SessionFilter, *, offset: int, limit: int) -> tuple[list[pb.Session], int]:

@@ -5,17 +5,19 @@ OCPI: a PATCH's charging_periods are appended to the stored ones, a PUT's replac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from core import ownership
+from core import metrics, ownership
 from core.deliveries.model import relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
-from core.metrics import SESSIONS_CREATED
 from core.parties.model import Role
 from core.sessions.repository import SessionFilter, SessionRepository
+from core.sessions.rules import check_session
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
@@ -35,19 +37,27 @@ def apply_session(stored: pb.Session | None, incoming: pb.Session, mask: FieldMa
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class SessionWrite:
+    session: pb.Session
+    result: types_pb2.WriteResult.ValueType
+    deliveries: int
+    flags: list[str]
+
+
 class SessionsService:
     def __init__(self, pool: asyncpg.Pool, directory: Directory) -> None:
         self._pool = pool
         self._directory = directory
 
-    async def get(self, country_code: str, party_id: str, session_id: str) -> pb.Session:
+    async def get(self, country_code: str, party_id: str, session_id: str) -> tuple[pb.Session, list[str]]:
         async with self._pool.acquire() as conn:
-            session = await SessionRepository(conn).get(country_code.upper(), party_id.upper(), session_id)
-        if session is None:
+            found = await SessionRepository(conn).get_with_flags(country_code.upper(), party_id.upper(), session_id)
+        if found is None:
             raise NotFound(
                 ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"no session {country_code}/{party_id}/{session_id}"
             )
-        return session
+        return found
 
     async def list_sessions(self, f: SessionFilter, *, offset: int, limit: int) -> tuple[list[pb.Session], int]:
         async with self._pool.acquire() as conn:
@@ -60,32 +70,37 @@ class SessionsService:
         allow_missing: bool,
         caller_platform: str,
         relay: deliveries_pb2.Message,
-    ) -> tuple[pb.Session, types_pb2.WriteResult.ValueType, int]:
+    ) -> SessionWrite:
         if not incoming.id:
             raise InvalidArgument([("id", "is required")])
         owner = ownership.owner_key(incoming.country_code, incoming.party_id, Role.CPO)
         async with self._pool.acquire() as conn, conn.transaction():
             await self._directory.require_owner(conn, caller_platform, owner)
             repo = SessionRepository(conn)
-            stored = await repo.get(owner.country_code, owner.party_id, incoming.id, for_update=True)
+            found = await repo.get_with_flags(owner.country_code, owner.party_id, incoming.id, for_update=True)
+            stored, flags = found if found is not None else (None, [])
             if stored is None and (mask is not None or not allow_missing):
                 raise NotFound(
                     ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND,
                     f"unknown session {owner.country_code}/{owner.party_id}/{incoming.id}: PUT it before patching it",
                 )
             if stored is not None and is_stale(stored, incoming):
-                return stored, STALE, 0
+                return SessionWrite(stored, STALE, 0, flags)
             session = apply_session(stored, incoming, mask)
             if stored is not None and session == stored:
-                return stored, UNCHANGED, 0
+                return SessionWrite(stored, UNCHANGED, 0, flags)
             if not session.cdr_token.country_code or not session.cdr_token.party_id:
                 raise InvalidArgument([("cdr_token", "is required: it names the eMSP the session belongs to")])
-            await repo.upsert(session)
+            written = len(incoming.charging_periods)
+            new_flags = metrics.count_rules(owner, lambda: check_session(stored, session, written))
+            flags = sorted({*flags, *new_flags.flags})
+            await repo.upsert(session, flags)
             receivers = await self._directory.owner_receivers(
                 conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
             )
             object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"
             queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+        metrics.count_flags(owner, new_flags)
         if stored is None:
-            SESSIONS_CREATED.inc()
-        return session, CREATED if stored is None else UPDATED, queued
+            metrics.SESSIONS_CREATED.inc()
+        return SessionWrite(session, CREATED if stored is None else UPDATED, queued, flags)

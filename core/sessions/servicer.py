@@ -19,7 +19,8 @@ class SessionsServicer(rpc_grpc.SessionsServiceServicer):
     async def GetSession(
         self, request: rpc.GetSessionRequest, context: grpc.aio.ServicerContext
     ) -> rpc.GetSessionResponse:
-        return rpc.GetSessionResponse(session=await self._service.get(*split_name(request.name, "sessions", 3)))
+        session, flags = await self._service.get(*split_name(request.name, "sessions", 3))
+        return rpc.GetSessionResponse(session=session, flags=flags)
 
     async def ListSessions(
         self, request: rpc.ListSessionsRequest, context: grpc.aio.ServicerContext
@@ -47,7 +48,9 @@ class SessionsServicer(rpc_grpc.SessionsServiceServicer):
         mask = request.update_mask if request.HasField("update_mask") and request.update_mask.paths else None
         if mask is not None and "last_updated" not in mask.paths:
             raise InvalidArgument([("update_mask", "a PATCH must carry last_updated")])
-        session, result, queued = await self._service.update(
+        written = await self._service.update(
             request.session, mask, request.allow_missing, request.caller_platform, request.relay
         )
-        return rpc.UpdateSessionResponse(session=session, result=result, deliveries=queued)
+        return rpc.UpdateSessionResponse(
+            session=written.session, result=written.result, deliveries=written.deliveries, flags=written.flags
+        )

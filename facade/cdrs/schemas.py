@@ -1,9 +1,10 @@
 """Wire shapes of the CDRs module (OCPI 2.2.1 mod_cdrs.asciidoc, errata lengths), and parsing. CDRs have no PATCH.
 
-Cardinality and unknown fields as in facade/locations/schemas.py. CdrToken, ChargingPeriod and the time rules come
-from facade/sessions/schemas.py, Tariff and Price from facade/tariffs/schemas.py. Not enforced, as it does not
-change the price and a CDR is billing data: the "Session only" dimension types (CURRENT, POWER, …) the spec keeps
-out of CDRs.
+Cardinality and unknown fields as in facade/locations/schemas.py. CdrToken and ChargingPeriod come from
+facade/sessions/schemas.py, Tariff and Price from facade/tariffs/schemas.py; the time rules (periods in order and
+inside the CDR's span) are the core's (core/cdrs/rules.py), which counts violations per CPO. Not enforced, as it does
+not change the price and a CDR is billing data: the "Session only" dimension types (CURRENT, POWER, …) the spec
+keeps out of CDRs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from facade.locations.schemas import (
     parse_object,
 )
 from facade.ocpi.datetime import OcpiDateTime
-from facade.sessions.schemas import AuthMethod, CdrToken, ChargingPeriod, Currency, MeterId, check_times
+from facade.sessions.schemas import AuthMethod, CdrToken, ChargingPeriod, Currency, MeterId
 from facade.tariffs.schemas import Price, Tariff
 
 # CiString(39): 36 plus room for a Credit CDR suffix such as "-C".
@@ -106,7 +107,6 @@ class CDR(OcpiStruct, kw_only=True):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_times(self.start_date_time, self.end_date_time, self.charging_periods)
         # Credit CDRs: "the field `credit_reference_id` needs to be set as well"; it names the CDR being credited.
         if self.credit and self.credit_reference_id is None:
             raise ValueError("`credit_reference_id` is required when `credit` is true")

@@ -187,14 +187,18 @@ class LocationsReceiver(Controller):
 
 
 class LocationsSender(Controller):
-    """eMSPs pull here (OCPI Sender interface), served from the Hub's store of broadcast locations."""
+    """eMSPs pull here (OCPI Sender interface), served from the Hub's store of broadcast locations.
+
+    Locations with `publish: false` are served too, as they were broadcast: OCPI 2.2.1 has the eMSP show such a
+    location only to the tokens in its `publish_allowed_to`, so the eMSP needs it, and a pull must agree with the push.
+    """
 
     path = "/2.2.1/sender/locations"
     dependencies = {"caller": Provide(authenticate_registered)}  # noqa: RUF012 — Litestar reads it from the class
 
     @get("/")
     async def list_locations(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
-        query, page = read_pull(request, caller, rpc.ListLocationsRequest(published_only=True))
+        query, page = read_pull(request, caller, rpc.ListLocationsRequest())
         hub: HubClient = request.app.state.hub
         try:
             listing = await hub.list_locations(query)
@@ -214,7 +218,7 @@ class LocationsSender(Controller):
         settings = request.app.state.settings
         routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None)
         params = request.path_params
-        query = rpc.ListLocationsRequest(location_id=params["location_id"], published_only=True, page_size=2)
+        query = rpc.ListLocationsRequest(location_id=params["location_id"], page_size=2)
         if routing.scenario is rh.Scenario.DIRECT and routing.to:
             query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
         hub: HubClient = request.app.state.hub

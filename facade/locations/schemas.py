@@ -235,6 +235,22 @@ class StatusSchedule(OcpiStruct, kw_only=True):
     status: Status
 
 
+def _check_unique(items: object, key: str, where: str, within: str) -> None:
+    """R2.5: EVSE uids are unique within a location, connector ids within an EVSE. Both are CiStrings, so "e1" and
+    "E1" are the same id (the Hub finds EVSEs and connectors case-insensitively)."""
+    if not isinstance(items, list):  # absent, null or UNSET in a PATCH
+        return
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        value = getattr(item, key)
+        first = seen.setdefault(value.upper(), index)
+        if first != index:
+            raise ValueError(
+                f"duplicate `{key}` {value!r}: {where}[{first}] and {where}[{index}] are the same"
+                f" (unique within one {within}, case-insensitively)"
+            )
+
+
 # --- Objects -------------------------------------------------------------------------------------------------------
 class Connector(OcpiStruct, kw_only=True):
     _datetimes = ("last_updated",)
@@ -265,6 +281,10 @@ class EVSE(OcpiStruct, kw_only=True):
     parking_restrictions: list[ParkingRestriction] | None = None
     images: list[Image] | None = None
     last_updated: OcpiDateTime
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_unique(self.connectors, "id", "connectors", "EVSE")
 
 
 @functools.cache
@@ -310,6 +330,7 @@ class Location(OcpiStruct, kw_only=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_time_zone(self.time_zone)
+        _check_unique(self.evses, "uid", "evses", "location")
 
 
 # --- PATCH ---------------------------------------------------------------------------------------------------------
@@ -345,6 +366,10 @@ class EvsePatch(OcpiStruct, kw_only=True):
     images: list[Image] | msgspec.UnsetType | None = msgspec.UNSET
     last_updated: OcpiDateTime
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_unique(self.connectors, "id", "connectors", "EVSE")
+
 
 class LocationPatch(OcpiStruct, kw_only=True):
     _datetimes = ("last_updated",)
@@ -378,6 +403,7 @@ class LocationPatch(OcpiStruct, kw_only=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_time_zone(self.time_zone)
+        _check_unique(self.evses, "uid", "evses", "location")
 
 
 # --- Parsing -------------------------------------------------------------------------------------------------------

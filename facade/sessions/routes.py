@@ -45,12 +45,12 @@ class SessionsReceiver(Controller):
         owner = pushes.own_party(request, caller)
         hub: HubClient = request.app.state.hub
         try:
-            session = await hub.get_session(
+            found = await hub.get_session(
                 f"sessions/{owner.country_code}/{owner.party_id}/{request.path_params['session_id']}"
             )
         except HubError as exc:
             raise from_hub_error(exc) from None
-        return ocpi_response(from_proto(session))
+        return ocpi_response(from_proto(found.session))
 
 
 async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:

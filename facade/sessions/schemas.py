@@ -1,14 +1,14 @@
 """Wire shapes of the sessions module (OCPI 2.2.1 mod_sessions.asciidoc; CdrToken and ChargingPeriod from
 mod_cdrs.asciidoc, which the CDRs module reuses from here), and parsing.
 
-Cardinality and unknown fields as in facade/locations/schemas.py. Cross-field rules run in __post_init__, so they
-come back as 2001 naming the field like any shape error. Not enforced, as a relaying Hub should not drop a session
-over a meter reading: STATE_OF_CHARGE volumes within 0..100.
+Cardinality and unknown fields as in facade/locations/schemas.py. Cross-field rules of one object run in
+__post_init__, so they come back as 2001 naming the field like any shape error. The rules on times, status moves and
+kWh are the core's (core/sessions/rules.py): they need the stored session, and a violation is counted per CPO. Not
+enforced, as a relaying Hub should not drop a session over a meter reading: STATE_OF_CHARGE volumes within 0..100.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -23,7 +23,7 @@ from facade.locations.schemas import (
     TokenType,
     parse_object,
 )
-from facade.ocpi.datetime import OcpiDateTime, parse_ocpi_datetime
+from facade.ocpi.datetime import OcpiDateTime
 from facade.tariffs.schemas import Price
 
 # fmt: off
@@ -60,36 +60,6 @@ class ChargingPeriod(OcpiStruct, kw_only=True):
     tariff_id: CiString36 | None = None
 
 
-_Maybe = str | msgspec.UnsetType | None  # what a DateTime field holds: a PATCH leaves fields UNSET
-
-
-def _moment(value: _Maybe) -> datetime | None:
-    # Called after OcpiStruct.__post_init__ has checked the calendar, so a string here always parses.
-    return parse_ocpi_datetime(value) if isinstance(value, str) else None
-
-
-def check_times(start: _Maybe, end: _Maybe, periods: list[ChargingPeriod] | msgspec.UnsetType | None) -> None:
-    """End not before start; periods in chronological order (equal starts allowed), none before start or after end.
-
-    Takes what the struct holds, so a PATCH is checked on the fields it carries. A Session's start_date_time moves to
-    the moment it became ACTIVE, so a CPO that keeps RESERVATION_TIME periods from before that is refused here.
-    """
-    begin, finish = _moment(start), _moment(end)
-    if begin is not None and finish is not None and finish < begin:
-        raise ValueError(f"`end_date_time` {end!r} is before `start_date_time` {start!r}")
-    previous: datetime | None = None
-    for index, period in enumerate(periods if isinstance(periods, list) else []):
-        moment = parse_ocpi_datetime(period.start_date_time)
-        name = f"`charging_periods[{index}].start_date_time` {period.start_date_time!r}"
-        if begin is not None and moment < begin:
-            raise ValueError(f"{name} is before `start_date_time` {start!r}")
-        if previous is not None and moment < previous:
-            raise ValueError(f"{name} is before the previous period's: charging periods must be in chronological order")
-        if finish is not None and moment > finish:
-            raise ValueError(f"{name} is after `end_date_time` {end!r}")
-        previous = moment
-
-
 class Session(OcpiStruct, kw_only=True):
     _datetimes = ("start_date_time", "end_date_time", "last_updated")
     country_code: CountryCode
@@ -113,7 +83,6 @@ class Session(OcpiStruct, kw_only=True):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_times(self.start_date_time, self.end_date_time, self.charging_periods)
         # end_date_time is "the timestamp when the session was completed/finished" and COMPLETED is the final state
         # ("finished"), so a complete object in that state must say when. Only here: a PATCH to COMPLETED may rely
         # on an end_date_time sent earlier.
@@ -122,7 +91,7 @@ class Session(OcpiStruct, kw_only=True):
 
 
 # PATCH: as in facade/locations/schemas.py, every field may be left out except last_updated. charging_periods in a
-# PATCH are appended to the stored ones (mod_sessions PATCH), so only their order among themselves is checked here.
+# PATCH are appended to the stored ones (mod_sessions PATCH).
 class SessionPatch(OcpiStruct, kw_only=True):
     _datetimes = ("start_date_time", "end_date_time", "last_updated")
     country_code: CountryCode | msgspec.UnsetType = msgspec.UNSET
@@ -143,10 +112,6 @@ class SessionPatch(OcpiStruct, kw_only=True):
     total_cost: Price | msgspec.UnsetType | None = msgspec.UNSET
     status: SessionStatus | msgspec.UnsetType = msgspec.UNSET
     last_updated: OcpiDateTime
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_times(self.start_date_time, self.end_date_time, self.charging_periods)
 
 
 def parse_session(body: bytes) -> tuple[Session, dict[str, Any]]:

@@ -213,21 +213,6 @@ async def test_order_is_stable_across_calls_and_updates(hub_http: Hub, network: 
     assert await pull_all(hub_http, network, limit=1) == [[loc] for loc in expected]
 
 
-async def test_private_locations_are_not_pulled_or_counted(hub_http: Hub, network: Network) -> None:
-    await push(hub_http, network, 1)
-    await push(hub_http, network, 2, publish=False)
-    await push(hub_http, network, 3)
-    stored = await hub_http.http.get("/ocpi/2.2.1/receiver/locations/VN/CPA/LOC2", headers=network.cpo_headers())
-    assert stored.json()["data"]["publish"] is False  # the Hub holds it; it just does not publish it
-
-    pulled = await pull(hub_http, network)
-    assert ids(pulled) == ["LOC1", "LOC3"]
-    assert pulled.headers["x-total-count"] == "2"
-    assert await pull_all(hub_http, network, limit=1) == [["LOC1"], ["LOC3"]]
-    one = await hub_http.http.get(f"{SENDER}/LOC2", headers=network.emsp_headers())
-    assert one.status_code == 404
-
-
 async def test_to_a_cpo_pulls_only_that_cpos_locations(
     hub_http: Hub, network: Network, start_party: Callable[..., Awaitable[PartySimulator]]
 ) -> None:

@@ -293,30 +293,6 @@ def test_required_fields_are_required(name: str) -> None:
 # Cross-field rules
 
 
-def test_end_before_start_is_2001() -> None:
-    message = invalid(cdr(_set("2015-06-29T21:39:08Z", "end_date_time")))
-
-    assert "`end_date_time`" in message and "`start_date_time`" in message
-
-
-def test_charging_periods_out_of_order_are_2001() -> None:
-    message = invalid(cdr(periods("2015-06-29T22:00:00Z", "2015-06-29T21:59:59.999Z")))
-
-    assert "`charging_periods[1].start_date_time`" in message and "chronological" in message
-
-
-def test_charging_period_before_the_start_is_2001() -> None:
-    message = invalid(cdr(periods("2015-06-29T21:39:08Z")))
-
-    assert "`charging_periods[0].start_date_time`" in message and "before `start_date_time`" in message
-
-
-def test_charging_period_after_the_end_is_2001() -> None:
-    message = invalid(cdr(periods("2015-06-29T21:39:09Z", "2015-06-29T23:37:33Z")))
-
-    assert "`charging_periods[1].start_date_time`" in message and "after `end_date_time`" in message
-
-
 @pytest.mark.parametrize("reference", [{}, {"credit_reference_id": None}])
 def test_credit_cdr_needs_a_credit_reference_id(reference: dict[str, Any]) -> None:
     message = invalid(cdr(lambda d: d.update(id="12345-C", credit=True, **reference)))

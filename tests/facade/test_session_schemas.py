@@ -240,34 +240,6 @@ def test_datetimes_must_be_in_the_calendar() -> None:
 # Cross-field rules
 
 
-def test_end_before_start_is_2001() -> None:
-    message = invalid(parse_session, session(_set("2015-06-29T22:39:08Z", "end_date_time")))
-
-    assert "`end_date_time`" in message and "`start_date_time`" in message
-
-
-def test_charging_periods_out_of_order_are_2001() -> None:
-    def swap(data: dict[str, Any]) -> None:
-        periods = data["charging_periods"]
-        periods[1], periods[2] = periods[2], periods[1]
-
-    message = invalid(parse_session, session(swap))
-
-    assert "`charging_periods[2].start_date_time`" in message and "chronological" in message
-
-
-def test_charging_period_before_the_start_is_2001() -> None:
-    message = invalid(parse_session, session(_set("2015-06-29T22:39:08Z", "charging_periods", 0, "start_date_time")))
-
-    assert "`charging_periods[0].start_date_time`" in message and "before `start_date_time`" in message
-
-
-def test_charging_period_after_the_end_is_2001() -> None:
-    message = invalid(parse_session, session(_set("2015-06-29T23:50:17Z", "charging_periods", 2, "start_date_time")))
-
-    assert "`charging_periods[2].start_date_time`" in message and "after `end_date_time`" in message
-
-
 @pytest.mark.parametrize("mutate", [_delete("end_date_time"), _set(None, "end_date_time")])
 def test_completed_session_needs_an_end_date_time(mutate: Mutate) -> None:
     message = invalid(parse_session, session(mutate))
@@ -308,28 +280,6 @@ def test_patch_to_completed_may_rely_on_an_end_date_time_sent_before() -> None:
     parsed, _ = parse_session_patch(patch(status="COMPLETED"))
 
     assert parsed.status == "COMPLETED" and parsed.end_date_time is msgspec.UNSET
-
-
-@pytest.mark.parametrize(
-    ("fields", "expected"),
-    [
-        ({"start_date_time": "2019-06-23T08:00:00Z", "end_date_time": "2019-06-23T07:59:59Z"}, "`end_date_time`"),
-        (
-            {"charging_periods": [period("2019-06-23T08:16:02Z"), period("2019-06-23T08:16:01Z")]},
-            "`charging_periods[1].start_date_time`",
-        ),
-        (
-            {"start_date_time": "2019-06-23T08:20:00Z", "charging_periods": [period("2019-06-23T08:16:02Z")]},
-            "`charging_periods[0].start_date_time`",
-        ),
-        (
-            {"end_date_time": "2019-06-23T08:00:00Z", "charging_periods": [period("2019-06-23T08:16:02Z")]},
-            "`charging_periods[0].start_date_time`",
-        ),
-    ],
-)
-def test_patch_time_rules_apply_to_the_fields_it_carries(fields: dict[str, Any], expected: str) -> None:
-    assert expected in invalid(parse_session_patch, patch(**fields))
 
 
 @pytest.mark.parametrize(

@@ -408,6 +408,7 @@ class CdrVerification(_message.Message):
     TARIFF_FIELD_NUMBER: _builtins.int
     VERIFY_TIME_FIELD_NUMBER: _builtins.int
     PERIOD_TARIFFS_FIELD_NUMBER: _builtins.int
+    FLAGS_FIELD_NUMBER: _builtins.int
     state: Global___VerificationState.ValueType
     tariff: _builtins.str
     """The tariff the Hub priced with: "tariffs/{cc}/{pid}/{id}" or "cdr" (the tariff embedded in the CDR); with several,
@@ -423,6 +424,12 @@ class CdrVerification(_message.Message):
     def verify_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def period_tariffs(self) -> _containers.RepeatedCompositeFieldContainer[Global___PeriodTariff]: ...
+    @_builtins.property
+    def flags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What OCPI allows but the Hub's rules narrow ("kwh_more_than_2_decimals", "cdr_after_24h"): the CDR was accepted
+        and relayed as sent; `notes` say more.
+        """
+
     def __init__(
         self,
         *,
@@ -433,10 +440,11 @@ class CdrVerification(_message.Message):
         tariff: _builtins.str = ...,
         verify_time: _timestamp_pb2.Timestamp | None = ...,
         period_tariffs: _abc.Iterable[Global___PeriodTariff] | None = ...,
+        flags: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "verify_time", b"verify_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "differences", b"differences", "notes", b"notes", "period_tariffs", b"period_tariffs", "state", b"state", "tariff", b"tariff", "verify_time", b"verify_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_total_cost", b"computed_total_cost", "differences", b"differences", "flags", b"flags", "notes", b"notes", "period_tariffs", b"period_tariffs", "state", b"state", "tariff", b"tariff", "verify_time", b"verify_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -93,7 +93,9 @@ class ListLocationsRequest(_message.Message):
     country: _builtins.str
     """ISO 3166-1 alpha-3."""
     published_only: _builtins.bool
-    """Only locations with publish = true (what eMSPs may see)."""
+    """Only locations with publish = true. OCPI pulls do not set it: an eMSP gets every location and shows one with
+    publish = false only to the tokens in its publish_allowed_to.
+    """
     location_id: _builtins.str
     """Only locations with this id (any owner): open routing of a GET by location_id."""
     @_builtins.property
