@@ -159,7 +159,7 @@ class CommandsService:
             return to_pb(await repo.update(command_id, changes))
 
     async def record_result(
-        self, command_id: str, caller_platform: str, result: str, body: bytes, correlation_id: str
+        self, command_id: str, caller_platform: str, result: str, body: bytes, correlation_id: str, sent_as: str = ""
     ) -> tuple[pb.Command, rpc.ResultDisposition.ValueType]:
         async with self._pool.acquire() as conn, conn.transaction():
             repo = CommandRepository(conn)
@@ -174,6 +174,7 @@ class CommandsService:
             await _relay_result(conn, row, target, body, correlation_id)
             changes: dict[str, object] = {
                 "result": result,
+                "result_sent_as": sent_as,
                 "result_count": row["result_count"] + 1,
                 "last_result_body": body,
                 "update_time": self._clock.now(),
@@ -203,7 +204,7 @@ class CommandsService:
                     ).encode()
                     target = PartyKey(row["target_country_code"], row["target_party_id"], Role.CPO)
                     await _relay_result(conn, row, target, body, row["correlation_id"])
-                    changes |= {"result": "TIMEOUT", "result_count": row["result_count"] + 1}
+                    changes |= {"result": "TIMEOUT", "result_sent_as": "", "result_count": row["result_count"] + 1}
                 await repo.update(row["id"], changes)
             return len(overdue)
 
