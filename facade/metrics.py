@@ -47,6 +47,11 @@ DELIVERY_SENDS = Counter(
 DELIVERY_SEND_DURATION = Histogram(
     "ocpihub_delivery_send_duration_seconds", "Time one delivery took to send to its party, by module.", ["module"]
 )
+COMMAND_RESULT_TRANSLATIONS = Counter(
+    "ocpihub_command_result_translations_total",
+    "CommandResults a CPO sent in the seed's words (`from`: SUCCESS, FAILED) that the Hub relayed in OCPI's, by CPO.",
+    ["party", "from"],
+)
 AUTH_CACHE = Counter(
     "ocpihub_auth_cache_total",
     "Token checks answered from the facade's cache (hit) or by the core (miss).",

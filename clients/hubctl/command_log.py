@@ -48,6 +48,13 @@ def _subject(command: pb.Command) -> str:
     return command.session_id or command.reservation_id
 
 
+def _result(command: pb.Command) -> str:
+    """The result, and the CPO's own word when the Hub had to translate it (the CPO should be asked to send OCPI)."""
+    if command.result_sent_as:
+        return f"{command.result} (CPO sent {command.result_sent_as})"
+    return command.result or "-"
+
+
 def command_json(command: pb.Command) -> dict[str, object]:
     return {
         "name": command.name,
@@ -58,6 +65,7 @@ def command_json(command: pb.Command) -> dict[str, object]:
         "response": command.response or None,
         "response_timeout_seconds": command.response_timeout_seconds if command.response else None,
         "result": command.result or None,
+        "result_sent_as": command.result_sent_as or None,
         "result_count": command.result_count,
         "location_id": command.location_id or None,
         "evse_uid": command.evse_uid or None,
@@ -86,7 +94,7 @@ def command_table(commands: list[pb.Command]) -> str:
                 _party(c.target),
                 _subject(c) or "-",
                 c.response or "-",
-                c.result or "-",
+                _result(c),
                 timestamp(c.create_time) or "-",
             )
         )

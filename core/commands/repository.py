@@ -16,7 +16,7 @@ _COLUMNS = (
     " target_country_code, target_party_id, target_platform_id, state, response, response_timeout_seconds, result,"
     " result_count, last_result_body, response_url, location_id, evse_uid, connector_id, session_id, reservation_id,"
     " reservation_expiry, deadline, callback_valid_until, correlation_id, create_time, update_time, request_id,"
-    " answer_status, answer_body"
+    " answer_status, answer_body, result_sent_as"
 )
 
 
@@ -55,6 +55,7 @@ def to_pb(row: asyncpg.Record) -> pb.Command:
         correlation_id=row["correlation_id"],
         create_time=_timestamp(row["create_time"]),
         update_time=_timestamp(row["update_time"]),
+        result_sent_as=row["result_sent_as"],
     )
 
 

@@ -28,7 +28,6 @@ from core.names import page_offset
 from core.parties.model import PartyKey, Role
 from core.parties.secrets import TokenVault
 from core.routing import policy
-from core.sessions.repository import SessionRepository
 from ocpihub.commands.v1 import commands_pb2 as pb
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
@@ -159,7 +158,7 @@ class CommandsService:
             return to_pb(await repo.update(command_id, changes))
 
     async def record_result(
-        self, command_id: str, caller_platform: str, result: str, body: bytes, correlation_id: str
+        self, command_id: str, caller_platform: str, result: str, body: bytes, correlation_id: str, sent_as: str = ""
     ) -> tuple[pb.Command, rpc.ResultDisposition.ValueType]:
         async with self._pool.acquire() as conn, conn.transaction():
             repo = CommandRepository(conn)
@@ -174,6 +173,7 @@ class CommandsService:
             await _relay_result(conn, row, target, body, correlation_id)
             changes: dict[str, object] = {
                 "result": result,
+                "result_sent_as": sent_as,
                 "result_count": row["result_count"] + 1,
                 "last_result_body": body,
                 "update_time": self._clock.now(),
@@ -203,7 +203,7 @@ class CommandsService:
                     ).encode()
                     target = PartyKey(row["target_country_code"], row["target_party_id"], Role.CPO)
                     await _relay_result(conn, row, target, body, row["correlation_id"])
-                    changes |= {"result": "TIMEOUT", "result_count": row["result_count"] + 1}
+                    changes |= {"result": "TIMEOUT", "result_sent_as": "", "result_count": row["result_count"] + 1}
                 await repo.update(row["id"], changes)
             return len(overdue)
 
@@ -303,19 +303,7 @@ async def _target(conn: asyncpg.Connection, request: rpc.CreateCommandRequest, c
     if command_type in _LOCATION_COMMANDS:
         return await _location_owner(conn, request, to)
     if command_type in _SESSION_COMMANDS:
-        sessions = [
-            s
-            for s in await SessionRepository(conn).find(request.session_id)
-            if (s.cdr_token.country_code.upper(), s.cdr_token.party_id.upper()) == requester
-            and (to is None or (s.country_code, s.party_id) == to)
-        ]
-        if sessions:
-            return sessions[0].country_code, sessions[0].party_id
-        if to is not None:
-            return to  # the CPO may know sessions it never pushed to the Hub
-        raise NotFound(
-            ErrorReason.ERROR_REASON_UNKNOWN_SESSION, f"the Hub knows no session {request.session_id} of yours"
-        )
+        return await policy.session_owner(conn, request.session_id, requester, to)
     reservation = await CommandRepository(conn).latest_reservation(*requester, request.reservation_id)
     if reservation is not None and (
         to is None or (reservation["target_country_code"], reservation["target_party_id"]) == to

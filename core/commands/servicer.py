@@ -76,7 +76,12 @@ class CommandsServicer(rpc_grpc.CommandsServiceServicer):
         if not request.result:
             raise InvalidArgument([("result", "is required")])
         command, disposition = await self._service.record_result(
-            command_id, request.caller_platform, request.result, request.body, request.correlation_id
+            command_id,
+            request.caller_platform,
+            request.result,
+            request.body,
+            request.correlation_id,
+            request.result_sent_as,
         )
         return rpc.RecordCommandResultResponse(command=command, disposition=disposition)
 

@@ -10,6 +10,7 @@ import asyncpg
 
 from core.errors import FailedPrecondition, NotFound
 from core.parties.model import PartyKey, Role
+from core.sessions.repository import SessionRepository
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
 # Broadcast Push goes to every connected party of the "opposite role" that implements the module's Receiver.
@@ -113,6 +114,25 @@ async def resolve(
         ErrorReason.ERROR_REASON_RECEIVER_NOT_CONNECTED,
         f"{country_code.upper()}/{party_id.upper()} is not connected, or has no {module} {interface_role} endpoint",
     )
+
+
+async def session_owner(
+    conn: asyncpg.Connection, session_id: str, requester: tuple[str, str], to: tuple[str, str] | None
+) -> tuple[str, str]:
+    """The CPO of a session an eMSP asks about (STOP_SESSION, charging profiles, charging preferences): the one whose
+    stored session of that id has the eMSP's token, among those named by OCPI-to-* if given. A CPO named by OCPI-to-*
+    is taken even when the Hub holds no such session: the CPO may know sessions it never pushed to the Hub."""
+    sessions = [
+        s
+        for s in await SessionRepository(conn).find(session_id)
+        if (s.cdr_token.country_code.upper(), s.cdr_token.party_id.upper()) == requester
+        and (to is None or (s.country_code, s.party_id) == to)
+    ]
+    if sessions:
+        return sessions[0].country_code, sessions[0].party_id
+    if to is not None:
+        return to
+    raise NotFound(ErrorReason.ERROR_REASON_UNKNOWN_SESSION, f"the Hub knows no session {session_id} of yours")
 
 
 async def owner_receivers(

@@ -22,8 +22,12 @@ class RoutingService:
         self._vault = vault
 
     async def resolve_receiver(
-        self, module: str, interface_role: str, country_code: str, party_id: str
+        self, module: str, interface_role: str, to: tuple[str, str] | None, session: tuple[str, tuple[str, str]] | None
     ) -> ResolvedRoute:
+        """The party named by `to`, or the CPO of `session` (its id and the requester) when it names none."""
         async with self._pool.acquire() as conn:
-            route = await policy.resolve(conn, module, interface_role, country_code, party_id)
+            if session is not None:
+                to = await policy.session_owner(conn, *session, to)
+            assert to is not None
+            route = await policy.resolve(conn, module, interface_role, *to)
         return ResolvedRoute(route, self._vault.decrypt(route.token_b_encrypted))

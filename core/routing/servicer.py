@@ -23,14 +23,17 @@ class RoutingServicer(rpc_grpc.RoutingServiceServicer):
             violations.append(("module", "is required"))
         if request.interface_role == rpc.INTERFACE_ROLE_UNSPECIFIED:
             violations.append(("interface_role", "is required"))
-        if not (request.to.country_code and request.to.party_id):
-            violations.append(("to", "country_code and party_id are required"))
+        to = _pair(request.to)
+        requester = _pair(request.requester)
+        if to is None and not request.session_id:
+            violations.append(("to", "country_code and party_id are required (or session_id and requester)"))
+        if request.session_id and requester is None:
+            violations.append(("requester", "country_code and party_id are required with session_id"))
         if violations:
             raise InvalidArgument(violations)
         role = rpc.InterfaceRole.Name(request.interface_role).removeprefix("INTERFACE_ROLE_")
-        resolved = await self._service.resolve_receiver(
-            request.module, role, request.to.country_code, request.to.party_id
-        )
+        session = (request.session_id, requester) if request.session_id and requester else None
+        resolved = await self._service.resolve_receiver(request.module, role, to, session)
         party = resolved.route.receiver.party
         return rpc.ResolveReceiverResponse(
             receiver=types_pb2.PartyRef(country_code=party.country_code, party_id=party.party_id, role=str(party.role)),
@@ -38,3 +41,9 @@ class RoutingServicer(rpc_grpc.RoutingServiceServicer):
             token=resolved.token,
             encode_auth_token=resolved.route.encode_auth_token,
         )
+
+
+def _pair(party: types_pb2.PartyRef) -> tuple[str, str] | None:
+    if not (party.country_code and party.party_id):
+        return None
+    return party.country_code.upper(), party.party_id.upper()

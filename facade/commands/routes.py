@@ -13,7 +13,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from facade.commands.schemas import COMMAND_SHAPES, COMMAND_TYPES, CommandResult
+from facade.commands.seed_words import in_ocpi_words
 from facade.locations.schemas import parse_object
+from facade.metrics import COMMAND_RESULT_TRANSLATIONS
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.auth import Caller, authenticate_registered
 from facade.ocpi.datetime import parse_ocpi_datetime
@@ -129,13 +131,15 @@ class CommandsSender(Controller):
 
     @post("/{command:str}/{command_id:str}", status_code=200)
     async def post_result(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
-        body = await request.body()
+        body, sent_as = in_ocpi_words(await request.body())
         result, _ = parse_object(body, CommandResult, "command result")
-        return await record_result(request, caller, request.path_params["command_id"], result.result, body)
+        return await record_result(
+            request, caller, request.path_params["command_id"], result.result, body, sent_as=sent_as
+        )
 
 
 async def record_result(
-    request: Request[Any, Any, Any], caller: Caller, command_id: str, result: str, body: bytes
+    request: Request[Any, Any, Any], caller: Caller, command_id: str, result: str, body: bytes, *, sent_as: str = ""
 ) -> Response[bytes]:
     """Shared by Commands and ChargingProfiles results: recorded once, relayed to the requester's response_url."""
     hub: HubClient = request.app.state.hub
@@ -147,11 +151,15 @@ async def record_result(
                 result=result,
                 body=body,
                 correlation_id=pushes.correlation_id(request),
+                result_sent_as=sent_as,
             )
         )
     except HubError as exc:
         raise from_hub_error(exc, {"INVALID_FIELD": (HTTP_404_NOT_FOUND, OcpiStatus.CLIENT_ERROR)}) from None
     command = recorded.command
+    if sent_as:
+        party = f"{command.target.country_code}/{command.target.party_id}"
+        COMMAND_RESULT_TRANSLATIONS.labels(party, sent_as).inc()
     notes = {
         rpc.RESULT_DISPOSITION_DUPLICATE: "already received: relayed once",
         rpc.RESULT_DISPOSITION_LATE: f"recorded, not relayed: the command is {_state(command)}",

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response
+from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.errors import OcpiError, from_hub_error
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # Headers of the party's answer worth passing on (pagination of a relayed GET list).
 _PASSED_ON = ("X-Total-Count", "X-Limit", "Location")
+# A session the Hub cannot place is an unknown object named in the URL: HTTP 404, and 2001 as OCPI answers a
+# charging_preferences PUT the EVSE cannot take (mod_sessions).
+_SESSION_NOT_FOUND = {"UNKNOWN_SESSION": (HTTP_404_NOT_FOUND, OcpiStatus.INVALID_PARAMETERS)}
 
 
 async def forward(
@@ -34,20 +38,24 @@ async def forward(
     interface_role: routing_rpc.InterfaceRole.ValueType,
     path: str,
     body: bytes | None,
+    session_id: str = "",
 ) -> Response[bytes]:
-    assert routing.to is not None
+    """To the party OCPI-to-* names; with `session_id` and no such party, to the CPO of the sender's session."""
     hub: HubClient = request.app.state.hub
     peers: PeerClient = request.app.state.peers
-    try:
-        route = await hub.resolve_receiver(
-            routing_rpc.ResolveReceiverRequest(
-                module=module,
-                interface_role=interface_role,
-                to=types_pb2.PartyRef(country_code=routing.to.country_code, party_id=routing.to.party_id),
-            )
+    resolve = routing_rpc.ResolveReceiverRequest(module=module, interface_role=interface_role)
+    if routing.scenario is rh.Scenario.DIRECT and routing.to is not None:
+        resolve.to.CopyFrom(types_pb2.PartyRef(country_code=routing.to.country_code, party_id=routing.to.party_id))
+    if session_id:
+        resolve.session_id = session_id
+        resolve.requester.CopyFrom(
+            types_pb2.PartyRef(country_code=routing.sender.country_code, party_id=routing.sender.party_id)
         )
+    try:
+        route = await hub.resolve_receiver(resolve)
     except HubError as exc:
-        raise from_hub_error(exc) from None
+        raise from_hub_error(exc, _SESSION_NOT_FOUND) from None
+    receiver = f"{route.receiver.country_code}/{route.receiver.party_id}"
     url = route.endpoint_url.rstrip("/") + (f"/{path}" if path else "")
     if request.url.query:
         url += f"?{request.url.query}"
@@ -65,10 +73,10 @@ async def forward(
             request.method, url, route.token, encode=route.encode_auth_token, headers=headers, body=body
         )
     except PeerTimeout:
-        raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{routing.to} did not answer in time") from None
+        raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{receiver} did not answer in time") from None
     except PeerUnreachable as exc:
-        log.info("forward to %s failed: %s", routing.to, type(exc).__name__)
-        raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {routing.to}") from None
+        log.info("forward to %s failed: %s", receiver, type(exc).__name__)
+        raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {receiver}") from None
     passed = {name: answer.headers[name] for name in _PASSED_ON if name in answer.headers}
     return Response(
         answer.content,

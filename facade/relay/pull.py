@@ -35,7 +35,7 @@ Query = TypeVar("Query", bound=ListQuery)
 
 
 def read_pull(request: Request[Any, Any, Any], caller: Caller, query: Query) -> tuple[Query, Page]:
-    """Fills `query` from the OCPI page; OCPI-to naming one party limits GET All to that party's objects."""
+    """Fills `query` from the OCPI page; OCPI-to naming another party limits GET All to that party's objects."""
     settings = request.app.state.settings
     routing = rh.read_routing(request, caller, hub_party(settings), default_sender=None)
     page = read_page(request, settings.page_limit)
@@ -44,7 +44,9 @@ def read_pull(request: Request[Any, Any, Any], caller: Caller, query: Query) -> 
         query.last_updated_from.FromDatetime(page.date_from)
     if page.date_to:
         query.last_updated_to.FromDatetime(page.date_to)
-    if routing.scenario is rh.Scenario.DIRECT and routing.to:
+    # A pull addressed to the caller itself is addressed to the Hub (README, compatibility notes): the reference
+    # ocpi-tool names its own party in OCPI-to-* as well as OCPI-from-*, and would otherwise see nothing.
+    if routing.scenario is rh.Scenario.DIRECT and routing.to and routing.to != routing.sender:
         # The Hub holds everything that party broadcast: served from the store, no round trip to it.
         query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
     return query, page

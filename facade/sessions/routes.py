@@ -3,7 +3,9 @@ owns its token only (never broadcast); eMSPs pull their own sessions from the Se
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from litestar import Controller, Request, Response, get, patch, put
@@ -18,13 +20,14 @@ from facade.ocpi.status import OcpiStatus
 from facade.relay import push as pushes
 from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
-from facade.sessions.schemas import parse_session, parse_session_patch
+from facade.sessions.schemas import parse_charging_preferences, parse_session, parse_session_patch
 from hubclient import HubClient, HubError
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.sessions.v1 import sessions_pb2 as pb
 from ocpihub.sessions.v1 import sessions_service_pb2 as rpc
 
 MODULE = "sessions"
+_SESSION_ID = re.compile(r"[\x20-\x7e]{1,36}")  # CiString(36)
 SESSION = "/{country_code:str}/{party_id:str}/{session_id:str}"
 
 
@@ -111,3 +114,25 @@ class SessionsSender(Controller):
         except HubError as exc:
             raise from_hub_error(exc) from None
         return page_response(request, MODULE, page, listing.sessions, listing.total_size)
+
+    @put("/{session_id:str}/charging_preferences", status_code=200)
+    async def set_charging_preferences(
+        self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]
+    ) -> Response[bytes]:
+        """The eMSP's ChargingPreferences go to the CPO of the session (named by OCPI-to-*, else found from the
+        session, as for STOP_SESSION); the CPO's ChargingPreferencesResponse comes back as it answered."""
+        session_id = request.path_params["session_id"]
+        if not _SESSION_ID.fullmatch(session_id):
+            raise OcpiError(OcpiStatus.INVALID_PARAMETERS, "session_id must be a CiString(36): printable ASCII")
+        body = await request.body()
+        parse_charging_preferences(body)
+        settings = request.app.state.settings
+        return await forward(
+            request,
+            rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None),
+            module=MODULE,
+            interface_role=routing_rpc.INTERFACE_ROLE_SENDER,
+            path=f"{quote(session_id, safe='')}/charging_preferences",
+            body=body,
+            session_id=session_id,
+        )

@@ -114,6 +114,23 @@ class SessionPatch(OcpiStruct, kw_only=True):
     last_updated: OcpiDateTime
 
 
+ProfileType = Literal["CHEAP", "FAST", "GREEN", "REGULAR"]
+
+
+class ChargingPreferences(OcpiStruct, kw_only=True):
+    """What an eMSP PUTs to `{sessions}/{session_id}/charging_preferences` on the driver's behalf."""
+
+    _datetimes = ("departure_time",)
+    profile_type: ProfileType
+    departure_time: OcpiDateTime | None = None
+    energy_need: NonNegative | None = None  # kWh
+    discharge_allowed: bool | None = None
+
+
+def parse_charging_preferences(body: bytes) -> tuple[ChargingPreferences, dict[str, Any]]:
+    return parse_object(body, ChargingPreferences, "charging preferences")
+
+
 def parse_session(body: bytes) -> tuple[Session, dict[str, Any]]:
     return parse_object(body, Session, "session")
 

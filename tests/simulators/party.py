@@ -78,6 +78,9 @@ class PartySimulator:
     )
     # What a CPO answers to commands and charging profile requests (CommandResponse / ChargingProfileResponse).
     command_response: dict[str, Any] = field(default_factory=lambda: {"result": "ACCEPTED", "timeout": 30})
+    # Module requests whose path starts with a key: answered with its value as `data` (e.g. a CPO's
+    # ChargingPreferencesResponse under "/ocpi/2.2.1/sessions/").
+    answers: dict[str, Any] = field(default_factory=dict)
 
     def credentials(
         self, *, url: str | None = None, token: str | None = None, roles: list[dict[str, Any]] | None = None
@@ -143,6 +146,9 @@ class PartySimulator:
             if sim.fail_with is not None:
                 headers = {"Retry-After": sim.retry_after} if sim.retry_after else {}
                 return Response(envelope(status_code=3000), status_code=sim.fail_with, headers=headers)
+            for prefix, data in sim.answers.items():
+                if path.startswith(prefix):
+                    return Response(envelope(data, status_code=sim.ocpi_status))
             if path.endswith("/authorize"):
                 return Response(envelope(sim.authorization, status_code=sim.ocpi_status))
             if path.startswith(("/ocpi/2.2.1/commands/", "/ocpi/2.2.1/chargingprofiles/")) and sim.role == "CPO":

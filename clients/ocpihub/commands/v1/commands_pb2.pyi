@@ -122,6 +122,7 @@ class Command(_message.Message):
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    RESULT_SENT_AS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     type: Global___CommandType.ValueType
     state: Global___CommandState.ValueType
@@ -141,6 +142,11 @@ class Command(_message.Message):
     session_id: _builtins.str
     reservation_id: _builtins.str
     correlation_id: _builtins.str
+    result_sent_as: _builtins.str
+    """The CPO's own word for the last result when it was not OCPI and the Hub translated it (the seed's "SUCCESS" →
+    ACCEPTED, "FAILED" with a plain-text message → FAILED); empty when the CPO spoke OCPI. The CPO should be asked
+    to fix it.
+    """
     @_builtins.property
     def requester(self) -> _types_pb2.PartyRef:
         """The eMSP/SCSP that sent it."""
@@ -189,10 +195,11 @@ class Command(_message.Message):
         correlation_id: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        result_sent_as: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["callback_valid_until", b"callback_valid_until", "create_time", b"create_time", "deadline", b"deadline", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "target", b"target", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_valid_until", b"callback_valid_until", "connector_id", b"connector_id", "correlation_id", b"correlation_id", "create_time", b"create_time", "deadline", b"deadline", "evse_uid", b"evse_uid", "location_id", b"location_id", "name", b"name", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "response", b"response", "response_timeout_seconds", b"response_timeout_seconds", "response_url", b"response_url", "result", b"result", "result_count", b"result_count", "session_id", b"session_id", "state", b"state", "target", b"target", "type", b"type", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_valid_until", b"callback_valid_until", "connector_id", b"connector_id", "correlation_id", b"correlation_id", "create_time", b"create_time", "deadline", b"deadline", "evse_uid", b"evse_uid", "location_id", b"location_id", "name", b"name", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "response", b"response", "response_timeout_seconds", b"response_timeout_seconds", "response_url", b"response_url", "result", b"result", "result_count", b"result_count", "result_sent_as", b"result_sent_as", "session_id", b"session_id", "state", b"state", "target", b"target", "type", b"type", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -222,14 +222,17 @@ class RecordCommandResultRequest(_message.Message):
     RESULT_FIELD_NUMBER: _builtins.int
     BODY_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    RESULT_SENT_AS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     caller_platform: _builtins.str
     """The authenticated platform: it must be the command's CPO."""
     result: _builtins.str
     """The result type named in the body (checked by the facade)."""
     body: _builtins.bytes
-    """The body as the CPO sent it, relayed byte for byte."""
+    """The body as the CPO sent it, relayed byte for byte (in OCPI words when the facade translated it)."""
     correlation_id: _builtins.str
+    result_sent_as: _builtins.str
+    """The CPO's own result word when the facade translated it into `result` (e.g. "SUCCESS"); empty when it was OCPI."""
     def __init__(
         self,
         *,
@@ -238,10 +241,11 @@ class RecordCommandResultRequest(_message.Message):
         result: _builtins.str = ...,
         body: _builtins.bytes = ...,
         correlation_id: _builtins.str = ...,
+        result_sent_as: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "caller_platform", b"caller_platform", "correlation_id", b"correlation_id", "name", b"name", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "caller_platform", b"caller_platform", "correlation_id", b"correlation_id", "name", b"name", "result", b"result", "result_sent_as", b"result_sent_as"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

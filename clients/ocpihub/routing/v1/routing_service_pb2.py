@@ -25,19 +25,19 @@ _sym_db = _symbol_database.Default()
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ocpihub/routing/v1/routing_service.proto\x12\x12ocpihub.routing.v1\x1a\x1cocpihub/types/v1/types.proto\"\xa4\x01\n\x16ResolveReceiverRequest\x12\x0e\n\x06module\x18\x01 \x01(\t\x12\x39\n\x0einterface_role\x18\x02 \x01(\x0e\x32!.ocpihub.routing.v1.InterfaceRole\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x17\n\x0f\x63\x61ller_platform\x18\x04 \x01(\t\"\x87\x01\n\x17ResolveReceiverResponse\x12,\n\x08receiver\x18\x01 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08*g\n\rInterfaceRole\x12\x1e\n\x1aINTERFACE_ROLE_UNSPECIFIED\x10\x00\x12\x19\n\x15INTERFACE_ROLE_SENDER\x10\x01\x12\x1b\n\x17INTERFACE_ROLE_RECEIVER\x10\x02\x32|\n\x0eRoutingService\x12j\n\x0fResolveReceiver\x12*.ocpihub.routing.v1.ResolveReceiverRequest\x1a+.ocpihub.routing.v1.ResolveReceiverResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ocpihub/routing/v1/routing_service.proto\x12\x12ocpihub.routing.v1\x1a\x1cocpihub/types/v1/types.proto\"\xe7\x01\n\x16ResolveReceiverRequest\x12\x0e\n\x06module\x18\x01 \x01(\t\x12\x39\n\x0einterface_role\x18\x02 \x01(\x0e\x32!.ocpihub.routing.v1.InterfaceRole\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x17\n\x0f\x63\x61ller_platform\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12-\n\trequester\x18\x06 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\"\x87\x01\n\x17ResolveReceiverResponse\x12,\n\x08receiver\x18\x01 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08*g\n\rInterfaceRole\x12\x1e\n\x1aINTERFACE_ROLE_UNSPECIFIED\x10\x00\x12\x19\n\x15INTERFACE_ROLE_SENDER\x10\x01\x12\x1b\n\x17INTERFACE_ROLE_RECEIVER\x10\x02\x32|\n\x0eRoutingService\x12j\n\x0fResolveReceiver\x12*.ocpihub.routing.v1.ResolveReceiverRequest\x1a+.ocpihub.routing.v1.ResolveReceiverResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.routing.v1.routing_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_INTERFACEROLE']._serialized_start=399
-  _globals['_INTERFACEROLE']._serialized_end=502
+  _globals['_INTERFACEROLE']._serialized_start=466
+  _globals['_INTERFACEROLE']._serialized_end=569
   _globals['_RESOLVERECEIVERREQUEST']._serialized_start=95
-  _globals['_RESOLVERECEIVERREQUEST']._serialized_end=259
-  _globals['_RESOLVERECEIVERRESPONSE']._serialized_start=262
-  _globals['_RESOLVERECEIVERRESPONSE']._serialized_end=397
-  _globals['_ROUTINGSERVICE']._serialized_start=504
-  _globals['_ROUTINGSERVICE']._serialized_end=628
+  _globals['_RESOLVERECEIVERREQUEST']._serialized_end=326
+  _globals['_RESOLVERECEIVERRESPONSE']._serialized_start=329
+  _globals['_RESOLVERECEIVERRESPONSE']._serialized_end=464
+  _globals['_ROUTINGSERVICE']._serialized_start=571
+  _globals['_ROUTINGSERVICE']._serialized_end=695
 # @@protoc_insertion_point(module_scope)

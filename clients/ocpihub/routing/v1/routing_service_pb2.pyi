@@ -43,14 +43,24 @@ class ResolveReceiverRequest(_message.Message):
     INTERFACE_ROLE_FIELD_NUMBER: _builtins.int
     TO_FIELD_NUMBER: _builtins.int
     CALLER_PLATFORM_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    REQUESTER_FIELD_NUMBER: _builtins.int
     module: _builtins.str
     """OCPI module identifier, e.g. "locations"."""
     interface_role: Global___InterfaceRole.ValueType
     """Which of the receiver's interfaces the request is for (pushes go to RECEIVER, pulls to SENDER)."""
     caller_platform: _builtins.str
     """The authenticated platform ("platforms/{id}")."""
+    session_id: _builtins.str
+    """A request about a session (e.g. Sessions' charging_preferences): the session's id, as the CPO spells it."""
     @_builtins.property
-    def to(self) -> _types_pb2.PartyRef: ...
+    def to(self) -> _types_pb2.PartyRef:
+        """The party named by OCPI-to-*; unset: the CPO of `session_id` (open routing)."""
+
+    @_builtins.property
+    def requester(self) -> _types_pb2.PartyRef:
+        """With `session_id`: the eMSP asking, whose token the session must have."""
+
     def __init__(
         self,
         *,
@@ -58,10 +68,12 @@ class ResolveReceiverRequest(_message.Message):
         interface_role: Global___InterfaceRole.ValueType = ...,
         to: _types_pb2.PartyRef | None = ...,
         caller_platform: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        requester: _types_pb2.PartyRef | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["to", b"to"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["requester", b"requester", "to", b"to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["caller_platform", b"caller_platform", "interface_role", b"interface_role", "module", b"module", "to", b"to"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["caller_platform", b"caller_platform", "interface_role", b"interface_role", "module", b"module", "requester", b"requester", "session_id", b"session_id", "to", b"to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -47,7 +47,8 @@ class RoutingServiceServicer:
     """
 
     def ResolveReceiver(self, request, context):
-        """For a request addressed to one party (OCPI-to-* headers): where to send it and with which token.
+        """For a request addressed to one party (OCPI-to-* headers), or about one session of the requester's (open
+        routing to its CPO): where to send it and with which token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

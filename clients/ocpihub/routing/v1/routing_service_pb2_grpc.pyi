@@ -34,7 +34,9 @@ class RoutingServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> RoutingServiceAsyncStub: ...
     ResolveReceiver: _grpc.UnaryUnaryMultiCallable[_routing_service_pb2.ResolveReceiverRequest, _routing_service_pb2.ResolveReceiverResponse]
-    """For a request addressed to one party (OCPI-to-* headers): where to send it and with which token."""
+    """For a request addressed to one party (OCPI-to-* headers), or about one session of the requester's (open
+    routing to its CPO): where to send it and with which token.
+    """
 
 @_typing.type_check_only
 class RoutingServiceAsyncStub(RoutingServiceStub):
@@ -42,7 +44,9 @@ class RoutingServiceAsyncStub(RoutingServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ResolveReceiver: _aio.UnaryUnaryMultiCallable[_routing_service_pb2.ResolveReceiverRequest, _routing_service_pb2.ResolveReceiverResponse]  # type: ignore[assignment]
-    """For a request addressed to one party (OCPI-to-* headers): where to send it and with which token."""
+    """For a request addressed to one party (OCPI-to-* headers), or about one session of the requester's (open
+    routing to its CPO): where to send it and with which token.
+    """
 
 class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
     """Who receives what: the one place that knows which party a request goes to."""
@@ -53,6 +57,8 @@ class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _routing_service_pb2.ResolveReceiverRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_routing_service_pb2.ResolveReceiverResponse, _abc.Awaitable[_routing_service_pb2.ResolveReceiverResponse]]:
-        """For a request addressed to one party (OCPI-to-* headers): where to send it and with which token."""
+        """For a request addressed to one party (OCPI-to-* headers), or about one session of the requester's (open
+        routing to its CPO): where to send it and with which token.
+        """
 
 def add_RoutingServiceServicer_to_server(servicer: RoutingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
