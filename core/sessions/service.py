@@ -10,11 +10,11 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from core import ownership
 from core.deliveries.model import relay_from_pb
-from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.metrics import SESSIONS_CREATED
 from core.parties.model import Role
+from core.routing import addressed
 from core.sessions.repository import SessionFilter, SessionRepository
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -60,7 +60,7 @@ class SessionsService:
         allow_missing: bool,
         caller_platform: str,
         relay: deliveries_pb2.Message,
-    ) -> tuple[pb.Session, types_pb2.WriteResult.ValueType, int]:
+    ) -> tuple[pb.Session, types_pb2.WriteResult.ValueType, addressed.Queued]:
         if not incoming.id:
             raise InvalidArgument([("id", "is required")])
         owner = ownership.owner_key(incoming.country_code, incoming.party_id, Role.CPO)
@@ -74,18 +74,22 @@ class SessionsService:
                     f"unknown session {owner.country_code}/{owner.party_id}/{incoming.id}: PUT it before patching it",
                 )
             if stored is not None and is_stale(stored, incoming):
-                return stored, STALE, 0
+                return stored, STALE, addressed.Queued(0)
             session = apply_session(stored, incoming, mask)
             if stored is not None and session == stored:
-                return stored, UNCHANGED, 0
+                return stored, UNCHANGED, addressed.Queued(0)
             if not session.cdr_token.country_code or not session.cdr_token.party_id:
                 raise InvalidArgument([("cdr_token", "is required: it names the eMSP the session belongs to")])
-            await repo.upsert(session)
-            receivers = await self._directory.owner_receivers(
-                conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
-            )
+            await repo.upsert(session, addressed.addressee(relay))
             object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"
-            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+            queued = await addressed.enqueue(
+                conn,
+                relay,
+                relay_from_pb(relay, owner, object_key),
+                lambda: self._directory.owner_receivers(
+                    conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
+                ),
+            )
         if stored is None:
             SESSIONS_CREATED.inc()
         return session, CREATED if stored is None else UPDATED, queued

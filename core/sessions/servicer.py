@@ -50,4 +50,6 @@ class SessionsServicer(rpc_grpc.SessionsServiceServicer):
         session, result, queued = await self._service.update(
             request.session, mask, request.allow_missing, request.caller_platform, request.relay
         )
-        return rpc.UpdateSessionResponse(session=session, result=result, deliveries=queued)
+        return rpc.UpdateSessionResponse(
+            session=session, result=result, deliveries=queued.count, forward_delivery=queued.forward_delivery
+        )

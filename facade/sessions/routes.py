@@ -16,11 +16,9 @@ from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.proto_json import from_proto, to_proto_with_fields
 from facade.ocpi.status import OcpiStatus
 from facade.relay import push as pushes
-from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
 from facade.sessions.schemas import parse_session, parse_session_patch
 from hubclient import HubClient, HubError
-from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.sessions.v1 import sessions_pb2 as pb
 from ocpihub.sessions.v1 import sessions_service_pb2 as rpc
 
@@ -60,16 +58,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
     pushes.same_id("id", request.path_params["session_id"], raw.get("id"))
     pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
     pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
-    if push.routing.scenario is rh.Scenario.DIRECT:
-        return await forward(
-            request,
-            push.routing,
-            module=MODULE,
-            interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-            path=push.path,
-            body=push.body,
-        )
-    # TO = the Hub or none: sessions are never broadcast; the Hub stores them and routes by the token's owner.
+    # Sessions are never broadcast: the Hub stores each, and relays it to the token's owner, or to the one party the
+    # CPO addressed it to (forwarded at once, its answer relayed; the outbox delivers what that could not).
     session, fields = to_proto_with_fields(raw, pb.Session)
     session.id, session.country_code, session.party_id = (
         request.path_params["session_id"],
@@ -86,7 +76,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
                 caller_platform=caller.platform.name if caller.platform else "",
                 relay=push.relay(MODULE, request.method, pushes.correlation_id(request)),
             )
-        )
+        ),
+        forwarding=(request, push, MODULE),
     )
 
 

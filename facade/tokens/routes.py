@@ -3,6 +3,7 @@ answered from the Hub's copy when the token's whitelist allows it, else by the e
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -91,9 +92,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
         push.owner.party_id,
     )
     token.type = types_pb2.TokenType.Value(f"TOKEN_TYPE_{token_type}")
-    relay = pushes.Push(push.owner, push.routing, path, push.body).relay(
-        MODULE, request.method, pushes.correlation_id(request)
-    )
+    relay = dataclasses.replace(push, path=path).relay(MODULE, request.method, pushes.correlation_id(request))
     hub: HubClient = request.app.state.hub
     return await pushes.answer_write(
         hub.update_token(
