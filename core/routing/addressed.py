@@ -39,8 +39,12 @@ def merged_audience(table: str, *, gone: str = "false") -> str:
 
 
 def visible_to(placeholder: str) -> str:
-    """SQL: the row may be shown to the party `placeholder` names ("CC/PID"; '' shows every row, for operators)."""
-    return f"({placeholder} = '' OR audience IS NULL OR {placeholder} = ANY(audience))"
+    """SQL: the row may be shown to the party `placeholder` names ("CC/PID"; '' shows every row, for operators):
+    everyone's, addressed to it, or its own."""
+    return (
+        f"({placeholder} = '' OR audience IS NULL OR {placeholder} = ANY(audience)"
+        f" OR {placeholder} = country_code || '/' || party_id)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

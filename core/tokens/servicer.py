@@ -34,6 +34,7 @@ class TokensServicer(rpc_grpc.TokensServiceServicer):
             request.last_updated_to.ToDatetime() if request.HasField("last_updated_to") else None,
             offset,
             request.page_size or 100,
+            request.viewer,
         )
         more = offset + len(tokens) < total
         return rpc.ListTokensResponse(
@@ -51,7 +52,9 @@ class TokensServicer(rpc_grpc.TokensServiceServicer):
         token, result, queued = await self._service.update(
             request.token, mask, request.allow_missing, request.caller_platform, request.relay
         )
-        return rpc.UpdateTokenResponse(token=token, result=result, deliveries=queued)
+        return rpc.UpdateTokenResponse(
+            token=token, result=result, deliveries=queued.count, forward_delivery=queued.forward_delivery
+        )
 
     async def RouteAuthorization(
         self, request: rpc.RouteAuthorizationRequest, context: grpc.aio.ServicerContext

@@ -40,15 +40,6 @@ class TariffsReceiver(Controller):
         pushes.same_id("id", request.path_params["tariff_id"], raw.get("id"))
         pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
         pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
-        if push.routing.scenario is rh.Scenario.DIRECT:
-            return await forward(
-                request,
-                push.routing,
-                module=MODULE,
-                interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-                path=push.path,
-                body=push.body,
-            )
         tariff = to_proto(raw, pb.Tariff)
         tariff.id = request.path_params["tariff_id"]
         tariff.country_code, tariff.party_id = push.owner.country_code, push.owner.party_id
@@ -60,7 +51,9 @@ class TariffsReceiver(Controller):
                     caller_platform=caller.platform.name if caller.platform else "",
                     relay=push.relay(MODULE, "PUT", pushes.correlation_id(request)),
                 )
-            )
+            ),
+            # Addressed to one eMSP (e.g. its own tariff): kept for it alone, then forwarded.
+            forwarding=(request, push, MODULE),
         )
 
     @delete(TARIFF, status_code=200)
@@ -108,6 +101,9 @@ class TariffsSender(Controller):
     @get("/")
     async def list_tariffs(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         query, page = read_pull(request, caller, rpc.ListTariffsRequest())
+        query.viewer = str(
+            rh.read_routing(request, caller, pushes.hub_party(request.app.state.settings), default_sender=None).sender
+        )
         hub: HubClient = request.app.state.hub
         try:
             listing = await hub.list_tariffs(query)

@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import asyncpg
+import httpx
 import pytest
 
 from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
@@ -206,3 +207,43 @@ async def wait_until(read: Callable[[], Awaitable[object]], expected: object, wi
     while (value := await read()) != expected:
         assert time.monotonic() < deadline, f"still {value!r}, not {expected!r}"
         await asyncio.sleep(0.05)
+
+
+async def test_a_tariff_addressed_to_one_emsp_is_kept_and_pulled_by_it_alone(
+    hub_http: Hub, network: Network, db: asyncpg.Pool
+) -> None:
+    tariff = json.dumps(samples.time_based_tariff("TARIFF-EM1")).encode()
+    url = "/ocpi/2.2.1/receiver/tariffs/VN/CPA/TARIFF-EM1"
+    response = await hub_http.http.put(url, content=tariff, headers=network.cpo_headers(to=TO_EM1))
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert [r.body for r in network.emsp1.pushes("tariffs")] == [tariff]
+    assert network.emsp2.pushes("tariffs") == []
+
+    assert (await hub_http.http.get(url, headers=network.cpo_headers())).json()["data"]["id"] == "TARIFF-EM1"
+    assert (await pull(hub_http, network, "tariffs", 1), await pull(hub_http, network, "tariffs", 2)) == (
+        ["TARIFF-EM1"],
+        [],
+    )
+    assert await db.fetch("SELECT state FROM deliveries WHERE module = 'tariffs'") == [("DELIVERED",)]
+
+
+async def test_a_token_addressed_to_one_cpo_is_kept_and_pulled_by_it_alone(
+    hub_http: Hub, network: Network, start_party: Callable[..., Awaitable[PartySimulator]]
+) -> None:
+    other = await start_party(party_id="CPB", name="CP Beta")
+    other_token = await hub_http.register(other)
+    token = json.dumps(samples.token()).encode()
+    url = "/ocpi/2.2.1/receiver/tokens/VN/EM1/RFID-0001?type=RFID"
+    response = await hub_http.http.put(url, content=token, headers=network.emsp_headers(to=("VN", "CPA")))
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    [got] = network.cpo.pushes("tokens")
+    assert (got.body, got.query) == (token, "type=RFID")
+    assert other.pushes("tokens") == []
+
+    def tokens_of(headers: dict[str, str]) -> Awaitable[httpx.Response]:
+        return hub_http.http.get("/ocpi/2.2.1/sender/tokens", headers=headers)
+
+    mine = await tokens_of(network.cpo_headers(to=None))
+    theirs = await tokens_of({**token_header(other_token), "OCPI-from-country-code": "VN", "OCPI-from-party-id": "CPB"})
+    assert [t["uid"] for t in mine.json()["data"]] == ["RFID-0001"]
+    assert theirs.json()["data"] == []
