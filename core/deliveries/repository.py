@@ -90,7 +90,7 @@ class DeliveryRepository:
         items = [(relay, receivers) for relay, receivers in items if receivers]
         if not items:
             return 0
-        await self._lock_objects(sorted({relay.object_key for relay, _ in items}))
+        await self.lock_objects(sorted({relay.object_key for relay, _ in items}))
         # One row per statement execution (pipelined by executemany): each sees the rows before it, so only the first
         # message of a queue in the batch can be its head.
         await self._conn.executemany(
@@ -127,7 +127,7 @@ class DeliveryRepository:
     async def enqueue_leased(self, relay: Relay, receiver: Receiver, lease: timedelta) -> int:
         """One message, already leased for `lease` to the caller, which sends it now (its first attempt) and reports
         the outcome; if it never does, the lease runs out and workers send it."""
-        await self._lock_objects([relay.object_key])
+        await self.lock_objects([relay.object_key])
         r = receiver
         delivery_id: int = await self._conn.fetchval(
             "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
@@ -156,7 +156,7 @@ class DeliveryRepository:
         )
         return delivery_id
 
-    async def _lock_objects(self, object_keys: list[str]) -> None:
+    async def lock_objects(self, object_keys: list[str]) -> None:
         """Serializes queue changes of these objects (enqueue vs. handing the head on), so a queue never loses its
         head. In the order given (sorted by callers: concurrent lockers cannot deadlock). A statement of its own:
         what follows must see what committed while it waited."""
@@ -220,7 +220,7 @@ class DeliveryRepository:
         if leaving:
             # Sorted, so concurrent completions take the locks in one order (no deadlock). A statement of its own:
             # the update below must see what was committed while it waited for them.
-            await self._lock_objects(leaving)
+            await self.lock_objects(leaving)
         # The CTE's snapshot still shows every delivery here as pending, hence `e.id <> d.id`.
         await self._conn.execute(
             "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::interval[])"
@@ -265,7 +265,7 @@ class DeliveryRepository:
         return released
 
     async def redrive(self, delivery: Delivery) -> None:
-        await self._lock_objects([delivery.relay.object_key])
+        await self.lock_objects([delivery.relay.object_key])
         await self._conn.execute(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(), lease_until = NULL,"
             " update_time = now(), is_head = NOT EXISTS ("

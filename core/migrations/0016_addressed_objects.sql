@@ -1,6 +1,7 @@
 -- Objects a sender addressed to one party (OCPI-to-*) are kept like broadcast ones, but shown only to the parties
 -- they were addressed to: `audience` lists them ("CC/PID"); NULL is everyone who may see the object (for sessions
 -- and CDRs, the token's eMSP).
+ALTER TABLE locations ADD COLUMN audience text[];
 ALTER TABLE sessions ADD COLUMN audience text[];
 ALTER TABLE cdrs ADD COLUMN audience text[];
 ALTER TABLE tariffs ADD COLUMN audience text[];

@@ -66,6 +66,9 @@ async def enqueue(
     if addressee(message) is None:
         return Queued(await repo.enqueue(relay, await receivers()))
     route = await policy.resolve(conn, relay.module, "RECEIVER", message.to.country_code, message.to.party_id)
-    lease = message.forward_lease.ToTimedelta() if message.HasField("forward_lease") else DEFAULT_FORWARD_LEASE
-    delivery_id = await repo.enqueue_leased(relay, route.receiver, lease)
+    delivery_id = await repo.enqueue_leased(relay, route.receiver, forward_lease(message))
     return Queued(1, f"deliveries/{delivery_id}")
+
+
+def forward_lease(message: deliveries_pb2.Message) -> timedelta:
+    return message.forward_lease.ToTimedelta() if message.HasField("forward_lease") else DEFAULT_FORWARD_LEASE

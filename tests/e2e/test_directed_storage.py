@@ -247,3 +247,32 @@ async def test_a_token_addressed_to_one_cpo_is_kept_and_pulled_by_it_alone(
     theirs = await tokens_of({**token_header(other_token), "OCPI-from-country-code": "VN", "OCPI-from-party-id": "CPB"})
     assert [t["uid"] for t in mine.json()["data"]] == ["RFID-0001"]
     assert theirs.json()["data"] == []
+
+
+async def test_a_location_addressed_to_one_emsp_is_kept_with_its_updates_and_shown_to_it_alone(
+    hub_http: Hub, network: Network, db: asyncpg.Pool
+) -> None:
+    url = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
+    put = await hub_http.http.put(url, json=samples.location(), headers=network.cpo_headers(to=TO_EM1))
+    status = {"status": "CHARGING", "last_updated": "2026-11-01T09:00:00Z"}
+    patched = await hub_http.http.patch(f"{url}/LOC1-E1", json=status, headers=network.cpo_headers(to=TO_EM1))
+    assert (put.json()["status_code"], patched.json()["status_code"]) == (1000, 1000)
+    assert [r.method for r in network.emsp1.pushes("locations")] == ["PUT", "PATCH"]
+    assert network.emsp2.pushes("locations") == []
+
+    stored = (await hub_http.http.get(url, headers=network.cpo_headers())).json()["data"]
+    assert stored["evses"][0]["status"] == "CHARGING"
+    assert (await pull(hub_http, network, "locations", 1), await pull(hub_http, network, "locations", 2)) == (
+        ["LOC1"],
+        [],
+    )
+    # Validated by the same rules: a PATCH of an EVSE the Hub does not know is refused and not forwarded.
+    unknown = await hub_http.http.patch(f"{url}/LOC1-E9", json=status, headers=network.cpo_headers(to=TO_EM1))
+    assert (unknown.status_code, unknown.json()["status_code"]) == (200, 2003)
+    assert len(network.emsp1.pushes("locations")) == 2
+    # Sent to the Hub later, it is everyone's.
+    await hub_http.http.put(
+        url, json=samples.location(last_updated="2026-11-01T10:00:00Z"), headers=network.cpo_headers()
+    )
+    assert await pull(hub_http, network, "locations", 2) == ["LOC1"]
+    assert await db.fetchval("SELECT audience FROM locations") is None
