@@ -38,12 +38,14 @@ class TokenRepository:
         )
         return pb.Token.FromString(data) if data is not None else None
 
-    async def find(self, uid: str, token_type: str) -> list[pb.Token]:
-        """Every eMSP's token with this uid and type, most recently updated first."""
+    async def find(self, uid: str, token_type: str, viewer: str = "") -> list[pb.Token]:
+        """Every eMSP's token with this uid and type that `viewer` may see, most recently updated first."""
         rows = await self._conn.fetch(
-            "SELECT data FROM tokens WHERE uid_key = $1 AND type = $2 ORDER BY last_updated DESC",
+            f"SELECT data FROM tokens WHERE uid_key = $1 AND type = $2 AND {visible_to('$3')}"
+            " ORDER BY last_updated DESC",
             uid.upper(),
             token_type,
+            viewer,
         )
         return [pb.Token.FromString(row["data"]) for row in rows]
 

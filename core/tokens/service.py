@@ -102,9 +102,11 @@ class TokensService:
             )
             return token, CREATED if stored is None else UPDATED, queued
 
-    async def route_authorization(self, uid: str, token_type: str) -> tuple[pb.Token, pb.AllowedType.ValueType | None]:
+    async def route_authorization(
+        self, uid: str, token_type: str, viewer: str = ""
+    ) -> tuple[pb.Token, pb.AllowedType.ValueType | None]:
         async with self._pool.acquire() as conn:
-            found = await TokenRepository(conn).find(uid, token_type)
+            found = await TokenRepository(conn).find(uid, token_type, viewer.upper())
         if not found:
             raise NotFound(ErrorReason.ERROR_REASON_UNKNOWN_TOKEN, f"no eMSP has a {token_type} token {uid}")
         return found[0], decide(found[0])

@@ -60,7 +60,7 @@ class TokensServicer(rpc_grpc.TokensServiceServicer):
         self, request: rpc.RouteAuthorizationRequest, context: grpc.aio.ServicerContext
     ) -> rpc.RouteAuthorizationResponse:
         token_type = type_name(request.type or types_pb2.TOKEN_TYPE_RFID)
-        token, allowed = await self._service.route_authorization(request.uid, token_type)
+        token, allowed = await self._service.route_authorization(request.uid, token_type, request.viewer)
         response = rpc.RouteAuthorizationResponse(
             token=token,
             owner=types_pb2.PartyRef(country_code=token.country_code, party_id=token.party_id, role="EMSP"),

@@ -130,7 +130,9 @@ class TokensSender(Controller):
         uid = request.path_params["uid"]
         try:
             route = await hub.route_authorization(
-                rpc.RouteAuthorizationRequest(uid=uid, type=types_pb2.TokenType.Value(f"TOKEN_TYPE_{token_type}"))
+                rpc.RouteAuthorizationRequest(
+                    uid=uid, type=types_pb2.TokenType.Value(f"TOKEN_TYPE_{token_type}"), viewer=str(routing.sender)
+                )
             )
         except HubError as exc:
             raise from_hub_error(exc) from None

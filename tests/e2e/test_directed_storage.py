@@ -243,10 +243,17 @@ async def test_a_token_addressed_to_one_cpo_is_kept_and_pulled_by_it_alone(
     def tokens_of(headers: dict[str, str]) -> Awaitable[httpx.Response]:
         return hub_http.http.get("/ocpi/2.2.1/sender/tokens", headers=headers)
 
+    cpb = {**token_header(other_token), "OCPI-from-country-code": "VN", "OCPI-from-party-id": "CPB"}
     mine = await tokens_of(network.cpo_headers(to=None))
-    theirs = await tokens_of({**token_header(other_token), "OCPI-from-country-code": "VN", "OCPI-from-party-id": "CPB"})
+    theirs = await tokens_of(cpb)
     assert [t["uid"] for t in mine.json()["data"]] == ["RFID-0001"]
     assert theirs.json()["data"] == []
+    # Real-time authorization answers from the Hub's copy for CPA only; to CPB the token is unknown.
+    authorize = "/ocpi/2.2.1/sender/tokens/RFID-0001/authorize?type=RFID"
+    allowed = await hub_http.http.post(authorize, headers=network.cpo_headers(to=None))
+    unknown = await hub_http.http.post(authorize, headers=cpb)
+    assert (allowed.json()["status_code"], allowed.json()["data"]["allowed"]) == (1000, "ALLOWED")
+    assert (unknown.status_code, unknown.json()["status_code"]) == (404, 2004)
 
 
 async def test_a_location_addressed_to_one_emsp_is_kept_with_its_updates_and_shown_to_it_alone(
@@ -276,3 +283,17 @@ async def test_a_location_addressed_to_one_emsp_is_kept_with_its_updates_and_sho
     )
     assert await pull(hub_http, network, "locations", 2) == ["LOC1"]
     assert await db.fetchval("SELECT audience FROM locations") is None
+
+
+async def test_a_receiver_too_slow_to_answer_gets_the_kept_object_again_from_the_outbox(
+    hub_http: Hub, network: Network, delivering: None, db: asyncpg.Pool
+) -> None:
+    network.emsp1.delay = 3.0  # the e2e Hub waits 2 s for a party
+    body = json.dumps(samples.session()).encode()
+    response = await hub_http.http.put(S1, content=body, headers=network.cpo_headers(to=TO_EM1))
+    network.emsp1.delay = 0.0  # before anything else: the outbox tries again 1 s after the forward gave up
+    assert (response.status_code, response.json()["status_code"]) == (200, 4002)
+    assert (await hub_http.http.get(S1, headers=network.cpo_headers())).json()["data"]["id"] == "S1"
+    await wait_until(lambda: db.fetchval("SELECT state FROM deliveries WHERE module = 'sessions'"), "DELIVERED")
+    # The late first copy and the outbox's: the same PUT twice, which OCPI receivers take as one.
+    assert [r.body for r in network.emsp1.pushes("sessions")] == [body, body]

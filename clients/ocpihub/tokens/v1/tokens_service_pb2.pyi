@@ -205,17 +205,21 @@ class RouteAuthorizationRequest(_message.Message):
 
     UID_FIELD_NUMBER: _builtins.int
     TYPE_FIELD_NUMBER: _builtins.int
+    VIEWER_FIELD_NUMBER: _builtins.int
     uid: _builtins.str
     type: _types_pb2.TokenType.ValueType
+    viewer: _builtins.str
+    """"CC/PID" of the CPO asking: a token its eMSP addressed to other CPOs alone is unknown to it (empty: any token)."""
     def __init__(
         self,
         *,
         uid: _builtins.str = ...,
         type: _types_pb2.TokenType.ValueType = ...,
+        viewer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["type", b"type", "uid", b"uid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["type", b"type", "uid", b"uid", "viewer", b"viewer"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
