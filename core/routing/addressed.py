@@ -21,7 +21,7 @@ DEFAULT_FORWARD_LEASE = timedelta(seconds=60)
 
 
 def addressee(message: deliveries_pb2.Message) -> str | None:
-    """ "CC/PID" of the one party the request is addressed to, or None for a request to the Hub."""
+    """The one party ("CC/PID") the request is addressed to, or None for a request to the Hub."""
     if not (message.to.country_code and message.to.party_id):
         return None
     return f"{message.to.country_code.upper()}/{message.to.party_id.upper()}"
