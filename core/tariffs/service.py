@@ -84,7 +84,7 @@ class TariffsService:
 
     async def delete(
         self, country_code: str, party_id: str, tariff_id: str, caller_platform: str, relay: deliveries_pb2.Message
-    ) -> int:
+    ) -> addressed.Queued:
         owner = ownership.owner_key(country_code, party_id, Role.CPO)
         async with self._pool.acquire() as conn, conn.transaction():
             await self._directory.require_owner(conn, caller_platform, owner)
@@ -95,7 +95,7 @@ class TariffsService:
                     f"no tariff {owner.country_code}/{owner.party_id}/{tariff_id}",
                 )
             await repo.delete(owner.country_code, owner.party_id, tariff_id)
-            return (await self._relay(conn, owner, tariff_id, relay)).count
+            return await self._relay(conn, owner, tariff_id, relay)
 
     async def _relay(
         self, conn: asyncpg.Connection, owner: PartyKey, tariff_id: str, relay: deliveries_pb2.Message

@@ -58,4 +58,4 @@ class TariffsServicer(rpc_grpc.TariffsServiceServicer):
             raise InvalidArgument([("caller_platform", "is required")])
         country_code, party_id, tariff_id = split_name(request.name, "tariffs", 3)
         queued = await self._service.delete(country_code, party_id, tariff_id, request.caller_platform, request.relay)
-        return rpc.DeleteTariffResponse(deliveries=queued)
+        return rpc.DeleteTariffResponse(deliveries=queued.count, forward_delivery=queued.forward_delivery)

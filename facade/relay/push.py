@@ -127,6 +127,6 @@ async def forward_kept(request: Request[Any, Any, Any], push: Push, module: str,
         module=module,
         interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
         path=push.path,
-        body=push.body,
+        body=push.body if request.method != "DELETE" else None,
         delivery=delivery,
     )

@@ -13,11 +13,9 @@ from facade.ocpi.envelope import ocpi_response
 from facade.ocpi.errors import from_hub_error
 from facade.ocpi.proto_json import from_proto, to_proto
 from facade.relay import push as pushes
-from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
 from facade.tariffs.schemas import parse_tariff
 from hubclient import HubClient, HubError
-from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.tariffs.v1 import tariffs_pb2 as pb
 from ocpihub.tariffs.v1 import tariffs_service_pb2 as rpc
 
@@ -59,18 +57,9 @@ class TariffsReceiver(Controller):
     @delete(TARIFF, status_code=200)
     async def delete_tariff(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         push = await pushes.read_push(request, caller, MODULE)
-        if push.routing.scenario is rh.Scenario.DIRECT:
-            return await forward(
-                request,
-                push.routing,
-                module=MODULE,
-                interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-                path=push.path,
-                body=None,
-            )
         hub: HubClient = request.app.state.hub
         try:
-            await hub.delete_tariff(
+            deleted = await hub.delete_tariff(
                 rpc.DeleteTariffRequest(
                     name=_name(push, request),
                     caller_platform=caller.platform.name if caller.platform else "",
@@ -79,6 +68,9 @@ class TariffsReceiver(Controller):
             )
         except HubError as exc:
             raise from_hub_error(exc) from None
+        if push.routing.scenario is rh.Scenario.DIRECT:
+            # Deleted at the Hub by the same rules, then forwarded to the one eMSP it was addressed to.
+            return await pushes.forward_kept(request, push, MODULE, deleted.forward_delivery)
         return ocpi_response()
 
     @get(TARIFF)

@@ -226,6 +226,15 @@ async def test_a_tariff_addressed_to_one_emsp_is_kept_and_pulled_by_it_alone(
     )
     assert await db.fetch("SELECT state FROM deliveries WHERE module = 'tariffs'") == [("DELIVERED",)]
 
+    # Deleted the same way: at the Hub too, and a tariff the Hub does not know is 404 on this path as on the other.
+    deleted = await hub_http.http.delete(url, headers=network.cpo_headers(to=TO_EM1))
+    assert deleted.json()["status_code"] == 1000
+    assert [r.method for r in network.emsp1.pushes("tariffs")] == ["PUT", "DELETE"]
+    assert await pull(hub_http, network, "tariffs", 1) == []
+    unknown = await hub_http.http.delete(url.replace("EM1", "XX9"), headers=network.cpo_headers(to=TO_EM1))
+    assert unknown.status_code == 404
+    assert len(network.emsp1.pushes("tariffs")) == 2
+
 
 async def test_a_token_addressed_to_one_cpo_is_kept_and_pulled_by_it_alone(
     hub_http: Hub, network: Network, start_party: Callable[..., Awaitable[PartySimulator]]
