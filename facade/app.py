@@ -34,7 +34,7 @@ from facade.ocpi.request_ids import request_ids_middleware
 from facade.peers.client import PeerClient
 from facade.qr.routes import charge_page, qr_resolve
 from facade.relay.deliveries import DeliveryWorker
-from facade.relay.push import hub_party
+from facade.relay.push import delivery_lease, hub_party
 from facade.sessions.routes import SessionsReceiver, SessionsSender
 from facade.settings import Settings
 from facade.tariffs.routes import TariffsReceiver, TariffsSender
@@ -100,7 +100,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                     # Each worker its own connection pool, so one busy worker never queues another's sends.
                     peer_client(DELIVERY_CONNECTIONS),
                     hub_party(settings),
-                    lease=timedelta(seconds=max(settings.delivery_lease_seconds, settings.peer_timeout_seconds + 1)),
+                    lease=delivery_lease(settings),
                     batch=DELIVERY_CONNECTIONS * 2,
                 )
                 for _ in range(settings.delivery_workers)

@@ -24,7 +24,10 @@ class CdrFilter:
 _WHERE = (
     " WHERE ($1 = '' OR country_code = $1) AND ($2 = '' OR party_id = $2)"
     " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
-    " AND ($5::text IS NULL OR (token_country_code = $5 AND token_party_id = $6))"
+    # An eMSP sees the CDRs of its tokens, except those the CPO addressed to another party alone, and those addressed
+    # to it.
+    " AND ($5::text IS NULL OR (audience IS NULL AND token_country_code = $5 AND token_party_id = $6)"
+    " OR $5 || '/' || $6 = ANY(audience))"
     " AND ($7 = '' OR verification_state = $7)"
 )
 
@@ -67,11 +70,12 @@ class CdrRepository:
             pb.VerificationState.Name(verification.state).removeprefix("VERIFICATION_STATE_"),
         )
 
-    async def insert(self, cdr: pb.Cdr, verification: pb.CdrVerification) -> None:
+    async def insert(self, cdr: pb.Cdr, verification: pb.CdrVerification, addressee: str | None = None) -> None:
         await self._conn.execute(
             "INSERT INTO cdrs (country_code, party_id, id_key, data, verification, verification_state, last_updated,"
             " token_country_code, token_party_id, currency, end_date_time, total_cost, start_date_time, total_energy,"
-            " location_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            " location_id, audience) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+            " CASE WHEN $16::text IS NULL THEN NULL ELSE ARRAY[$16::text] END)",
             cdr.country_code.upper(),
             cdr.party_id.upper(),
             cdr.id.upper(),
@@ -87,6 +91,7 @@ class CdrRepository:
             cdr.start_date_time.ToDatetime(tzinfo=UTC),
             Decimal(cdr.total_energy or "0"),
             cdr.cdr_location.id.upper(),
+            addressee,
         )
 
     async def list(self, f: CdrFilter, *, offset: int, limit: int) -> tuple[list[pb.Cdr], int]:

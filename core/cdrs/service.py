@@ -14,11 +14,11 @@ from core.cdrs.repository import CdrFilter, CdrRepository
 from core.cdrs.rules import check_cdr, keep_flags
 from core.clock import Clock
 from core.deliveries.model import relay_from_pb
-from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from core.locations.repository import LocationRepository
 from core.parties.model import Role
+from core.routing import addressed
 from core.sessions.service import TOKEN_OWNER_ROLES
 from core.tariffs.repository import TariffRepository
 from ocpihub.cdrs.v1 import cdrs_pb2 as pb
@@ -52,7 +52,7 @@ class CdrsService:
 
     async def create(
         self, cdr: pb.Cdr, caller_platform: str, relay: deliveries_pb2.Message
-    ) -> tuple[pb.Cdr, bool, pb.CdrVerification, int]:
+    ) -> tuple[pb.Cdr, bool, pb.CdrVerification, addressed.Queued]:
         if not cdr.id:
             raise InvalidArgument([("id", "is required")])
         if not (cdr.cdr_token.country_code and cdr.cdr_token.party_id):
@@ -72,7 +72,7 @@ class CdrsService:
                         f"a different CDR {owner.country_code}/{owner.party_id}/{cdr.id} exists; CDRs cannot change "
                         "(send a credit CDR to correct one)",
                     )
-                return existing[0], False, existing[1], 0
+                return existing[0], False, existing[1], addressed.Queued(0)
             flags = metrics.count_rules(owner, lambda: check_cdr(cdr, self._clock.now()))
             await self._check_tariffs_exist(conn, owner.country_code, owner.party_id, cdr)
             verification = await self.verification(conn, cdr)
@@ -85,11 +85,15 @@ class CdrsService:
                     ErrorReason.ERROR_REASON_COST_MISMATCH,
                     f"the CDR's cost does not follow from its tariff: {differences}",
                 )
-            await repo.insert(cdr, verification)
-            receivers = await self._directory.owner_receivers(
-                conn, "cdrs", cdr.cdr_token.country_code, cdr.cdr_token.party_id, TOKEN_OWNER_ROLES
+            await repo.insert(cdr, verification, addressed.addressee(relay))
+            queued = await addressed.enqueue(
+                conn,
+                relay,
+                relay_from_pb(relay, owner, object_key),
+                lambda: self._directory.owner_receivers(
+                    conn, "cdrs", cdr.cdr_token.country_code, cdr.cdr_token.party_id, TOKEN_OWNER_ROLES
+                ),
             )
-            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
         # Counted once committed: a CDR is stored once (a repeated POST returns above), so the totals add up.
         metrics.count_cdr(cdr.total_energy, cdr.currency, cdr.total_cost.excl_vat)
         metrics.count_flags(owner, flags)

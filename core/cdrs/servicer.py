@@ -25,7 +25,13 @@ class CdrsServicer(rpc_grpc.CdrsServiceServicer):
         cdr, created, verification, queued = await self._service.create(
             request.cdr, request.caller_platform, request.relay
         )
-        return rpc.CreateCdrResponse(cdr=cdr, created=created, verification=verification, deliveries=queued)
+        return rpc.CreateCdrResponse(
+            cdr=cdr,
+            created=created,
+            verification=verification,
+            deliveries=queued.count,
+            forward_delivery=queued.forward_delivery,
+        )
 
     async def GetCdr(self, request: rpc.GetCdrRequest, context: grpc.aio.ServicerContext) -> rpc.GetCdrResponse:
         cdr, verification = await self._service.get(*split_name(request.name, "cdrs", 3))

@@ -30,6 +30,8 @@ class Relay:
     object_key: str
     # Set: an absolute URL the sender gave (a command's response_url), sent to as is.
     url: str = ""
+    # The sender addressed it to its receiver alone (OCPI-to-*): it goes out as the sender's, not as a broadcast.
+    addressed: bool = False
 
 
 @dataclass(slots=True)
@@ -74,4 +76,5 @@ def relay_from_pb(message: deliveries_pb2.Message, sender: PartyKey, object_key:
         correlation_id=message.correlation_id,
         object_key=object_key,
         url=message.url,
+        addressed=bool(message.to.country_code and message.to.party_id),
     )

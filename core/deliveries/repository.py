@@ -31,7 +31,7 @@ _RECEIVER_ONLINE = "receiver_platform_id NOT IN (SELECT id FROM platforms WHERE 
 _COLUMNS = (
     "d.id, d.receiver_platform_id, d.receiver_country_code, d.receiver_party_id, d.receiver_role, d.module, d.method,"
     " d.path, d.body, d.sender_country_code, d.sender_party_id, d.sender_role, d.correlation_id, d.object_key,"
-    " d.state, d.attempts, d.last_error, d.next_attempt_time, d.create_time, d.update_time, d.url"
+    " d.state, d.attempts, d.last_error, d.next_attempt_time, d.create_time, d.update_time, d.url, d.addressed"
 )
 
 
@@ -47,6 +47,7 @@ def _from_row(row: asyncpg.Record) -> Delivery:
             correlation_id=row["correlation_id"],
             object_key=row["object_key"],
             url=row["url"],
+            addressed=row["addressed"],
         ),
         receiver_platform_id=row["receiver_platform_id"],
         receiver=PartyKey(row["receiver_country_code"], row["receiver_party_id"], Role(row["receiver_role"])),
@@ -89,7 +90,7 @@ class DeliveryRepository:
         items = [(relay, receivers) for relay, receivers in items if receivers]
         if not items:
             return 0
-        await self._lock_objects(sorted({relay.object_key for relay, _ in items}))
+        await self.lock_objects(sorted({relay.object_key for relay, _ in items}))
         # One row per statement execution (pipelined by executemany): each sees the rows before it, so only the first
         # message of a queue in the batch can be its head.
         await self._conn.executemany(
@@ -123,7 +124,39 @@ class DeliveryRepository:
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return sum(len(receivers) for _, receivers in items)
 
-    async def _lock_objects(self, object_keys: list[str]) -> None:
+    async def enqueue_leased(self, relay: Relay, receiver: Receiver, lease: timedelta) -> int:
+        """One message, already leased for `lease` to the caller, which sends it now (its first attempt) and reports
+        the outcome; if it never does, the lease runs out and workers send it."""
+        await self.lock_objects([relay.object_key])
+        r = receiver
+        delivery_id: int = await self._conn.fetchval(
+            "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role,"
+            " module, method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id,"
+            " object_key, url, addressed, attempts, lease_until, is_head)"
+            " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, now() + $16,"
+            " NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'PENDING' AND e.receiver_platform_id = $1"
+            " AND e.receiver_country_code = $2 AND e.receiver_party_id = $3 AND e.receiver_role = $4"
+            " AND e.object_key = $13) RETURNING id",
+            r.platform_id,
+            r.party.country_code,
+            r.party.party_id,
+            str(r.party.role),
+            relay.module,
+            relay.method,
+            relay.path,
+            relay.body,
+            relay.sender.country_code,
+            relay.sender.party_id,
+            str(relay.sender.role),
+            relay.correlation_id,
+            relay.object_key,
+            relay.url,
+            relay.addressed,
+            lease,
+        )
+        return delivery_id
+
+    async def lock_objects(self, object_keys: list[str]) -> None:
         """Serializes queue changes of these objects (enqueue vs. handing the head on), so a queue never loses its
         head. In the order given (sorted by callers: concurrent lockers cannot deadlock). A statement of its own:
         what follows must see what committed while it waited."""
@@ -187,7 +220,7 @@ class DeliveryRepository:
         if leaving:
             # Sorted, so concurrent completions take the locks in one order (no deadlock). A statement of its own:
             # the update below must see what was committed while it waited for them.
-            await self._lock_objects(leaving)
+            await self.lock_objects(leaving)
         # The CTE's snapshot still shows every delivery here as pending, hence `e.id <> d.id`.
         await self._conn.execute(
             "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::interval[])"
@@ -232,7 +265,7 @@ class DeliveryRepository:
         return released
 
     async def redrive(self, delivery: Delivery) -> None:
-        await self._lock_objects([delivery.relay.object_key])
+        await self.lock_objects([delivery.relay.object_key])
         await self._conn.execute(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(), lease_until = NULL,"
             " update_time = now(), is_head = NOT EXISTS ("

@@ -45,6 +45,7 @@ def delivery_to_pb(delivery: Delivery, token: str = "") -> pb.Delivery:
             correlation_id=relay.correlation_id,
             object_key=relay.object_key,
             url=relay.url,
+            to=party_ref(delivery.receiver) if relay.addressed else None,
         ),
         receiver=party_ref(delivery.receiver),
         endpoint_url=delivery.endpoint_url,

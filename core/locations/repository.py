@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from core.routing.addressed import merged_audience, visible_to
 from ocpihub.locations.v1 import locations_pb2 as pb
 
 
@@ -24,6 +25,8 @@ class LocationFilter:
     bounds: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
     published_only: bool = False
     location_id: str = ""
+    # "CC/PID" of the party asking: locations addressed to other parties alone are left out ("": all of them).
+    viewer: str = ""
 
 
 _WHERE = (
@@ -32,6 +35,7 @@ _WHERE = (
     " AND ($5 = '' OR $5 = ANY(evse_statuses)) AND ($6 = '' OR lower(city) = lower($6)) AND ($7 = '' OR country = $7)"
     " AND ($8::numeric IS NULL OR (latitude BETWEEN $8 AND $10 AND longitude BETWEEN $9 AND $11))"
     " AND (NOT $12 OR publish) AND ($13 = '' OR id_key = upper($13))"
+    f" AND {visible_to('$14')}"
 )
 
 
@@ -48,6 +52,7 @@ def _filter_args(f: LocationFilter) -> list[object]:
         *bounds,
         f.published_only,
         f.location_id,
+        f.viewer,
     ]
 
 
@@ -88,18 +93,19 @@ class LocationRepository:
         return [pb.Location.FromString(row["data"]) for row in rows]
 
     async def upsert(self, location: pb.Location) -> None:
-        await self.upsert_many([location])
+        await self.upsert_many([(location, None)])
 
-    async def upsert_many(self, locations: list[pb.Location]) -> None:
+    async def upsert_many(self, locations: list[tuple[pb.Location, list[str] | None]]) -> None:
+        """Each location with the parties its writes were addressed to (None: one was sent to the Hub)."""
         if not locations:
             return
         await self._conn.executemany(
             "INSERT INTO locations (country_code, party_id, id_key, data, last_updated, publish, city, country,"
-            " latitude, longitude, evse_statuses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            " latitude, longitude, evse_statuses, audience) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
             " last_updated = EXCLUDED.last_updated, publish = EXCLUDED.publish, city = EXCLUDED.city,"
             " country = EXCLUDED.country, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,"
-            " evse_statuses = EXCLUDED.evse_statuses, update_time = now()",
+            f" evse_statuses = EXCLUDED.evse_statuses, update_time = now(), audience = {merged_audience('locations')}",
             [
                 (
                     location.country_code.upper(),
@@ -113,15 +119,16 @@ class LocationRepository:
                     Decimal(location.coordinates.latitude or "0"),
                     Decimal(location.coordinates.longitude or "0"),
                     evse_statuses(location),
+                    audience,
                 )
-                for location in locations
+                for location, audience in locations
             ],
         )
 
     async def list(self, f: LocationFilter, *, offset: int, limit: int) -> tuple[list[pb.Location], int]:
         rows = await self._conn.fetch(
             "SELECT data FROM locations WHERE seq IN"
-            f" (SELECT seq FROM locations{_WHERE} ORDER BY seq OFFSET $14 LIMIT $15) ORDER BY seq",
+            f" (SELECT seq FROM locations{_WHERE} ORDER BY seq OFFSET $15 LIMIT $16) ORDER BY seq",
             *_filter_args(f),
             offset,
             limit,

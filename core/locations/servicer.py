@@ -39,6 +39,7 @@ def location_filter(request: rpc.ListLocationsRequest) -> LocationFilter:
         bounds=bounds,
         published_only=request.published_only,
         location_id=request.location_id,
+        viewer=request.viewer.upper(),
     )
 
 
@@ -77,7 +78,10 @@ class LocationsServicer(rpc_grpc.LocationsServiceServicer):
     ) -> rpc.UpdateLocationResponse:
         outcome = await self._service.update_location(request.location, _write(request))
         return rpc.UpdateLocationResponse(
-            location=outcome.location, result=outcome.result, deliveries=outcome.deliveries
+            location=outcome.location,
+            result=outcome.result,
+            deliveries=outcome.deliveries,
+            forward_delivery=outcome.forward_delivery,
         )
 
     async def UpdateEvse(
@@ -85,7 +89,12 @@ class LocationsServicer(rpc_grpc.LocationsServiceServicer):
     ) -> rpc.UpdateEvseResponse:
         parent = split_name(request.parent, "locations", 3)
         outcome = await self._service.update_evse((parent[0], parent[1], parent[2]), request.evse, _write(request))
-        return rpc.UpdateEvseResponse(location=outcome.location, result=outcome.result, deliveries=outcome.deliveries)
+        return rpc.UpdateEvseResponse(
+            location=outcome.location,
+            result=outcome.result,
+            deliveries=outcome.deliveries,
+            forward_delivery=outcome.forward_delivery,
+        )
 
     async def UpdateConnector(
         self, request: rpc.UpdateConnectorRequest, context: grpc.aio.ServicerContext
@@ -95,7 +104,10 @@ class LocationsServicer(rpc_grpc.LocationsServiceServicer):
             (parent[0], parent[1], parent[2], parent[3]), request.connector, _write(request)
         )
         return rpc.UpdateConnectorResponse(
-            location=outcome.location, result=outcome.result, deliveries=outcome.deliveries
+            location=outcome.location,
+            result=outcome.result,
+            deliveries=outcome.deliveries,
+            forward_delivery=outcome.forward_delivery,
         )
 
     async def SummarizeLocations(

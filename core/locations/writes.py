@@ -6,14 +6,19 @@ next one and go together, one statement per step for the whole batch. Writes to 
 order, each seeing the ones before it. A write refused on its own merits (unknown EVSE, not the caller's) is refused
 alone; if the batch's transaction fails, each write is tried again in a transaction of its own, so one bad write
 cannot fail the others.
+
+A write addressed to one party (OCPI-to-*) is kept the same way, shown to that party alone, and queued for it alone,
+leased to the facade that forwards it (core/routing/addressed.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import asyncpg
 
@@ -24,6 +29,7 @@ from core.directory import Directory
 from core.errors import DomainError, NotFound
 from core.locations.repository import LocationRepository
 from core.parties.model import PartyKey
+from core.routing import addressed, policy
 from core.routing.policy import Receiver
 from core.writes import CREATED, UNCHANGED, UPDATED
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -42,6 +48,8 @@ class WriteOutcome:
     location: pb.Location
     result: types_pb2.WriteResult.ValueType
     deliveries: int
+    # The delivery to the party the write was addressed to, leased to the caller that forwards it.
+    forward_delivery: str = ""
 
 
 @dataclass(slots=True)
@@ -110,26 +118,32 @@ class LocationWrites:
             keys = sorted({write.key for index, write in enumerate(writes) if index not in refusals})
             current = await repo.get_many(keys)
             changed: dict[Key, pb.Location] = {}
-            relays: list[tuple[Relay, list[Receiver]]] = []
+            audiences: dict[Key, list[str] | None] = {}
+            relays: list[tuple[int, Relay, list[Receiver], timedelta | None]] = []
             for index, write in enumerate(writes):
                 if index in refusals:
                     answers.append(refusals[index])
                     continue
                 try:
-                    answers.append(await self._apply(conn, write, current, changed, relays))
+                    answers.append(await self._apply(conn, write, len(answers), current, changed, audiences, relays))
                 except DomainError as exc:
                     answers.append(exc)
-            await repo.upsert_many(list(changed.values()))
-            await DeliveryRepository(conn).enqueue_many(relays)
+            await repo.upsert_many([(location, audiences[key]) for key, location in changed.items()])
+            for index, name in await _enqueue(conn, relays):
+                answer = answers[index]
+                assert isinstance(answer, WriteOutcome)
+                answers[index] = dataclasses.replace(answer, forward_delivery=name)
         return answers
 
     async def _apply(
         self,
         conn: asyncpg.Connection,
         write: LocationWrite,
+        answer_index: int,
         current: dict[Key, pb.Location],
         changed: dict[Key, pb.Location],
-        relays: list[tuple[Relay, list[Receiver]]],
+        audiences: dict[Key, list[str] | None],
+        relays: list[tuple[int, Relay, list[Receiver], timedelta | None]],
     ) -> WriteOutcome:
         before = current.get(write.key)
         if before is None and not write.creates:
@@ -140,11 +154,44 @@ class LocationWrites:
             return WriteOutcome(before, after, 0)
         if before is not None and after == before:
             return WriteOutcome(before, UNCHANGED, 0)
+        to = addressed.addressee(write.relay)
+        lease: timedelta | None = None
+        if to is None:
+            receivers = await self._directory.broadcast_receivers(conn, "locations", write.owner)
+        else:
+            # Unknown (4001) or unconnected (4003) addressee: refused before anything of it is kept.
+            target = write.relay.to
+            receivers = [
+                (await policy.resolve(conn, "locations", "RECEIVER", target.country_code, target.party_id)).receiver
+            ]
+            lease = addressed.forward_lease(write.relay)
         current[write.key] = changed[write.key] = after
-        receivers = await self._directory.broadcast_receivers(conn, "locations", write.owner)
+        # Anyone's once one write of the batch was sent to the Hub; else the addressees so far.
+        shown_to = audiences.get(write.key, [])
+        audiences[write.key] = None if to is None or shown_to is None else sorted({*shown_to, to})
         object_key = f"locations/{write.owner.country_code}/{write.owner.party_id}/{write.location_id.upper()}"
-        relays.append((relay_from_pb(write.relay, write.owner, object_key), receivers))
+        relays.append((answer_index, relay_from_pb(write.relay, write.owner, object_key), receivers, lease))
         return WriteOutcome(after, CREATED if before is None or write.created else UPDATED, len(receivers))
+
+
+async def _enqueue(
+    conn: asyncpg.Connection, relays: list[tuple[int, Relay, list[Receiver], timedelta | None]]
+) -> list[tuple[int, str]]:
+    """Queues the batch's messages in write order; returns the leased deliveries of addressed writes by answer index.
+    Every object is locked first, in one sorted statement: locking them one by one could deadlock with a worker."""
+    repo = DeliveryRepository(conn)
+    await repo.lock_objects(sorted({relay.object_key for _, relay, receivers, _ in relays if receivers}))
+    leased: list[tuple[int, str]] = []
+    run: list[tuple[Relay, list[Receiver]]] = []
+    for index, relay, receivers, lease in relays:
+        if lease is None:
+            run.append((relay, receivers))
+            continue
+        await repo.enqueue_many(run)
+        run = []
+        leased.append((index, f"deliveries/{await repo.enqueue_leased(relay, receivers[0], lease)}"))
+    await repo.enqueue_many(run)
+    return leased
 
 
 def unknown(kind: str, what: str) -> NotFound:

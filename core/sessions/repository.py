@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from core.routing.addressed import merged_audience
 from ocpihub.sessions.v1 import sessions_pb2 as pb
 
 
@@ -24,7 +25,10 @@ class SessionFilter:
 _WHERE = (
     " WHERE ($1 = '' OR country_code = $1) AND ($2 = '' OR party_id = $2)"
     " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
-    " AND ($5::text IS NULL OR (token_country_code = $5 AND token_party_id = $6))"
+    # An eMSP sees the sessions of its tokens, except those the CPO addressed to another party alone, and those
+    # addressed to it.
+    " AND ($5::text IS NULL OR (audience IS NULL AND token_country_code = $5 AND token_party_id = $6)"
+    " OR $5 || '/' || $6 = ANY(audience))"
 )
 
 
@@ -59,16 +63,18 @@ class SessionRepository:
         rows = await self._conn.fetch("SELECT data FROM sessions WHERE id_key = $1", session_id.upper())
         return [pb.Session.FromString(row["data"]) for row in rows]
 
-    async def upsert(self, session: pb.Session, flags: list[str]) -> None:
+    async def upsert(self, session: pb.Session, flags: list[str], addressee: str | None = None) -> None:
         await self._conn.execute(
             "INSERT INTO sessions (country_code, party_id, id_key, data, last_updated, token_country_code,"
-            " token_party_id, status, location_id, start_date_time, kwh, flags)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " token_party_id, status, location_id, start_date_time, kwh, flags, audience)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13::text IS NULL THEN NULL"
+            " ELSE ARRAY[$13::text] END)"
             " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
             " last_updated = EXCLUDED.last_updated, token_country_code = EXCLUDED.token_country_code,"
             " token_party_id = EXCLUDED.token_party_id, status = EXCLUDED.status, location_id = EXCLUDED.location_id,"
             " start_date_time = EXCLUDED.start_date_time, kwh = EXCLUDED.kwh, flags = EXCLUDED.flags,"
-            " update_time = now()",
+            " update_time = now(),"
+            f" audience = {merged_audience('sessions')}",
             session.country_code.upper(),
             session.party_id.upper(),
             session.id.upper(),
@@ -81,6 +87,7 @@ class SessionRepository:
             session.start_date_time.ToDatetime(tzinfo=UTC),
             Decimal(session.kwh or "0"),
             flags,
+            addressee,
         )
 
     async def list(self, f: SessionFilter, *, offset: int, limit: int) -> tuple[list[pb.Session], int]:

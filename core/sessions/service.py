@@ -12,10 +12,10 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from core import metrics, ownership
 from core.deliveries.model import relay_from_pb
-from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.parties.model import Role
+from core.routing import addressed
 from core.sessions.repository import SessionFilter, SessionRepository
 from core.sessions.rules import check_session
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
@@ -41,7 +41,7 @@ def apply_session(stored: pb.Session | None, incoming: pb.Session, mask: FieldMa
 class SessionWrite:
     session: pb.Session
     result: types_pb2.WriteResult.ValueType
-    deliveries: int
+    queued: addressed.Queued
     flags: list[str]
 
 
@@ -85,21 +85,25 @@ class SessionsService:
                     f"unknown session {owner.country_code}/{owner.party_id}/{incoming.id}: PUT it before patching it",
                 )
             if stored is not None and is_stale(stored, incoming):
-                return SessionWrite(stored, STALE, 0, flags)
+                return SessionWrite(stored, STALE, addressed.Queued(0), flags)
             session = apply_session(stored, incoming, mask)
             if stored is not None and session == stored:
-                return SessionWrite(stored, UNCHANGED, 0, flags)
+                return SessionWrite(stored, UNCHANGED, addressed.Queued(0), flags)
             if not session.cdr_token.country_code or not session.cdr_token.party_id:
                 raise InvalidArgument([("cdr_token", "is required: it names the eMSP the session belongs to")])
             written = len(incoming.charging_periods)
             new_flags = metrics.count_rules(owner, lambda: check_session(stored, session, written))
             flags = sorted({*flags, *new_flags.flags})
-            await repo.upsert(session, flags)
-            receivers = await self._directory.owner_receivers(
-                conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
-            )
+            await repo.upsert(session, flags, addressed.addressee(relay))
             object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"
-            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+            queued = await addressed.enqueue(
+                conn,
+                relay,
+                relay_from_pb(relay, owner, object_key),
+                lambda: self._directory.owner_receivers(
+                    conn, "sessions", session.cdr_token.country_code, session.cdr_token.party_id, TOKEN_OWNER_ROLES
+                ),
+            )
         metrics.count_flags(owner, new_flags)
         if stored is None:
             metrics.SESSIONS_CREATED.inc()

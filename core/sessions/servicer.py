@@ -52,5 +52,9 @@ class SessionsServicer(rpc_grpc.SessionsServiceServicer):
             request.session, mask, request.allow_missing, request.caller_platform, request.relay
         )
         return rpc.UpdateSessionResponse(
-            session=written.session, result=written.result, deliveries=written.deliveries, flags=written.flags
+            session=written.session,
+            result=written.result,
+            deliveries=written.queued.count,
+            forward_delivery=written.queued.forward_delivery,
+            flags=written.flags,
         )

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from core.routing.addressed import merged_audience, visible_to
 from ocpihub.tariffs.v1 import tariffs_pb2 as pb
 
 _WHERE = (
     " WHERE delete_time IS NULL AND ($1 = '' OR country_code = $1) AND ($2 = '' OR party_id = $2)"
     " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
+    f" AND {visible_to('$5')}"
 )
 
 
@@ -31,16 +33,19 @@ class TariffRepository:
         )
         return pb.Tariff.FromString(data) if data is not None else None
 
-    async def upsert(self, tariff: pb.Tariff) -> None:
+    async def upsert(self, tariff: pb.Tariff, addressee: str | None = None) -> None:
         await self._conn.execute(
-            "INSERT INTO tariffs (country_code, party_id, id_key, data, last_updated) VALUES ($1, $2, $3, $4, $5)"
+            "INSERT INTO tariffs (country_code, party_id, id_key, data, last_updated, audience)"
+            " VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::text IS NULL THEN NULL ELSE ARRAY[$6::text] END)"
             " ON CONFLICT (country_code, party_id, id_key) DO UPDATE SET data = EXCLUDED.data,"
-            " last_updated = EXCLUDED.last_updated, delete_time = NULL, update_time = now()",
+            " last_updated = EXCLUDED.last_updated, delete_time = NULL, update_time = now(),"
+            f" audience = {merged_audience('tariffs', gone='tariffs.delete_time IS NOT NULL')}",
             tariff.country_code.upper(),
             tariff.party_id.upper(),
             tariff.id.upper(),
             tariff.SerializeToString(deterministic=True),
             tariff.last_updated.ToDatetime(tzinfo=UTC),
+            addressee,
         )
 
     async def delete(self, country_code: str, party_id: str, tariff_id: str) -> None:
@@ -61,10 +66,11 @@ class TariffRepository:
         last_updated_to: datetime | None,
         offset: int,
         limit: int,
+        viewer: str = "",
     ) -> tuple[list[pb.Tariff], int]:
-        args = [country_code, party_id, last_updated_from, last_updated_to]
+        args = [country_code, party_id, last_updated_from, last_updated_to, viewer]
         rows = await self._conn.fetch(
-            f"SELECT data FROM tariffs WHERE seq IN (SELECT seq FROM tariffs{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6)"
+            f"SELECT data FROM tariffs WHERE seq IN (SELECT seq FROM tariffs{_WHERE} ORDER BY seq OFFSET $6 LIMIT $7)"
             " ORDER BY seq",
             *args,
             offset,

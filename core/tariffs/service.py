@@ -9,10 +9,10 @@ import asyncpg
 
 from core import ownership
 from core.deliveries.model import relay_from_pb
-from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.parties.model import PartyKey, Role
+from core.routing import addressed
 from core.tariffs.repository import TariffRepository
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -27,7 +27,7 @@ MAX_PAGE_SIZE = 1000
 class TariffWrite:
     tariff: pb.Tariff
     result: types_pb2.WriteResult.ValueType
-    deliveries: int
+    queued: addressed.Queued
 
 
 class TariffsService:
@@ -53,6 +53,7 @@ class TariffsService:
         last_updated_to: datetime | None,
         offset: int,
         limit: int,
+        viewer: str = "",
     ) -> tuple[list[pb.Tariff], int]:
         async with self._pool.acquire() as conn:
             return await TariffRepository(conn).list(
@@ -62,6 +63,7 @@ class TariffsService:
                 last_updated_to=last_updated_to,
                 offset=offset,
                 limit=min(limit, MAX_PAGE_SIZE),
+                viewer=viewer.upper(),
             )
 
     async def put(self, tariff: pb.Tariff, caller_platform: str, relay: deliveries_pb2.Message) -> TariffWrite:
@@ -73,16 +75,16 @@ class TariffsService:
             repo = TariffRepository(conn)
             stored = await repo.get(owner.country_code, owner.party_id, tariff.id, for_update=True)
             if stored is not None and is_stale(stored, tariff):
-                return TariffWrite(stored, STALE, 0)
+                return TariffWrite(stored, STALE, addressed.Queued(0))
             if stored == tariff:
-                return TariffWrite(stored, UNCHANGED, 0)
-            await repo.upsert(tariff)
+                return TariffWrite(stored, UNCHANGED, addressed.Queued(0))
+            await repo.upsert(tariff, addressed.addressee(relay))
             queued = await self._relay(conn, owner, tariff.id, relay)
             return TariffWrite(tariff, CREATED if stored is None else UPDATED, queued)
 
     async def delete(
         self, country_code: str, party_id: str, tariff_id: str, caller_platform: str, relay: deliveries_pb2.Message
-    ) -> int:
+    ) -> addressed.Queued:
         owner = ownership.owner_key(country_code, party_id, Role.CPO)
         async with self._pool.acquire() as conn, conn.transaction():
             await self._directory.require_owner(conn, caller_platform, owner)
@@ -97,7 +99,11 @@ class TariffsService:
 
     async def _relay(
         self, conn: asyncpg.Connection, owner: PartyKey, tariff_id: str, relay: deliveries_pb2.Message
-    ) -> int:
-        receivers = await self._directory.broadcast_receivers(conn, "tariffs", owner)
+    ) -> addressed.Queued:
         object_key = f"tariffs/{owner.country_code}/{owner.party_id}/{tariff_id.upper()}"
-        return await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+        return await addressed.enqueue(
+            conn,
+            relay,
+            relay_from_pb(relay, owner, object_key),
+            lambda: self._directory.broadcast_receivers(conn, "tariffs", owner),
+        )

@@ -31,6 +31,7 @@ class TariffsServicer(rpc_grpc.TariffsServiceServicer):
             last_updated_to=request.last_updated_to.ToDatetime() if request.HasField("last_updated_to") else None,
             offset=offset,
             limit=request.page_size or 100,
+            viewer=request.viewer,
         )
         more = offset + len(tariffs) < total
         return rpc.ListTariffsResponse(
@@ -43,7 +44,12 @@ class TariffsServicer(rpc_grpc.TariffsServiceServicer):
         if not request.caller_platform:
             raise InvalidArgument([("caller_platform", "is required")])
         written = await self._service.put(request.tariff, request.caller_platform, request.relay)
-        return rpc.UpdateTariffResponse(tariff=written.tariff, result=written.result, deliveries=written.deliveries)
+        return rpc.UpdateTariffResponse(
+            tariff=written.tariff,
+            result=written.result,
+            deliveries=written.queued.count,
+            forward_delivery=written.queued.forward_delivery,
+        )
 
     async def DeleteTariff(
         self, request: rpc.DeleteTariffRequest, context: grpc.aio.ServicerContext
@@ -52,4 +58,4 @@ class TariffsServicer(rpc_grpc.TariffsServiceServicer):
             raise InvalidArgument([("caller_platform", "is required")])
         country_code, party_id, tariff_id = split_name(request.name, "tariffs", 3)
         queued = await self._service.delete(country_code, party_id, tariff_id, request.caller_platform, request.relay)
-        return rpc.DeleteTariffResponse(deliveries=queued)
+        return rpc.DeleteTariffResponse(deliveries=queued.count, forward_delivery=queued.forward_delivery)

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from core.routing.addressed import merged_audience, visible_to
 from ocpihub.tokens.v1 import tokens_pb2 as pb
 from ocpihub.types.v1 import types_pb2
 
 _WHERE = (
     " WHERE ($1 = '' OR country_code = $1) AND ($2 = '' OR party_id = $2)"
     " AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)"
+    f" AND {visible_to('$5')}"
 )
 
 
@@ -36,34 +38,47 @@ class TokenRepository:
         )
         return pb.Token.FromString(data) if data is not None else None
 
-    async def find(self, uid: str, token_type: str) -> list[pb.Token]:
-        """Every eMSP's token with this uid and type, most recently updated first."""
+    async def find(self, uid: str, token_type: str, viewer: str = "") -> list[pb.Token]:
+        """Every eMSP's token with this uid and type that `viewer` may see, most recently updated first."""
         rows = await self._conn.fetch(
-            "SELECT data FROM tokens WHERE uid_key = $1 AND type = $2 ORDER BY last_updated DESC",
+            f"SELECT data FROM tokens WHERE uid_key = $1 AND type = $2 AND {visible_to('$3')}"
+            " ORDER BY last_updated DESC",
             uid.upper(),
             token_type,
+            viewer,
         )
         return [pb.Token.FromString(row["data"]) for row in rows]
 
-    async def upsert(self, token: pb.Token) -> None:
+    async def upsert(self, token: pb.Token, addressee: str | None = None) -> None:
         await self._conn.execute(
-            "INSERT INTO tokens (country_code, party_id, uid_key, type, data, last_updated)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (country_code, party_id, uid_key, type)"
-            " DO UPDATE SET data = EXCLUDED.data, last_updated = EXCLUDED.last_updated, update_time = now()",
+            "INSERT INTO tokens (country_code, party_id, uid_key, type, data, last_updated, audience)"
+            " VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::text IS NULL THEN NULL ELSE ARRAY[$7::text] END)"
+            " ON CONFLICT (country_code, party_id, uid_key, type)"
+            " DO UPDATE SET data = EXCLUDED.data, last_updated = EXCLUDED.last_updated, update_time = now(),"
+            f" audience = {merged_audience('tokens')}",
             token.country_code.upper(),
             token.party_id.upper(),
             token.uid.upper(),
             type_name(token.type),
             token.SerializeToString(deterministic=True),
             token.last_updated.ToDatetime(tzinfo=UTC),
+            addressee,
         )
 
     async def list(
-        self, country_code: str, party_id: str, start: datetime | None, end: datetime | None, *, offset: int, limit: int
+        self,
+        country_code: str,
+        party_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        offset: int,
+        limit: int,
+        viewer: str = "",
     ) -> tuple[list[pb.Token], int]:
-        args = [country_code, party_id, start, end]
+        args = [country_code, party_id, start, end, viewer]
         rows = await self._conn.fetch(
-            f"SELECT data FROM tokens WHERE seq IN (SELECT seq FROM tokens{_WHERE} ORDER BY seq OFFSET $5 LIMIT $6)"
+            f"SELECT data FROM tokens WHERE seq IN (SELECT seq FROM tokens{_WHERE} ORDER BY seq OFFSET $6 LIMIT $7)"
             " ORDER BY seq",
             *args,
             offset,

@@ -9,10 +9,10 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from core import ownership
 from core.deliveries.model import relay_from_pb
-from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
 from core.parties.model import Role
+from core.routing import addressed
 from core.tokens.repository import TokenRepository, type_name
 from core.writes import CREATED, STALE, UNCHANGED, UPDATED, apply, is_stale
 from ocpihub.deliveries.v1 import deliveries_pb2
@@ -43,11 +43,24 @@ class TokensService:
         return token
 
     async def list_tokens(
-        self, country_code: str, party_id: str, start: datetime | None, end: datetime | None, offset: int, limit: int
+        self,
+        country_code: str,
+        party_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        offset: int,
+        limit: int,
+        viewer: str = "",
     ) -> tuple[list[pb.Token], int]:
         async with self._pool.acquire() as conn:
             return await TokenRepository(conn).list(
-                country_code.upper(), party_id.upper(), start, end, offset=offset, limit=min(limit, MAX_PAGE_SIZE)
+                country_code.upper(),
+                party_id.upper(),
+                start,
+                end,
+                offset=offset,
+                limit=min(limit, MAX_PAGE_SIZE),
+                viewer=viewer.upper(),
             )
 
     async def update(
@@ -57,7 +70,7 @@ class TokensService:
         allow_missing: bool,
         caller_platform: str,
         relay: deliveries_pb2.Message,
-    ) -> tuple[pb.Token, types_pb2.WriteResult.ValueType, int]:
+    ) -> tuple[pb.Token, types_pb2.WriteResult.ValueType, addressed.Queued]:
         if not incoming.uid:
             raise InvalidArgument([("uid", "is required")])
         if incoming.type == types_pb2.TOKEN_TYPE_UNSPECIFIED:
@@ -75,19 +88,25 @@ class TokensService:
                     f"unknown token {incoming.uid}: PUT it before patching it",
                 )
             if stored is not None and is_stale(stored, incoming):
-                return stored, STALE, 0
+                return stored, STALE, addressed.Queued(0)
             token = apply(stored, incoming, mask)
             if stored is not None and token == stored:
-                return stored, UNCHANGED, 0
-            await repo.upsert(token)
-            receivers = await self._directory.broadcast_receivers(conn, "tokens", owner)
+                return stored, UNCHANGED, addressed.Queued(0)
+            await repo.upsert(token, addressed.addressee(relay))
             object_key = f"tokens/{owner.country_code}/{owner.party_id}/{incoming.uid.upper()}/{type_name(token.type)}"
-            queued = await DeliveryRepository(conn).enqueue(relay_from_pb(relay, owner, object_key), receivers)
+            queued = await addressed.enqueue(
+                conn,
+                relay,
+                relay_from_pb(relay, owner, object_key),
+                lambda: self._directory.broadcast_receivers(conn, "tokens", owner),
+            )
             return token, CREATED if stored is None else UPDATED, queued
 
-    async def route_authorization(self, uid: str, token_type: str) -> tuple[pb.Token, pb.AllowedType.ValueType | None]:
+    async def route_authorization(
+        self, uid: str, token_type: str, viewer: str = ""
+    ) -> tuple[pb.Token, pb.AllowedType.ValueType | None]:
         async with self._pool.acquire() as conn:
-            found = await TokenRepository(conn).find(uid, token_type)
+            found = await TokenRepository(conn).find(uid, token_type, viewer.upper())
         if not found:
             raise NotFound(ErrorReason.ERROR_REASON_UNKNOWN_TOKEN, f"no eMSP has a {token_type} token {uid}")
         return found[0], decide(found[0])

@@ -34,6 +34,7 @@ class TokensServicer(rpc_grpc.TokensServiceServicer):
             request.last_updated_to.ToDatetime() if request.HasField("last_updated_to") else None,
             offset,
             request.page_size or 100,
+            request.viewer,
         )
         more = offset + len(tokens) < total
         return rpc.ListTokensResponse(
@@ -51,13 +52,15 @@ class TokensServicer(rpc_grpc.TokensServiceServicer):
         token, result, queued = await self._service.update(
             request.token, mask, request.allow_missing, request.caller_platform, request.relay
         )
-        return rpc.UpdateTokenResponse(token=token, result=result, deliveries=queued)
+        return rpc.UpdateTokenResponse(
+            token=token, result=result, deliveries=queued.count, forward_delivery=queued.forward_delivery
+        )
 
     async def RouteAuthorization(
         self, request: rpc.RouteAuthorizationRequest, context: grpc.aio.ServicerContext
     ) -> rpc.RouteAuthorizationResponse:
         token_type = type_name(request.type or types_pb2.TOKEN_TYPE_RFID)
-        token, allowed = await self._service.route_authorization(request.uid, token_type)
+        token, allowed = await self._service.route_authorization(request.uid, token_type, request.viewer)
         response = rpc.RouteAuthorizationResponse(
             token=token,
             owner=types_pb2.PartyRef(country_code=token.country_code, party_id=token.party_id, role="EMSP"),

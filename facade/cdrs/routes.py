@@ -1,5 +1,6 @@
 """CDRs module: CPOs POST CDRs to the Receiver interface; the Hub verifies, keeps and relays each to the eMSP that
-owns its token only; the `Location` header points at the Hub; eMSPs pull their CDRs from the Sender interface."""
+owns its token only (or to the one party the CPO addressed it to); the `Location` header points at the Hub; eMSPs
+pull their CDRs from the Sender interface."""
 
 from __future__ import annotations
 
@@ -17,12 +18,10 @@ from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.proto_json import from_proto, to_proto
 from facade.ocpi.status import OcpiStatus
 from facade.relay import push as pushes
-from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
 from hubclient import HubClient, HubError
 from ocpihub.cdrs.v1 import cdrs_pb2 as pb
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as rpc
-from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 
 MODULE = "cdrs"
 CDR = "/{country_code:str}/{party_id:str}/{cdr_id:str}"
@@ -46,13 +45,10 @@ class CdrsReceiver(Controller):
         owner = _own(caller, str(raw["country_code"]), str(raw["party_id"]))
         settings = request.app.state.settings
         routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=owner)
-        if routing.scenario is rh.Scenario.DIRECT:
-            return await forward(
-                request, routing, module=MODULE, interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER, path="", body=body
-            )
         cdr = to_proto(raw, pb.Cdr)
         cdr.country_code, cdr.party_id = owner.country_code, owner.party_id
-        relay = pushes.Push(owner, routing, "", body).relay(MODULE, "POST", pushes.correlation_id(request))
+        push = pushes.Push(owner, routing, "", body, pushes.delivery_lease(settings))
+        relay = push.relay(MODULE, "POST", pushes.correlation_id(request))
         hub: HubClient = request.app.state.hub
         try:
             answer = await hub.create_cdr(
@@ -62,6 +58,9 @@ class CdrsReceiver(Controller):
             )
         except HubError as exc:
             raise from_hub_error(exc) from None
+        if routing.scenario is rh.Scenario.DIRECT:
+            # Verified and kept like any CDR, then forwarded at once: the eMSP's answer is the answer (OCPI).
+            return await pushes.forward_kept(request, push, MODULE, answer.forward_delivery)
         # Where the CPO (or anyone it tells) can GET this CDR: at the Hub, which keeps it (HUB-DIGEST §1.9).
         location = f"{settings.public_url}/ocpi/2.2.1/receiver/cdrs/{owner.country_code}/{owner.party_id}/{cdr.id}"
         return ocpi_response(

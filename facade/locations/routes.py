@@ -17,12 +17,10 @@ from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.proto_json import from_proto, to_proto_with_fields
 from facade.ocpi.status import OcpiStatus
 from facade.relay import push as pushes
-from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
 from hubclient import HubClient, HubError
 from ocpihub.locations.v1 import locations_pb2 as pb
 from ocpihub.locations.v1 import locations_service_pb2 as rpc
-from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 
 MODULE = "locations"
 LOCATION = "/{country_code:str}/{party_id:str}/{location_id:str}"
@@ -53,19 +51,12 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
     if level == "location":
         pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
         pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
-    if push.routing.scenario is rh.Scenario.DIRECT:
-        return await forward(
-            request,
-            push.routing,
-            module=MODULE,
-            interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-            path=push.path,
-            body=push.body,
-        )
     relay = push.relay(MODULE, request.method, pushes.correlation_id(request))
     platform = caller.platform.name if caller.platform else ""
     hub: HubClient = request.app.state.hub
     location_name = _name(push, request)
+    # Addressed to one party: kept for it alone, then forwarded.
+    forwarding = (request, push, MODULE)
 
     def mask_of(fields: list[str]) -> FieldMask | None:
         # A PATCH also merges the fields OCPI does not define (extensions_json).
@@ -88,7 +79,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
                     caller_platform=platform,
                     relay=relay,
                 )
-            )
+            ),
+            forwarding,
         )
     if level == "evse":
         evse, fields = to_proto_with_fields(raw, pb.Evse)
@@ -103,7 +95,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
                     caller_platform=platform,
                     relay=relay,
                 )
-            )
+            ),
+            forwarding,
         )
     connector, fields = to_proto_with_fields(raw, pb.Connector)
     connector.id = params["connector_id"]
@@ -117,7 +110,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller, level: str) 
                 caller_platform=platform,
                 relay=relay,
             )
-        )
+        ),
+        forwarding,
     )
 
 
@@ -132,12 +126,19 @@ def _part(location: pb.Location, evse_uid: str | None, connector_id: str | None)
     return from_proto(connector) if connector else None
 
 
+def _viewer(request: Request[Any, Any, Any], caller: Caller) -> str:
+    """Who pulls: locations addressed to other parties alone are not shown to it."""
+    settings = request.app.state.settings
+    return str(rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None).sender)
+
+
 def _not_found(what: str) -> OcpiError:
     return OcpiError(OcpiStatus.CLIENT_ERROR, f"unknown {what}", HTTP_404_NOT_FOUND)
 
 
 class LocationsReceiver(Controller):
-    """CPOs push here (OCPI Receiver interface). TO = Hub or none: store and broadcast; TO = a party: forward."""
+    """CPOs push here (OCPI Receiver interface). Stored either way; TO = Hub or none: broadcast; TO = a party: shown
+    to it alone and forwarded."""
 
     path = "/2.2.1/receiver/locations"
     dependencies = {"caller": Provide(authenticate_registered)}  # noqa: RUF012 — Litestar reads it from the class
@@ -199,6 +200,7 @@ class LocationsSender(Controller):
     @get("/")
     async def list_locations(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         query, page = read_pull(request, caller, rpc.ListLocationsRequest())
+        query.viewer = _viewer(request, caller)
         hub: HubClient = request.app.state.hub
         try:
             listing = await hub.list_locations(query)
@@ -218,7 +220,7 @@ class LocationsSender(Controller):
         settings = request.app.state.settings
         routing = rh.read_routing(request, caller, pushes.hub_party(settings), default_sender=None)
         params = request.path_params
-        query = rpc.ListLocationsRequest(location_id=params["location_id"], page_size=2)
+        query = rpc.ListLocationsRequest(location_id=params["location_id"], page_size=2, viewer=str(routing.sender))
         if routing.scenario is rh.Scenario.DIRECT and routing.to:
             query.country_code, query.party_id = routing.to.country_code, routing.to.party_id
         hub: HubClient = request.app.state.hub

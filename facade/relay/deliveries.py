@@ -160,8 +160,9 @@ class DeliveryWorker:
             "X-Correlation-ID": message.correlation_id or str(uuid.uuid4()),
         }
         if message.module not in CONFIGURATION_MODULES:
-            # Broadcast: FROM is the Hub; a relayed answer (to a URL the requester gave): FROM is its sender.
-            sender = message.sender if message.url else self._hub_party
+            # Broadcast: FROM is the Hub; a relayed answer (to a URL the requester gave) or a request addressed to
+            # this receiver alone: FROM is its sender.
+            sender = message.sender if message.url or message.HasField("to") else self._hub_party
             headers |= {
                 rh.FROM_COUNTRY_CODE: sender.country_code,
                 rh.FROM_PARTY_ID: sender.party_id,

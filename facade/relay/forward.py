@@ -2,6 +2,9 @@
 
 The forwarded request gets a new X-Request-ID and keeps the X-Correlation-ID; the answer goes back with the
 client's own X-Request-ID and swapped routing headers. No answer in time → 4002; cannot connect → 4003.
+
+A forwarded write the core has kept comes with the outbox delivery the core queued for it, leased to this facade:
+this send is that delivery's first attempt, so what the party did not take (4002, 4003, 5xx) the outbox retries.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from litestar.status_codes import HTTP_404_NOT_FOUND
 from facade.ocpi import routing_headers as rh
 from facade.ocpi.errors import OcpiError, from_hub_error
 from facade.ocpi.status import OcpiStatus
-from facade.peers.client import PeerClient, PeerTimeout, PeerUnreachable
+from facade.peers.client import PeerAnswer, PeerClient, PeerTimeout, PeerUnreachable
+from facade.relay.deliveries import classify
 from hubclient import HubClient, HubError
+from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
 from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.types.v1 import types_pb2
 
@@ -39,8 +44,10 @@ async def forward(
     path: str,
     body: bytes | None,
     session_id: str = "",
+    delivery: str = "",
 ) -> Response[bytes]:
-    """To the party OCPI-to-* names; with `session_id` and no such party, to the CPO of the sender's session."""
+    """To the party OCPI-to-* names; with `session_id` and no such party, to the CPO of the sender's session.
+    `delivery` names the outbox delivery of this request leased to this facade (or is empty)."""
     hub: HubClient = request.app.state.hub
     peers: PeerClient = request.app.state.peers
     resolve = routing_rpc.ResolveReceiverRequest(module=module, interface_role=interface_role)
@@ -54,6 +61,7 @@ async def forward(
     try:
         route = await hub.resolve_receiver(resolve)
     except HubError as exc:
+        await _settle(hub, delivery, None, "cannot resolve the receiver")
         raise from_hub_error(exc, _SESSION_NOT_FOUND) from None
     receiver = f"{route.receiver.country_code}/{route.receiver.party_id}"
     url = route.endpoint_url.rstrip("/") + (f"/{path}" if path else "")
@@ -73,10 +81,13 @@ async def forward(
             request.method, url, route.token, encode=route.encode_auth_token, headers=headers, body=body
         )
     except PeerTimeout:
+        await _settle(hub, delivery, None, "timed out")
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{receiver} did not answer in time") from None
     except PeerUnreachable as exc:
         log.info("forward to %s failed: %s", receiver, type(exc).__name__)
+        await _settle(hub, delivery, None, f"cannot connect: {type(exc).__name__}")
         raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {receiver}") from None
+    await _settle(hub, delivery, answer, "")
     passed = {name: answer.headers[name] for name in _PASSED_ON if name in answer.headers}
     return Response(
         answer.content,
@@ -90,3 +101,21 @@ async def forward(
             rh.TO_PARTY_ID: routing.sender.party_id,
         },
     )
+
+
+async def _settle(hub: HubClient, delivery: str, answer: PeerAnswer | None, failure: str) -> None:
+    """Records the forward as the delivery's attempt, as a delivery worker would: taken, refused, or to retry."""
+    if not delivery:
+        return
+    if answer is None:
+        outcome, detail, wait = deliveries_rpc.OUTCOME_RETRY, failure, None
+    else:
+        outcome, detail, wait = classify(answer)
+    complete = deliveries_rpc.CompleteDeliveryRequest(name=delivery, outcome=outcome, detail=detail)
+    if wait is not None:
+        complete.retry_after.FromTimedelta(wait)
+    try:
+        await hub.complete_delivery(complete)
+    except HubError as exc:
+        # Its lease runs out and a worker sends it again: at-least-once, receivers dedupe by object.
+        log.warning("cannot record the outcome of %s: %s", delivery, exc)

@@ -63,16 +63,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
     pushes.same_id("id", request.path_params["session_id"], raw.get("id"))
     pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
     pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
-    if push.routing.scenario is rh.Scenario.DIRECT:
-        return await forward(
-            request,
-            push.routing,
-            module=MODULE,
-            interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-            path=push.path,
-            body=push.body,
-        )
-    # TO = the Hub or none: sessions are never broadcast; the Hub stores them and routes by the token's owner.
+    # Sessions are never broadcast: the Hub stores each, and relays it to the token's owner, or to the one party the
+    # CPO addressed it to (forwarded at once, its answer relayed; the outbox delivers what that could not).
     session, fields = to_proto_with_fields(raw, pb.Session)
     session.id, session.country_code, session.party_id = (
         request.path_params["session_id"],
@@ -89,7 +81,8 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
                 caller_platform=caller.platform.name if caller.platform else "",
                 relay=push.relay(MODULE, request.method, pushes.correlation_id(request)),
             )
-        )
+        ),
+        forwarding=(request, push, MODULE),
     )
 
 

@@ -13,11 +13,9 @@ from facade.ocpi.envelope import ocpi_response
 from facade.ocpi.errors import from_hub_error
 from facade.ocpi.proto_json import from_proto, to_proto
 from facade.relay import push as pushes
-from facade.relay.forward import forward
 from facade.relay.pull import page_response, read_pull
 from facade.tariffs.schemas import parse_tariff
 from hubclient import HubClient, HubError
-from ocpihub.routing.v1 import routing_service_pb2 as routing_rpc
 from ocpihub.tariffs.v1 import tariffs_pb2 as pb
 from ocpihub.tariffs.v1 import tariffs_service_pb2 as rpc
 
@@ -40,15 +38,6 @@ class TariffsReceiver(Controller):
         pushes.same_id("id", request.path_params["tariff_id"], raw.get("id"))
         pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
         pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
-        if push.routing.scenario is rh.Scenario.DIRECT:
-            return await forward(
-                request,
-                push.routing,
-                module=MODULE,
-                interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-                path=push.path,
-                body=push.body,
-            )
         tariff = to_proto(raw, pb.Tariff)
         tariff.id = request.path_params["tariff_id"]
         tariff.country_code, tariff.party_id = push.owner.country_code, push.owner.party_id
@@ -60,24 +49,17 @@ class TariffsReceiver(Controller):
                     caller_platform=caller.platform.name if caller.platform else "",
                     relay=push.relay(MODULE, "PUT", pushes.correlation_id(request)),
                 )
-            )
+            ),
+            # Addressed to one eMSP (e.g. its own tariff): kept for it alone, then forwarded.
+            forwarding=(request, push, MODULE),
         )
 
     @delete(TARIFF, status_code=200)
     async def delete_tariff(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         push = await pushes.read_push(request, caller, MODULE)
-        if push.routing.scenario is rh.Scenario.DIRECT:
-            return await forward(
-                request,
-                push.routing,
-                module=MODULE,
-                interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-                path=push.path,
-                body=None,
-            )
         hub: HubClient = request.app.state.hub
         try:
-            await hub.delete_tariff(
+            deleted = await hub.delete_tariff(
                 rpc.DeleteTariffRequest(
                     name=_name(push, request),
                     caller_platform=caller.platform.name if caller.platform else "",
@@ -86,6 +68,9 @@ class TariffsReceiver(Controller):
             )
         except HubError as exc:
             raise from_hub_error(exc) from None
+        if push.routing.scenario is rh.Scenario.DIRECT:
+            # Deleted at the Hub by the same rules, then forwarded to the one eMSP it was addressed to.
+            return await pushes.forward_kept(request, push, MODULE, deleted.forward_delivery)
         return ocpi_response()
 
     @get(TARIFF)
@@ -108,6 +93,9 @@ class TariffsSender(Controller):
     @get("/")
     async def list_tariffs(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         query, page = read_pull(request, caller, rpc.ListTariffsRequest())
+        query.viewer = str(
+            rh.read_routing(request, caller, pushes.hub_party(request.app.state.settings), default_sender=None).sender
+        )
         hub: HubClient = request.app.state.hub
         try:
             listing = await hub.list_tariffs(query)

@@ -3,6 +3,7 @@ answered from the Hub's copy when the token's whitelist allows it, else by the e
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -75,15 +76,6 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
     pushes.same_id("country_code", push.owner.country_code, raw.get("country_code"))
     pushes.same_id("party_id", push.owner.party_id, raw.get("party_id"))
     path = f"{push.path}?{request.url.query}" if request.url.query else push.path
-    if push.routing.scenario is rh.Scenario.DIRECT:
-        return await forward(
-            request,
-            push.routing,
-            module=MODULE,
-            interface_role=routing_rpc.INTERFACE_ROLE_RECEIVER,
-            path=push.path,
-            body=push.body,
-        )
     token, fields = to_proto_with_fields(raw, pb.Token)
     token.uid, token.country_code, token.party_id = (
         request.path_params["uid"],
@@ -91,9 +83,7 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
         push.owner.party_id,
     )
     token.type = types_pb2.TokenType.Value(f"TOKEN_TYPE_{token_type}")
-    relay = pushes.Push(push.owner, push.routing, path, push.body).relay(
-        MODULE, request.method, pushes.correlation_id(request)
-    )
+    relay = dataclasses.replace(push, path=path).relay(MODULE, request.method, pushes.correlation_id(request))
     hub: HubClient = request.app.state.hub
     return await pushes.answer_write(
         hub.update_token(
@@ -104,7 +94,9 @@ async def _receive(request: Request[Any, Any, Any], caller: Caller) -> Response[
                 caller_platform=caller.platform.name if caller.platform else "",
                 relay=relay,
             )
-        )
+        ),
+        # Addressed to one CPO: kept for it alone, then forwarded (the query goes along with the request).
+        forwarding=(request, push, MODULE),
     )
 
 
@@ -117,6 +109,9 @@ class TokensSender(Controller):
     @get("/")
     async def list_tokens(self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]) -> Response[bytes]:
         query, page = read_pull(request, caller, rpc.ListTokensRequest())
+        query.viewer = str(
+            rh.read_routing(request, caller, pushes.hub_party(request.app.state.settings), default_sender=None).sender
+        )
         hub: HubClient = request.app.state.hub
         try:
             listing = await hub.list_tokens(query)
@@ -135,7 +130,9 @@ class TokensSender(Controller):
         uid = request.path_params["uid"]
         try:
             route = await hub.route_authorization(
-                rpc.RouteAuthorizationRequest(uid=uid, type=types_pb2.TokenType.Value(f"TOKEN_TYPE_{token_type}"))
+                rpc.RouteAuthorizationRequest(
+                    uid=uid, type=types_pb2.TokenType.Value(f"TOKEN_TYPE_{token_type}"), viewer=str(routing.sender)
+                )
             )
         except HubError as exc:
             raise from_hub_error(exc) from None

@@ -34,11 +34,14 @@ async def test_direct_push_goes_only_to_the_named_party_and_its_answer_comes_bac
     assert (got.headers["ocpi-to-country-code"], got.headers["ocpi-to-party-id"]) == ("VN", "EM1")
     assert got.headers["x-correlation-id"] == "corr-7"
     assert got.headers["x-request-id"] != "cpo-req-7"
-    # Pushed to one party only: not stored, not relayed, not in anyone's GET All.
+    # Pushed to one party only: kept (issue 16), but neither relayed to nor pulled by anyone else.
     assert network.emsp2.pushes("locations") == []
-    assert await db.fetchval("SELECT count(*) FROM locations") == 0
+    assert await db.fetchval("SELECT count(*) FROM locations") == 1
     pulled = await hub_http.http.get("/ocpi/2.2.1/sender/locations", headers=network.emsp_headers(which=2))
     assert pulled.json()["data"] == []
+    mine = await hub_http.http.get("/ocpi/2.2.1/sender/locations/LOC1", headers=network.emsp_headers(which=1))
+    theirs = await hub_http.http.get("/ocpi/2.2.1/sender/locations/LOC1", headers=network.emsp_headers(which=2))
+    assert (mine.json()["data"]["id"], theirs.status_code) == ("LOC1", 404)
 
 
 async def test_receiver_errors_are_passed_back_unchanged(hub_http: Hub, network: Network) -> None:

@@ -76,15 +76,6 @@ async def test_emsps_pull_only_their_own_sessions_and_must_give_date_from(hub_ht
     assert "date_from" in missing.json()["status_message"]
 
 
-async def test_session_addressed_to_one_emsp_is_forwarded_not_stored(
-    hub_http: Hub, network: Network, db: asyncpg.Pool
-) -> None:
-    response = await hub_http.http.put(S1, json=samples.session(), headers=network.cpo_headers(to=("VN", "EM1")))
-    assert response.json()["status_code"] == 1000
-    assert len(network.emsp1.pushes("sessions")) == 1
-    assert await db.fetchval("SELECT count(*) FROM sessions") == 0
-
-
 async def test_session_of_an_unconnected_emsp_is_kept_for_its_pull(
     hub_http: Hub, network: Network, db: asyncpg.Pool
 ) -> None:

@@ -27,7 +27,7 @@ from ocpihub.cdrs.v1 import cdrs_pb2 as ocpihub_dot_cdrs_dot_v1_dot_cdrs__pb2
 from ocpihub.deliveries.v1 import deliveries_pb2 as ocpihub_dot_deliveries_dot_v1_dot_deliveries__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ocpihub/cdrs/v1/cdrs_service.proto\x12\x0focpihub.cdrs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aocpihub/cdrs/v1/cdrs.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\"}\n\x10\x43reateCdrRequest\x12!\n\x03\x63\x64r\x18\x01 \x01(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\x05relay\x18\x03 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\x93\x01\n\x11\x43reateCdrResponse\x12!\n\x03\x63\x64r\x18\x01 \x01(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x36\n\x0cverification\x18\x03 \x01(\x0b\x32 .ocpihub.cdrs.v1.CdrVerification\x12\x12\n\ndeliveries\x18\x04 \x01(\x05\"\x1d\n\rGetCdrRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"k\n\x0eGetCdrResponse\x12!\n\x03\x63\x64r\x18\x01 \x01(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x36\n\x0cverification\x18\x02 \x01(\x0b\x32 .ocpihub.cdrs.v1.CdrVerification\"\xaf\x02\n\x0fListCdrsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btoken_owner\x18\x08 \x01(\t\x12>\n\x12verification_state\x18\t \x01(\x0e\x32\".ocpihub.cdrs.v1.VerificationState\"c\n\x10ListCdrsResponse\x12\"\n\x04\x63\x64rs\x18\x01 \x03(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\x32\xfd\x01\n\x0b\x43\x64rsService\x12R\n\tCreateCdr\x12!.ocpihub.cdrs.v1.CreateCdrRequest\x1a\".ocpihub.cdrs.v1.CreateCdrResponse\x12I\n\x06GetCdr\x12\x1e.ocpihub.cdrs.v1.GetCdrRequest\x1a\x1f.ocpihub.cdrs.v1.GetCdrResponse\x12O\n\x08ListCdrs\x12 .ocpihub.cdrs.v1.ListCdrsRequest\x1a!.ocpihub.cdrs.v1.ListCdrsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ocpihub/cdrs/v1/cdrs_service.proto\x12\x0focpihub.cdrs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aocpihub/cdrs/v1/cdrs.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\"}\n\x10\x43reateCdrRequest\x12!\n\x03\x63\x64r\x18\x01 \x01(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\x05relay\x18\x03 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\xad\x01\n\x11\x43reateCdrResponse\x12!\n\x03\x63\x64r\x18\x01 \x01(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x36\n\x0cverification\x18\x03 \x01(\x0b\x32 .ocpihub.cdrs.v1.CdrVerification\x12\x12\n\ndeliveries\x18\x04 \x01(\x05\x12\x18\n\x10\x66orward_delivery\x18\x05 \x01(\t\"\x1d\n\rGetCdrRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"k\n\x0eGetCdrResponse\x12!\n\x03\x63\x64r\x18\x01 \x01(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x36\n\x0cverification\x18\x02 \x01(\x0b\x32 .ocpihub.cdrs.v1.CdrVerification\"\xaf\x02\n\x0fListCdrsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btoken_owner\x18\x08 \x01(\t\x12>\n\x12verification_state\x18\t \x01(\x0e\x32\".ocpihub.cdrs.v1.VerificationState\"c\n\x10ListCdrsResponse\x12\"\n\x04\x63\x64rs\x18\x01 \x03(\x0b\x32\x14.ocpihub.cdrs.v1.Cdr\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\x32\xfd\x01\n\x0b\x43\x64rsService\x12R\n\tCreateCdr\x12!.ocpihub.cdrs.v1.CreateCdrRequest\x1a\".ocpihub.cdrs.v1.CreateCdrResponse\x12I\n\x06GetCdr\x12\x1e.ocpihub.cdrs.v1.GetCdrRequest\x1a\x1f.ocpihub.cdrs.v1.GetCdrResponse\x12O\n\x08ListCdrs\x12 .ocpihub.cdrs.v1.ListCdrsRequest\x1a!.ocpihub.cdrs.v1.ListCdrsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,15 +37,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATECDRREQUEST']._serialized_start=156
   _globals['_CREATECDRREQUEST']._serialized_end=281
   _globals['_CREATECDRRESPONSE']._serialized_start=284
-  _globals['_CREATECDRRESPONSE']._serialized_end=431
-  _globals['_GETCDRREQUEST']._serialized_start=433
-  _globals['_GETCDRREQUEST']._serialized_end=462
-  _globals['_GETCDRRESPONSE']._serialized_start=464
-  _globals['_GETCDRRESPONSE']._serialized_end=571
-  _globals['_LISTCDRSREQUEST']._serialized_start=574
-  _globals['_LISTCDRSREQUEST']._serialized_end=877
-  _globals['_LISTCDRSRESPONSE']._serialized_start=879
-  _globals['_LISTCDRSRESPONSE']._serialized_end=978
-  _globals['_CDRSSERVICE']._serialized_start=981
-  _globals['_CDRSSERVICE']._serialized_end=1234
+  _globals['_CREATECDRRESPONSE']._serialized_end=457
+  _globals['_GETCDRREQUEST']._serialized_start=459
+  _globals['_GETCDRREQUEST']._serialized_end=488
+  _globals['_GETCDRRESPONSE']._serialized_start=490
+  _globals['_GETCDRRESPONSE']._serialized_end=597
+  _globals['_LISTCDRSREQUEST']._serialized_start=600
+  _globals['_LISTCDRSREQUEST']._serialized_end=903
+  _globals['_LISTCDRSRESPONSE']._serialized_start=905
+  _globals['_LISTCDRSRESPONSE']._serialized_end=1004
+  _globals['_CDRSSERVICE']._serialized_start=1007
+  _globals['_CDRSSERVICE']._serialized_end=1260
 # @@protoc_insertion_point(module_scope)

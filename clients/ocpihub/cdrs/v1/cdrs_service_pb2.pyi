@@ -57,9 +57,14 @@ class CreateCdrResponse(_message.Message):
     CREATED_FIELD_NUMBER: _builtins.int
     VERIFICATION_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     created: _builtins.bool
     """False when this exact CDR was already accepted (a retried POST)."""
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def cdr(self) -> _cdrs_pb2.Cdr: ...
     @_builtins.property
@@ -71,10 +76,11 @@ class CreateCdrResponse(_message.Message):
         created: _builtins.bool = ...,
         verification: _cdrs_pb2.CdrVerification | None = ...,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cdr", b"cdr", "verification", b"verification"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cdr", b"cdr", "created", b"created", "deliveries", b"deliveries", "verification", b"verification"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cdr", b"cdr", "created", b"created", "deliveries", b"deliveries", "forward_delivery", b"forward_delivery", "verification", b"verification"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -22,21 +22,22 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&ocpihub/deliveries/v1/deliveries.proto\x12\x15ocpihub.deliveries.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cocpihub/types/v1/types.proto\"\xaa\x01\n\x07Message\x12\x0e\n\x06module\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12*\n\x06sender\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x16\n\x0e\x63orrelation_id\x18\x06 \x01(\t\x12\x12\n\nobject_key\x18\x07 \x01(\t\x12\x0b\n\x03url\x18\x08 \x01(\t\"\xab\x03\n\x08\x44\x65livery\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x07message\x18\x02 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\x12,\n\x08receiver\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x14\n\x0c\x65ndpoint_url\x18\x04 \x01(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x06 \x01(\x08\x12\x33\n\x05state\x18\x07 \x01(\x0e\x32$.ocpihub.deliveries.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x08 \x01(\x05\x12\x12\n\nlast_error\x18\t \x01(\t\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11next_attempt_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x82\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x01\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x02\x12\x17\n\x13\x44\x45LIVERY_STATE_DEAD\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&ocpihub/deliveries/v1/deliveries.proto\x12\x15ocpihub.deliveries.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cocpihub/types/v1/types.proto\"\x84\x02\n\x07Message\x12\x0e\n\x06module\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12*\n\x06sender\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x16\n\x0e\x63orrelation_id\x18\x06 \x01(\t\x12\x12\n\nobject_key\x18\x07 \x01(\t\x12\x0b\n\x03url\x18\x08 \x01(\t\x12&\n\x02to\x18\t \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x30\n\rforward_lease\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\"\xab\x03\n\x08\x44\x65livery\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x07message\x18\x02 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\x12,\n\x08receiver\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x14\n\x0c\x65ndpoint_url\x18\x04 \x01(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x06 \x01(\x08\x12\x33\n\x05state\x18\x07 \x01(\x0e\x32$.ocpihub.deliveries.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x08 \x01(\x05\x12\x12\n\nlast_error\x18\t \x01(\t\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11next_attempt_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x82\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x01\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x02\x12\x17\n\x13\x44\x45LIVERY_STATE_DEAD\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.deliveries.v1.deliveries_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DELIVERYSTATE']._serialized_start=732
-  _globals['_DELIVERYSTATE']._serialized_end=862
-  _globals['_MESSAGE']._serialized_start=129
-  _globals['_MESSAGE']._serialized_end=299
-  _globals['_DELIVERY']._serialized_start=302
-  _globals['_DELIVERY']._serialized_end=729
+  _globals['_DELIVERYSTATE']._serialized_start=854
+  _globals['_DELIVERYSTATE']._serialized_end=984
+  _globals['_MESSAGE']._serialized_start=161
+  _globals['_MESSAGE']._serialized_end=421
+  _globals['_DELIVERY']._serialized_start=424
+  _globals['_DELIVERY']._serialized_end=851
 # @@protoc_insertion_point(module_scope)

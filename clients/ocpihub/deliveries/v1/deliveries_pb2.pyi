@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -56,6 +57,8 @@ class Message(_message.Message):
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     OBJECT_KEY_FIELD_NUMBER: _builtins.int
     URL_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    FORWARD_LEASE_FIELD_NUMBER: _builtins.int
     module: _builtins.str
     """OCPI module identifier, e.g. "locations"."""
     method: _builtins.str
@@ -73,6 +76,16 @@ class Message(_message.Message):
     """
     @_builtins.property
     def sender(self) -> _types_pb2.PartyRef: ...
+    @_builtins.property
+    def to(self) -> _types_pb2.PartyRef:
+        """Set when the sender addressed the request to this one party (OCPI-to-*): the object is kept like any other but
+        shown to this party alone, its one delivery goes to it with OCPI-from naming `sender`, and that delivery is
+        created leased for `forward_lease` to the caller, which forwards it at once and reports the outcome
+        (CompleteDelivery); what the caller could not deliver the outbox retries.
+        """
+
+    @_builtins.property
+    def forward_lease(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -84,10 +97,12 @@ class Message(_message.Message):
         correlation_id: _builtins.str = ...,
         object_key: _builtins.str = ...,
         url: _builtins.str = ...,
+        to: _types_pb2.PartyRef | None = ...,
+        forward_lease: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["sender", b"sender"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["forward_lease", b"forward_lease", "sender", b"sender", "to", b"to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "correlation_id", b"correlation_id", "method", b"method", "module", b"module", "object_key", b"object_key", "path", b"path", "sender", b"sender", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "correlation_id", b"correlation_id", "forward_lease", b"forward_lease", "method", b"method", "module", b"module", "object_key", b"object_key", "path", b"path", "sender", b"sender", "to", b"to", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

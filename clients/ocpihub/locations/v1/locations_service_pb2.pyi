@@ -80,6 +80,7 @@ class ListLocationsRequest(_message.Message):
     BOUNDS_FIELD_NUMBER: _builtins.int
     PUBLISHED_ONLY_FIELD_NUMBER: _builtins.int
     LOCATION_ID_FIELD_NUMBER: _builtins.int
+    VIEWER_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     skip: _builtins.int
@@ -98,6 +99,8 @@ class ListLocationsRequest(_message.Message):
     """
     location_id: _builtins.str
     """Only locations with this id (any owner): open routing of a GET by location_id."""
+    viewer: _builtins.str
+    """"CC/PID" of the party pulling: objects addressed to other parties alone are left out (empty: all, for operators)."""
     @_builtins.property
     def last_updated_from(self) -> _timestamp_pb2.Timestamp:
         """last_updated >= from (inclusive) and < to (exclusive), as OCPI date_from/date_to."""
@@ -124,10 +127,11 @@ class ListLocationsRequest(_message.Message):
         bounds: Global___BoundingBox | None = ...,
         published_only: _builtins.bool = ...,
         location_id: _builtins.str = ...,
+        viewer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["bounds", b"bounds", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bounds", b"bounds", "city", b"city", "country", b"country", "country_code", b"country_code", "evse_status", b"evse_status", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "location_id", b"location_id", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "published_only", b"published_only", "skip", b"skip"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bounds", b"bounds", "city", b"city", "country", b"country", "country_code", b"country_code", "evse_status", b"evse_status", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "location_id", b"location_id", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "published_only", b"published_only", "skip", b"skip", "viewer", b"viewer"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -235,9 +239,14 @@ class UpdateLocationResponse(_message.Message):
     LOCATION_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     result: _types_pb2.WriteResult.ValueType
     deliveries: _builtins.int
     """How many deliveries were queued."""
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def location(self) -> _locations_pb2.Location: ...
     def __init__(
@@ -246,10 +255,11 @@ class UpdateLocationResponse(_message.Message):
         location: _locations_pb2.Location | None = ...,
         result: _types_pb2.WriteResult.ValueType = ...,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["location", b"location"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "location", b"location", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "forward_delivery", b"forward_delivery", "location", b"location", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -300,8 +310,13 @@ class UpdateEvseResponse(_message.Message):
     LOCATION_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     result: _types_pb2.WriteResult.ValueType
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def location(self) -> _locations_pb2.Location: ...
     def __init__(
@@ -310,10 +325,11 @@ class UpdateEvseResponse(_message.Message):
         location: _locations_pb2.Location | None = ...,
         result: _types_pb2.WriteResult.ValueType = ...,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["location", b"location"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "location", b"location", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "forward_delivery", b"forward_delivery", "location", b"location", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -364,8 +380,13 @@ class UpdateConnectorResponse(_message.Message):
     LOCATION_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     result: _types_pb2.WriteResult.ValueType
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def location(self) -> _locations_pb2.Location: ...
     def __init__(
@@ -374,10 +395,11 @@ class UpdateConnectorResponse(_message.Message):
         location: _locations_pb2.Location | None = ...,
         result: _types_pb2.WriteResult.ValueType = ...,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["location", b"location"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "location", b"location", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "forward_delivery", b"forward_delivery", "location", b"location", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -184,8 +184,13 @@ class UpdateSessionResponse(_message.Message):
     RESULT_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
     FLAGS_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     result: _types_pb2.WriteResult.ValueType
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def session(self) -> _sessions_pb2.Session: ...
     @_builtins.property
@@ -199,10 +204,11 @@ class UpdateSessionResponse(_message.Message):
         result: _types_pb2.WriteResult.ValueType = ...,
         deliveries: _builtins.int = ...,
         flags: _abc.Iterable[_builtins.str] | None = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "flags", b"flags", "result", b"result", "session", b"session"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "flags", b"flags", "forward_delivery", b"forward_delivery", "result", b"result", "session", b"session"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

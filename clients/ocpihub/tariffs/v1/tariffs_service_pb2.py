@@ -28,7 +28,7 @@ from ocpihub.tariffs.v1 import tariffs_pb2 as ocpihub_dot_tariffs_dot_v1_dot_tar
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ocpihub/tariffs/v1/tariffs_service.proto\x12\x12ocpihub.tariffs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\x1a ocpihub/tariffs/v1/tariffs.proto\x1a\x1cocpihub/types/v1/types.proto\" \n\x10GetTariffRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"?\n\x11GetTariffResponse\x12*\n\x06tariff\x18\x01 \x01(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\"\xdd\x01\n\x12ListTariffsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"o\n\x13ListTariffsResponse\x12+\n\x07tariffs\x18\x01 \x03(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"\x89\x01\n\x13UpdateTariffRequest\x12*\n\x06tariff\x18\x01 \x01(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\x05relay\x18\x03 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\x85\x01\n\x14UpdateTariffResponse\x12*\n\x06tariff\x18\x01 \x01(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\x12-\n\x06result\x18\x02 \x01(\x0e\x32\x1d.ocpihub.types.v1.WriteResult\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\"k\n\x13\x44\x65leteTariffRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\x05relay\x18\x03 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"*\n\x14\x44\x65leteTariffResponse\x12\x12\n\ndeliveries\x18\x01 \x01(\x05\x32\x90\x03\n\x0eTariffsService\x12X\n\tGetTariff\x12$.ocpihub.tariffs.v1.GetTariffRequest\x1a%.ocpihub.tariffs.v1.GetTariffResponse\x12^\n\x0bListTariffs\x12&.ocpihub.tariffs.v1.ListTariffsRequest\x1a\'.ocpihub.tariffs.v1.ListTariffsResponse\x12\x61\n\x0cUpdateTariff\x12\'.ocpihub.tariffs.v1.UpdateTariffRequest\x1a(.ocpihub.tariffs.v1.UpdateTariffResponse\x12\x61\n\x0c\x44\x65leteTariff\x12\'.ocpihub.tariffs.v1.DeleteTariffRequest\x1a(.ocpihub.tariffs.v1.DeleteTariffResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ocpihub/tariffs/v1/tariffs_service.proto\x12\x12ocpihub.tariffs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\x1a ocpihub/tariffs/v1/tariffs.proto\x1a\x1cocpihub/types/v1/types.proto\" \n\x10GetTariffRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"?\n\x11GetTariffResponse\x12*\n\x06tariff\x18\x01 \x01(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\"\xed\x01\n\x12ListTariffsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06viewer\x18\x08 \x01(\t\"o\n\x13ListTariffsResponse\x12+\n\x07tariffs\x18\x01 \x03(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"\x89\x01\n\x13UpdateTariffRequest\x12*\n\x06tariff\x18\x01 \x01(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\x05relay\x18\x03 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\x9f\x01\n\x14UpdateTariffResponse\x12*\n\x06tariff\x18\x01 \x01(\x0b\x32\x1a.ocpihub.tariffs.v1.Tariff\x12-\n\x06result\x18\x02 \x01(\x0e\x32\x1d.ocpihub.types.v1.WriteResult\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\x12\x18\n\x10\x66orward_delivery\x18\x04 \x01(\t\"k\n\x13\x44\x65leteTariffRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\x05relay\x18\x03 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"D\n\x14\x44\x65leteTariffResponse\x12\x12\n\ndeliveries\x18\x01 \x01(\x05\x12\x18\n\x10\x66orward_delivery\x18\x02 \x01(\t2\x90\x03\n\x0eTariffsService\x12X\n\tGetTariff\x12$.ocpihub.tariffs.v1.GetTariffRequest\x1a%.ocpihub.tariffs.v1.GetTariffResponse\x12^\n\x0bListTariffs\x12&.ocpihub.tariffs.v1.ListTariffsRequest\x1a\'.ocpihub.tariffs.v1.ListTariffsResponse\x12\x61\n\x0cUpdateTariff\x12\'.ocpihub.tariffs.v1.UpdateTariffRequest\x1a(.ocpihub.tariffs.v1.UpdateTariffResponse\x12\x61\n\x0c\x44\x65leteTariff\x12\'.ocpihub.tariffs.v1.DeleteTariffRequest\x1a(.ocpihub.tariffs.v1.DeleteTariffResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,17 +40,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETTARIFFRESPONSE']._serialized_start=235
   _globals['_GETTARIFFRESPONSE']._serialized_end=298
   _globals['_LISTTARIFFSREQUEST']._serialized_start=301
-  _globals['_LISTTARIFFSREQUEST']._serialized_end=522
-  _globals['_LISTTARIFFSRESPONSE']._serialized_start=524
-  _globals['_LISTTARIFFSRESPONSE']._serialized_end=635
-  _globals['_UPDATETARIFFREQUEST']._serialized_start=638
-  _globals['_UPDATETARIFFREQUEST']._serialized_end=775
-  _globals['_UPDATETARIFFRESPONSE']._serialized_start=778
-  _globals['_UPDATETARIFFRESPONSE']._serialized_end=911
-  _globals['_DELETETARIFFREQUEST']._serialized_start=913
-  _globals['_DELETETARIFFREQUEST']._serialized_end=1020
-  _globals['_DELETETARIFFRESPONSE']._serialized_start=1022
-  _globals['_DELETETARIFFRESPONSE']._serialized_end=1064
-  _globals['_TARIFFSSERVICE']._serialized_start=1067
-  _globals['_TARIFFSSERVICE']._serialized_end=1467
+  _globals['_LISTTARIFFSREQUEST']._serialized_end=538
+  _globals['_LISTTARIFFSRESPONSE']._serialized_start=540
+  _globals['_LISTTARIFFSRESPONSE']._serialized_end=651
+  _globals['_UPDATETARIFFREQUEST']._serialized_start=654
+  _globals['_UPDATETARIFFREQUEST']._serialized_end=791
+  _globals['_UPDATETARIFFRESPONSE']._serialized_start=794
+  _globals['_UPDATETARIFFRESPONSE']._serialized_end=953
+  _globals['_DELETETARIFFREQUEST']._serialized_start=955
+  _globals['_DELETETARIFFREQUEST']._serialized_end=1062
+  _globals['_DELETETARIFFRESPONSE']._serialized_start=1064
+  _globals['_DELETETARIFFRESPONSE']._serialized_end=1132
+  _globals['_TARIFFSSERVICE']._serialized_start=1135
+  _globals['_TARIFFSSERVICE']._serialized_end=1535
 # @@protoc_insertion_point(module_scope)

@@ -73,11 +73,14 @@ class ListTariffsRequest(_message.Message):
     PARTY_ID_FIELD_NUMBER: _builtins.int
     LAST_UPDATED_FROM_FIELD_NUMBER: _builtins.int
     LAST_UPDATED_TO_FIELD_NUMBER: _builtins.int
+    VIEWER_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     skip: _builtins.int
     country_code: _builtins.str
     party_id: _builtins.str
+    viewer: _builtins.str
+    """"CC/PID" of the party pulling: objects addressed to other parties alone are left out (empty: all, for operators)."""
     @_builtins.property
     def last_updated_from(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -92,10 +95,11 @@ class ListTariffsRequest(_message.Message):
         party_id: _builtins.str = ...,
         last_updated_from: _timestamp_pb2.Timestamp | None = ...,
         last_updated_to: _timestamp_pb2.Timestamp | None = ...,
+        viewer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_code", b"country_code", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "skip", b"skip"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_code", b"country_code", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "skip", b"skip", "viewer", b"viewer"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -161,8 +165,13 @@ class UpdateTariffResponse(_message.Message):
     TARIFF_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     result: _types_pb2.WriteResult.ValueType
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def tariff(self) -> _tariffs_pb2.Tariff: ...
     def __init__(
@@ -171,10 +180,11 @@ class UpdateTariffResponse(_message.Message):
         tariff: _tariffs_pb2.Tariff | None = ...,
         result: _types_pb2.WriteResult.ValueType = ...,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["tariff", b"tariff"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "result", b"result", "tariff", b"tariff"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "forward_delivery", b"forward_delivery", "result", b"result", "tariff", b"tariff"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -211,15 +221,21 @@ class DeleteTariffResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when the request was not addressed to one party.
+    """
     def __init__(
         self,
         *,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "forward_delivery", b"forward_delivery"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -29,7 +29,7 @@ from ocpihub.tokens.v1 import tokens_pb2 as ocpihub_dot_tokens_dot_v1_dot_tokens
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&ocpihub/tokens/v1/tokens_service.proto\x12\x11ocpihub.tokens.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\x1a\x1eocpihub/tokens/v1/tokens.proto\x1a\x1cocpihub/types/v1/types.proto\"\x1f\n\x0fGetTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\";\n\x10GetTokenResponse\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\"\xdc\x01\n\x11ListTokensRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x12ListTokensResponse\x12(\n\x06tokens\x18\x01 \x03(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"\xcd\x01\n\x12UpdateTokenRequest\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x15\n\rallow_missing\x18\x03 \x01(\x08\x12\x17\n\x0f\x63\x61ller_platform\x18\x04 \x01(\t\x12-\n\x05relay\x18\x05 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\x81\x01\n\x13UpdateTokenResponse\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12-\n\x06result\x18\x02 \x01(\x0e\x32\x1d.ocpihub.types.v1.WriteResult\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\"S\n\x19RouteAuthorizationRequest\x12\x0b\n\x03uid\x18\x01 \x01(\t\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.ocpihub.types.v1.TokenType\"\xa1\x01\n\x1aRouteAuthorizationResponse\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12/\n\x07\x61llowed\x18\x02 \x01(\x0e\x32\x1e.ocpihub.tokens.v1.AllowedType\x12)\n\x05owner\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef2\x90\x03\n\rTokensService\x12S\n\x08GetToken\x12\".ocpihub.tokens.v1.GetTokenRequest\x1a#.ocpihub.tokens.v1.GetTokenResponse\x12Y\n\nListTokens\x12$.ocpihub.tokens.v1.ListTokensRequest\x1a%.ocpihub.tokens.v1.ListTokensResponse\x12\\\n\x0bUpdateToken\x12%.ocpihub.tokens.v1.UpdateTokenRequest\x1a&.ocpihub.tokens.v1.UpdateTokenResponse\x12q\n\x12RouteAuthorization\x12,.ocpihub.tokens.v1.RouteAuthorizationRequest\x1a-.ocpihub.tokens.v1.RouteAuthorizationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&ocpihub/tokens/v1/tokens_service.proto\x12\x11ocpihub.tokens.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\x1a\x1eocpihub/tokens/v1/tokens.proto\x1a\x1cocpihub/types/v1/types.proto\"\x1f\n\x0fGetTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\";\n\x10GetTokenResponse\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\"\xec\x01\n\x11ListTokensRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06viewer\x18\x08 \x01(\t\"k\n\x12ListTokensResponse\x12(\n\x06tokens\x18\x01 \x03(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"\xcd\x01\n\x12UpdateTokenRequest\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x15\n\rallow_missing\x18\x03 \x01(\x08\x12\x17\n\x0f\x63\x61ller_platform\x18\x04 \x01(\t\x12-\n\x05relay\x18\x05 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\x9b\x01\n\x13UpdateTokenResponse\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12-\n\x06result\x18\x02 \x01(\x0e\x32\x1d.ocpihub.types.v1.WriteResult\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\x12\x18\n\x10\x66orward_delivery\x18\x04 \x01(\t\"c\n\x19RouteAuthorizationRequest\x12\x0b\n\x03uid\x18\x01 \x01(\t\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.ocpihub.types.v1.TokenType\x12\x0e\n\x06viewer\x18\x03 \x01(\t\"\xa1\x01\n\x1aRouteAuthorizationResponse\x12\'\n\x05token\x18\x01 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\x12/\n\x07\x61llowed\x18\x02 \x01(\x0e\x32\x1e.ocpihub.tokens.v1.AllowedType\x12)\n\x05owner\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef2\x90\x03\n\rTokensService\x12S\n\x08GetToken\x12\".ocpihub.tokens.v1.GetTokenRequest\x1a#.ocpihub.tokens.v1.GetTokenResponse\x12Y\n\nListTokens\x12$.ocpihub.tokens.v1.ListTokensRequest\x1a%.ocpihub.tokens.v1.ListTokensResponse\x12\\\n\x0bUpdateToken\x12%.ocpihub.tokens.v1.UpdateTokenRequest\x1a&.ocpihub.tokens.v1.UpdateTokenResponse\x12q\n\x12RouteAuthorization\x12,.ocpihub.tokens.v1.RouteAuthorizationRequest\x1a-.ocpihub.tokens.v1.RouteAuthorizationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,17 +41,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETTOKENRESPONSE']._serialized_start=263
   _globals['_GETTOKENRESPONSE']._serialized_end=322
   _globals['_LISTTOKENSREQUEST']._serialized_start=325
-  _globals['_LISTTOKENSREQUEST']._serialized_end=545
-  _globals['_LISTTOKENSRESPONSE']._serialized_start=547
-  _globals['_LISTTOKENSRESPONSE']._serialized_end=654
-  _globals['_UPDATETOKENREQUEST']._serialized_start=657
-  _globals['_UPDATETOKENREQUEST']._serialized_end=862
-  _globals['_UPDATETOKENRESPONSE']._serialized_start=865
-  _globals['_UPDATETOKENRESPONSE']._serialized_end=994
-  _globals['_ROUTEAUTHORIZATIONREQUEST']._serialized_start=996
-  _globals['_ROUTEAUTHORIZATIONREQUEST']._serialized_end=1079
-  _globals['_ROUTEAUTHORIZATIONRESPONSE']._serialized_start=1082
-  _globals['_ROUTEAUTHORIZATIONRESPONSE']._serialized_end=1243
-  _globals['_TOKENSSERVICE']._serialized_start=1246
-  _globals['_TOKENSSERVICE']._serialized_end=1646
+  _globals['_LISTTOKENSREQUEST']._serialized_end=561
+  _globals['_LISTTOKENSRESPONSE']._serialized_start=563
+  _globals['_LISTTOKENSRESPONSE']._serialized_end=670
+  _globals['_UPDATETOKENREQUEST']._serialized_start=673
+  _globals['_UPDATETOKENREQUEST']._serialized_end=878
+  _globals['_UPDATETOKENRESPONSE']._serialized_start=881
+  _globals['_UPDATETOKENRESPONSE']._serialized_end=1036
+  _globals['_ROUTEAUTHORIZATIONREQUEST']._serialized_start=1038
+  _globals['_ROUTEAUTHORIZATIONREQUEST']._serialized_end=1137
+  _globals['_ROUTEAUTHORIZATIONRESPONSE']._serialized_start=1140
+  _globals['_ROUTEAUTHORIZATIONRESPONSE']._serialized_end=1301
+  _globals['_TOKENSSERVICE']._serialized_start=1304
+  _globals['_TOKENSSERVICE']._serialized_end=1704
 # @@protoc_insertion_point(module_scope)

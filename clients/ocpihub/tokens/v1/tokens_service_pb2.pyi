@@ -74,11 +74,14 @@ class ListTokensRequest(_message.Message):
     PARTY_ID_FIELD_NUMBER: _builtins.int
     LAST_UPDATED_FROM_FIELD_NUMBER: _builtins.int
     LAST_UPDATED_TO_FIELD_NUMBER: _builtins.int
+    VIEWER_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     skip: _builtins.int
     country_code: _builtins.str
     party_id: _builtins.str
+    viewer: _builtins.str
+    """"CC/PID" of the party pulling: objects addressed to other parties alone are left out (empty: all, for operators)."""
     @_builtins.property
     def last_updated_from(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -93,10 +96,11 @@ class ListTokensRequest(_message.Message):
         party_id: _builtins.str = ...,
         last_updated_from: _timestamp_pb2.Timestamp | None = ...,
         last_updated_to: _timestamp_pb2.Timestamp | None = ...,
+        viewer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_code", b"country_code", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "skip", b"skip"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_code", b"country_code", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "skip", b"skip", "viewer", b"viewer"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -170,8 +174,13 @@ class UpdateTokenResponse(_message.Message):
     TOKEN_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     DELIVERIES_FIELD_NUMBER: _builtins.int
+    FORWARD_DELIVERY_FIELD_NUMBER: _builtins.int
     result: _types_pb2.WriteResult.ValueType
     deliveries: _builtins.int
+    forward_delivery: _builtins.str
+    """The delivery to `relay.to` the caller now holds (leased): it forwards it at once and reports the outcome with
+    CompleteDelivery. Empty when nothing new was queued (not addressed, or a repeated write).
+    """
     @_builtins.property
     def token(self) -> _tokens_pb2.Token: ...
     def __init__(
@@ -180,10 +189,11 @@ class UpdateTokenResponse(_message.Message):
         token: _tokens_pb2.Token | None = ...,
         result: _types_pb2.WriteResult.ValueType = ...,
         deliveries: _builtins.int = ...,
+        forward_delivery: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["token", b"token"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "result", b"result", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "forward_delivery", b"forward_delivery", "result", b"result", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -195,17 +205,21 @@ class RouteAuthorizationRequest(_message.Message):
 
     UID_FIELD_NUMBER: _builtins.int
     TYPE_FIELD_NUMBER: _builtins.int
+    VIEWER_FIELD_NUMBER: _builtins.int
     uid: _builtins.str
     type: _types_pb2.TokenType.ValueType
+    viewer: _builtins.str
+    """"CC/PID" of the CPO asking: a token its eMSP addressed to other CPOs alone is unknown to it (empty: any token)."""
     def __init__(
         self,
         *,
         uid: _builtins.str = ...,
         type: _types_pb2.TokenType.ValueType = ...,
+        viewer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["type", b"type", "uid", b"uid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["type", b"type", "uid", b"uid", "viewer", b"viewer"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
