@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from core.routing.addressed import merged_audience, visible_to
+from core.audience import merged_audience, visible_to
 from ocpihub.locations.v1 import locations_pb2 as pb
 
 

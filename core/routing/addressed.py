@@ -27,26 +27,6 @@ def addressee(message: deliveries_pb2.Message) -> str | None:
     return f"{message.to.country_code.upper()}/{message.to.party_id.upper()}"
 
 
-# The audience after a write whose own audience is `EXCLUDED.audience` (NULL, or its addressee alone), in an
-# `ON CONFLICT DO UPDATE` on `table`: what anyone may see stays so, and an object addressed to several parties in turn
-# is shown to each of them (one object per id: the newest content is what they all see).
-def merged_audience(table: str, *, gone: str = "false") -> str:
-    return (
-        f"CASE WHEN EXCLUDED.audience IS NULL OR ({gone}) THEN EXCLUDED.audience"
-        f" WHEN {table}.audience IS NULL THEN NULL"
-        f" ELSE ARRAY(SELECT DISTINCT a FROM unnest({table}.audience || EXCLUDED.audience) AS a ORDER BY a) END"
-    )
-
-
-def visible_to(placeholder: str) -> str:
-    """SQL: the row may be shown to the party `placeholder` names ("CC/PID"; '' shows every row, for operators):
-    everyone's, addressed to it, or its own."""
-    return (
-        f"({placeholder} = '' OR audience IS NULL OR {placeholder} = ANY(audience)"
-        f" OR {placeholder} = country_code || '/' || party_id)"
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Queued:
     count: int

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from core.routing.addressed import merged_audience
+from core.audience import merged_audience
 from ocpihub.sessions.v1 import sessions_pb2 as pb
 
 

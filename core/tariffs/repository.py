@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from core.routing.addressed import merged_audience, visible_to
+from core.audience import merged_audience, visible_to
 from ocpihub.tariffs.v1 import tariffs_pb2 as pb
 
 _WHERE = (

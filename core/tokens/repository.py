@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from core.routing.addressed import merged_audience, visible_to
+from core.audience import merged_audience, visible_to
 from ocpihub.tokens.v1 import tokens_pb2 as pb
 from ocpihub.types.v1 import types_pb2
 
