@@ -89,7 +89,7 @@ class DeliveryRepository:
         items = [(relay, receivers) for relay, receivers in items if receivers]
         if not items:
             return 0
-        await self._lock_objects(sorted({relay.object_key for relay, _ in items}))
+        await self.lock_objects(sorted({relay.object_key for relay, _ in items}))
         # One row per statement execution (pipelined by executemany): each sees the rows before it, so only the first
         # message of a queue in the batch can be its head.
         await self._conn.executemany(
@@ -123,7 +123,7 @@ class DeliveryRepository:
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return sum(len(receivers) for _, receivers in items)
 
-    async def _lock_objects(self, object_keys: list[str]) -> None:
+    async def lock_objects(self, object_keys: list[str]) -> None:
         """Serializes queue changes of these objects (enqueue vs. handing the head on), so a queue never loses its
         head. In the order given (sorted by callers: concurrent lockers cannot deadlock). A statement of its own:
         what follows must see what committed while it waited."""
@@ -187,7 +187,7 @@ class DeliveryRepository:
         if leaving:
             # Sorted, so concurrent completions take the locks in one order (no deadlock). A statement of its own:
             # the update below must see what was committed while it waited for them.
-            await self._lock_objects(leaving)
+            await self.lock_objects(leaving)
         # The CTE's snapshot still shows every delivery here as pending, hence `e.id <> d.id`.
         await self._conn.execute(
             "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::interval[])"
@@ -231,8 +231,22 @@ class DeliveryRepository:
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return released
 
+    async def later_in_queue(self, delivery: Delivery) -> Delivery | None:
+        """The newest message of this delivery's queue (receiver and object) sent after it that has reached the
+        receiver or is still on its way, if any. Call with the object locked (`lock_objects`)."""
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = (SELECT max(e.id) FROM deliveries e, deliveries o"
+            "  WHERE o.id = $1 AND e.id > o.id AND e.state IN ('PENDING', 'DELIVERED')"
+            "  AND e.receiver_platform_id = o.receiver_platform_id"
+            "  AND e.receiver_country_code = o.receiver_country_code AND e.receiver_party_id = o.receiver_party_id"
+            "  AND e.receiver_role = o.receiver_role"
+            "  AND e.object_key = o.object_key)",
+            delivery.id,
+        )
+        return _from_row(row) if row else None
+
     async def redrive(self, delivery: Delivery) -> None:
-        await self._lock_objects([delivery.relay.object_key])
+        await self.lock_objects([delivery.relay.object_key])
         await self._conn.execute(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(), lease_until = NULL,"
             " update_time = now(), is_head = NOT EXISTS ("

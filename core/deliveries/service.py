@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 PENDING, DELIVERED, DEAD = "PENDING", "DELIVERED", "DEAD"
 _MAX_PAGE_SIZE = 500
 GATHER_SECONDS = 0.005
+_SUPERSEDING = {PENDING: "pending for", DELIVERED: "delivered to"}
 
 
 class DeliveriesService:
@@ -139,6 +140,16 @@ class DeliveriesService:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE,
                     f"{delivery.name} is {delivery.state.lower()}; only dead deliveries are re-driven",
+                )
+            # Sent now, an old message would take the receiver back to older state than it has (or is about to get):
+            # it would land after what came since. Re-driving dead letters oldest first keeps their order.
+            await repo.lock_objects([delivery.relay.object_key])
+            if newer := await repo.later_in_queue(delivery):
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE,
+                    f"{delivery.name} is superseded: {newer.name}, a newer message for the same object, is"
+                    f" {_SUPERSEDING[newer.state]} {delivery.receiver.country_code}/{delivery.receiver.party_id};"
+                    " re-driving the old one would overwrite that with older state",
                 )
             await repo.redrive(delivery)
             log.info("%s re-driven by an operator", delivery.name)
