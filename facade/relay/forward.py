@@ -67,8 +67,8 @@ async def forward(
     except PeerTimeout:
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{routing.to} did not answer in time") from None
     except PeerUnreachable as exc:
-        log.info("forward to %s failed: %s", routing.to, type(exc).__name__)
-        raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {routing.to}") from None
+        log.info("forward to %s failed: %s", routing.to, exc.reason)
+        raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {routing.to}: {exc.reason}") from None
     passed = {name: answer.headers[name] for name in _PASSED_ON if name in answer.headers}
     return Response(
         answer.content,
