@@ -268,3 +268,36 @@ async def test_a_delivery_to_a_party_whose_certificate_is_not_trusted_is_not_sen
     assert row["state"] == "PENDING"  # retried: the party may fix its certificate
     assert row["last_error"].startswith("cannot connect: its TLS certificate is not trusted ("), row["last_error"]
     assert party.pushes("locations") == []
+
+
+async def test_a_relay_to_a_party_goes_over_verified_https_and_is_4003_saying_why_when_not_trusted(
+    hub_http: Hub,
+    pki: Pki,
+    stack: AsyncExitStack,
+    start_party: Callable[..., Awaitable[PartySimulator]],
+    core_address: str,
+    redis_url: str,
+) -> None:
+    """A push with OCPI-to naming EM1 is forwarded to it at once: through a replica trusting its CA it arrives and
+    EM1's answer comes back; through one that does not, the CPO gets 4003 naming the certificate and EM1 nothing."""
+    party = await https_party(stack, pki.trusted.issue(pki.directory, "em1-relay"), **emsp())
+    cpo = await start_party(party_id="CPA", name="CP Alpha")
+    async with hub_trusting(core_address, redis_url, pki.trusted_file) as hub:
+        await hub.register(party)
+        to_em1 = {
+            **token_header(await hub.register(cpo)),
+            "OCPI-from-country-code": "VN",
+            "OCPI-from-party-id": "CPA",
+            "OCPI-to-country-code": "VN",
+            "OCPI-to-party-id": "EM1",
+        }
+        relayed = await hub.http.put(LOC1, json=samples.location(), headers=to_em1)
+        assert relayed.json()["status_code"] == 1000, relayed.json()
+        assert (relayed.headers["ocpi-from-country-code"], relayed.headers["ocpi-from-party-id"]) == ("VN", "EM1")
+    assert len(party.pushes("locations")) == 1
+    async with hub_trusting(core_address, redis_url, None) as hub:
+        refused = await hub.http.put(LOC1, json=samples.location(), headers=to_em1)
+    body = refused.json()
+    assert body["status_code"] == 4003, body
+    assert body["status_message"].startswith("cannot reach VN/EM1: its TLS certificate is not trusted ("), body
+    assert len(party.pushes("locations")) == 1
