@@ -194,7 +194,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         ),
         changed=auth_changes.changed,
     )
-    deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience)
+    deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience, clock)
     commands = CommandsService(pool, vault, clock, settings.command_response_wait)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     # The observability interceptor is outermost: it sees the status code the domain-error one decided.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
@@ -16,6 +17,7 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from facade import tls
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingProfilesSender
 from facade.commands.routes import CommandsReceiver, CommandsSender
@@ -65,11 +67,11 @@ _INTERACTIVE_CONNECTIONS = 64
 DELIVERY_CONNECTIONS = 16
 
 
-def peer_http(timeout: httpx.Timeout, connections: int) -> httpx.AsyncClient:
+def peer_http(timeout: httpx.Timeout, connections: int, verify: ssl.SSLContext) -> httpx.AsyncClient:
     # Idle connections to parties are dropped before common keep-alive timeouts (uvicorn's 5 s) would close them
     # under a request: a relayed command cannot be retried blindly.
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False)
+    return httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False, verify=verify)
 
 
 def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
@@ -81,10 +83,11 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
         timeout = httpx.Timeout(settings.peer_timeout_seconds, connect=min(5.0, settings.peer_timeout_seconds))
         cache = redis.from_url(settings.redis_url) if settings.redis_url else None
         async with AsyncExitStack() as clients:
-            http = await clients.enter_async_context(peer_http(timeout, _INTERACTIVE_CONNECTIONS))
+            verify = tls.peer_context(settings.peer_ca_file)
+            http = await clients.enter_async_context(peer_http(timeout, _INTERACTIVE_CONNECTIONS, verify))
 
             def peer_client(connections: int) -> PeerClient:
-                peers = PeerClient(http, connections=connections)
+                peers = PeerClient(http, connections=connections, tls=verify)
                 clients.push_async_callback(peers.close)
                 return peers
 

@@ -55,6 +55,8 @@ class Settings:
     tls_key_file: str | None = None
     tls_self_signed: bool = False
     tls_terminated_by_proxy: bool = False
+    # Parties' HTTPS certificates must chain to these CAs (PEM) instead of the system's and certifi's: a private PKI.
+    peer_ca_file: str | None = None
     data_dir: str = ".hub"
 
     @property
@@ -98,6 +100,7 @@ class Settings:
             alive_check_interval_seconds=float(environ.get("HUB_ALIVE_CHECK_INTERVAL_SECONDS", "30")),
             tls_cert_file=tls_cert_file,
             tls_key_file=environ.get("HUB_TLS_KEY_FILE") or None,
+            peer_ca_file=environ.get("HUB_PEER_CA_FILE") or None,
             tls_self_signed=tls_self_signed,
             tls_terminated_by_proxy=_flag(environ, "HUB_TLS_TERMINATED_BY_PROXY"),
             data_dir=environ.get("HUB_DATA_DIR", ".hub"),

@@ -1,4 +1,5 @@
-"""HTTPS for the facade: the server's TLS context (1.2 at least, 1.3 preferred) and the sandbox's self-signed pair.
+"""HTTPS for the facade: the server's TLS context (1.2 at least, 1.3 preferred), the sandbox's self-signed pair, and
+what the Hub trusts when it calls parties.
 
 uvicorn builds its own context from ssl_version/ssl_ciphers, which cannot set a minimum version; `ssl_context_factory`
 hands it ours instead. The factory is a module-level function so that it survives pickling into worker processes.
@@ -13,6 +14,7 @@ import ssl
 from collections.abc import Callable
 from pathlib import Path
 
+import certifi
 import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -36,6 +38,26 @@ def server_context(cert_file: str | os.PathLike[str], key_file: str | os.PathLik
     context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION | ssl.OP_CIPHER_SERVER_PREFERENCE
     context.load_cert_chain(cert_file, key_file)
     return context
+
+
+def peer_context(ca_file: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
+    """How the Hub verifies parties' HTTPS (handshakes, still-alive checks, relays, deliveries, QR mapping APIs): one
+    context for all, so a party is trusted for every call or for none. Certificates must chain to the system's CAs or
+    certifi's (what browsers trust), or only to `ca_file`'s when one is given (HUB_PEER_CA_FILE: a private PKI), and
+    name the host called; TLS 1.2 at least."""
+    if ca_file:
+        context = ssl.create_default_context(cafile=ca_file)
+    else:
+        context = ssl.create_default_context()
+        context.load_verify_locations(certifi.where())
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def untrusted(error: BaseException) -> str:
+    """Why a party's certificate was refused (OpenSSL's verify message), in words its operator can act on."""
+    why = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
+    return f"its TLS certificate is not trusted ({why})"
 
 
 def uvicorn_ssl_context(config: uvicorn.Config, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:

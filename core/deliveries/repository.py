@@ -67,7 +67,7 @@ class Outcome:
     delivery: Delivery
     state: str
     detail: str
-    next_attempt_in: timedelta | None
+    next_attempt_time: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,17 +164,20 @@ class DeliveryRepository:
             "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k", object_keys
         )
 
-    async def lease(self, limit: int, lease: timedelta) -> list[Delivery]:
-        """Due queue heads: at most one delivery per (receiver, object) is ever out, so order holds across workers."""
+    async def lease(self, limit: int, lease: timedelta, now: datetime) -> list[Delivery]:
+        """Queue heads due at `now` (the core's clock): at most one delivery per (receiver, object) is ever out, so
+        order holds across workers. Leases run in real time (the database's): they measure how long a send takes,
+        not when the business wants it sent."""
         rows = await self._conn.fetch(
             "WITH due AS ("
-            "  SELECT id FROM deliveries WHERE state = 'PENDING' AND is_head AND next_attempt_time <= now()"
+            "  SELECT id FROM deliveries WHERE state = 'PENDING' AND is_head AND next_attempt_time <= $3"
             f"    AND (lease_until IS NULL OR lease_until <= now()) AND {_RECEIVER_ONLINE}"
             "  ORDER BY next_attempt_time, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
             " UPDATE deliveries d SET lease_until = now() + $2, attempts = d.attempts + 1, update_time = now()"
             f" FROM due WHERE d.id = due.id RETURNING {_COLUMNS}",
             limit,
             lease,
+            now,
         )
         deliveries = sorted((_from_row(row) for row in rows), key=lambda d: d.id)
         platforms = await self._conn.fetch(
@@ -190,10 +193,12 @@ class DeliveryRepository:
             delivery.encode_auth_token = platform["encode_auth_token"]
         return deliveries
 
-    async def next_due_time(self) -> datetime | None:
-        value: datetime | None = await self._conn.fetchval(
-            "SELECT min(greatest(next_attempt_time, coalesce(lease_until, next_attempt_time)))"
-            f" FROM deliveries WHERE state = 'PENDING' AND is_head AND {_RECEIVER_ONLINE}"
+    async def time_to_next_due(self, now: datetime) -> timedelta | None:
+        """How long until a queue head is due (its attempt time on the core's clock, its lease in real time)."""
+        value: timedelta | None = await self._conn.fetchval(
+            "SELECT min(greatest(next_attempt_time - $1, lease_until - now(), interval '0'))"
+            f" FROM deliveries WHERE state = 'PENDING' AND is_head AND {_RECEIVER_ONLINE}",
+            now,
         )
         return value
 
@@ -207,8 +212,8 @@ class DeliveryRepository:
         rows = await self._conn.fetch(f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = ANY($1::bigint[]){lock}", ids)
         return {row["id"]: _from_row(row) for row in rows}
 
-    async def finish(self, delivery: Delivery, state: str, detail: str, next_attempt_in: timedelta | None) -> None:
-        await self.finish_many([Outcome(delivery, state, detail, next_attempt_in)])
+    async def finish(self, delivery: Delivery, state: str, detail: str, next_attempt_time: datetime | None) -> None:
+        await self.finish_many([Outcome(delivery, state, detail, next_attempt_time)])
 
     async def finish_many(self, outcomes: Sequence[Outcome]) -> None:
         """Records outcomes, two statements however many there are. A delivery that leaves the queue hands the head
@@ -223,12 +228,12 @@ class DeliveryRepository:
             await self.lock_objects(leaving)
         # The CTE's snapshot still shows every delivery here as pending, hence `e.id <> d.id`.
         await self._conn.execute(
-            "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::interval[])"
-            "  AS i(id, state, detail, delay)),"
+            "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])"
+            "  AS i(id, state, detail, next_attempt_time)),"
             " done AS ("
             "  UPDATE deliveries d SET state = i.state, last_error = i.detail, lease_until = NULL, update_time = now(),"
             "  is_head = d.is_head AND i.state = 'PENDING',"
-            "  next_attempt_time = CASE WHEN i.delay IS NULL THEN d.next_attempt_time ELSE now() + i.delay END"
+            "  next_attempt_time = coalesce(i.next_attempt_time, d.next_attempt_time)"
             "  FROM input i WHERE d.id = i.id RETURNING d.id),"
             " next AS ("
             "  UPDATE deliveries SET is_head = true WHERE id IN ("
@@ -240,7 +245,7 @@ class DeliveryRepository:
             [o.delivery.id for o in outcomes],
             [o.state for o in outcomes],
             [o.detail for o in outcomes],
-            [o.next_attempt_in for o in outcomes],
+            [o.next_attempt_time for o in outcomes],
             CHANNEL,
         )
 
@@ -263,6 +268,20 @@ class DeliveryRepository:
         )
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return released
+
+    async def later_in_queue(self, delivery: Delivery) -> Delivery | None:
+        """The newest message of this delivery's queue (receiver and object) sent after it that has reached the
+        receiver or is still on its way, if any. Call with the object locked (`lock_objects`)."""
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = (SELECT max(e.id) FROM deliveries e, deliveries o"
+            "  WHERE o.id = $1 AND e.id > o.id AND e.state IN ('PENDING', 'DELIVERED')"
+            "  AND e.receiver_platform_id = o.receiver_platform_id"
+            "  AND e.receiver_country_code = o.receiver_country_code AND e.receiver_party_id = o.receiver_party_id"
+            "  AND e.receiver_role = o.receiver_role"
+            "  AND e.object_key = o.object_key)",
+            delivery.id,
+        )
+        return _from_row(row) if row else None
 
     async def redrive(self, delivery: Delivery) -> None:
         await self.lock_objects([delivery.relay.object_key])

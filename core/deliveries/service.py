@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 
 from core import db
+from core.clock import Clock
 from core.deliveries.model import Delivery, retry_delay
 from core.deliveries.repository import CHANNEL, DeliveryRepository, Outcome
 from core.errors import FailedPrecondition, NotFound
@@ -22,11 +23,14 @@ log = logging.getLogger(__name__)
 PENDING, DELIVERED, DEAD = "PENDING", "DELIVERED", "DEAD"
 _MAX_PAGE_SIZE = 500
 GATHER_SECONDS = 0.005
+_SUPERSEDING = {PENDING: "pending for", DELIVERED: "delivered to"}
 
 
 class DeliveriesService:
-    def __init__(self, pool: asyncpg.Pool, database_url: str, patience: timedelta) -> None:
+    def __init__(self, pool: asyncpg.Pool, database_url: str, patience: timedelta, clock: Clock) -> None:
         self._pool = pool
+        # Retry times and a delivery's age are the core's clock (tests move it past hours of slow retries).
+        self._clock = clock
         # How long a delivery keeps being retried (slowly, after its 5 quick attempts) before it is dead.
         self._patience = patience
         self._listener = PgListener(database_url, CHANNEL, self._notified, on_restored=self._notified)
@@ -51,13 +55,13 @@ class DeliveriesService:
             wakeup = self._wakeup
             async with db.transaction(self._pool) as conn:
                 repo = DeliveryRepository(conn)
-                deliveries = await self._sendable(repo, await repo.lease(limit, lease))
-                next_due = None if deliveries else await repo.next_due_time()
+                deliveries = await self._sendable(repo, await repo.lease(limit, lease, self._clock.now()))
+                next_due = None if deliveries else await repo.time_to_next_due(self._clock.now())
             remaining = deadline - asyncio.get_running_loop().time()
             if deliveries or remaining <= 0:
                 return deliveries
             if next_due is not None:
-                remaining = min(remaining, max(0.01, (next_due - datetime.now(UTC)).total_seconds()))
+                remaining = min(remaining, max(0.01, next_due.total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), remaining)
                 # Woken by new work: a moment's wait lets a burst go out in one lease rather than one lease each
@@ -108,7 +112,8 @@ class DeliveriesService:
     def _decide(self, delivery: Delivery, outcome: str, detail: str, retry_after: timedelta | None) -> Outcome:
         if outcome == DELIVERED:
             return Outcome(delivery, DELIVERED, detail, None)
-        age = datetime.now(UTC) - delivery.create_time
+        now = self._clock.now()
+        age = now - delivery.create_time
         delay = retry_delay(delivery.attempts, age, self._patience) if outcome == "RETRY" else None
         if delay is None:
             log.warning(
@@ -117,7 +122,7 @@ class DeliveriesService:
             DELIVERY_DEAD_LETTERS.inc()
             return Outcome(delivery, DEAD, detail, None)
         DELIVERY_RETRIES.inc()
-        return Outcome(delivery, PENDING, detail, max(delay, retry_after or timedelta(0)))
+        return Outcome(delivery, PENDING, detail, now + max(delay, retry_after or timedelta(0)))
 
     async def list(
         self, page_size: int, after_id: int, state: str, receiver: tuple[str, str] | None
@@ -139,6 +144,16 @@ class DeliveriesService:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE,
                     f"{delivery.name} is {delivery.state.lower()}; only dead deliveries are re-driven",
+                )
+            # Sent now, an old message would take the receiver back to older state than it has (or is about to get):
+            # it would land after what came since. Re-driving dead letters oldest first keeps their order.
+            await repo.lock_objects([delivery.relay.object_key])
+            if newer := await repo.later_in_queue(delivery):
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE,
+                    f"{delivery.name} is superseded: {newer.name}, a newer message for the same object, is"
+                    f" {_SUPERSEDING[newer.state]} {delivery.receiver.country_code}/{delivery.receiver.party_id};"
+                    " re-driving the old one would overwrite that with older state",
                 )
             await repo.redrive(delivery)
             log.info("%s re-driven by an operator", delivery.name)

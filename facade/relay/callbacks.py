@@ -74,7 +74,7 @@ async def send_to_cpo(
         await _record(hub, command.name, "", 0, "timed out")
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{target} did not answer in time") from None
     except PeerUnreachable as exc:
-        await _record(hub, command.name, "", 0, f"cannot connect: {type(exc).__name__}")
+        await _record(hub, command.name, "", 0, f"cannot connect: {exc.reason}")
         raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {target}") from None
     response, timeout, problem = read_answer(answer)
     await _record(hub, command.name, response, timeout, problem, (answer.status_code, answer.content))

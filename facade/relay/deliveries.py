@@ -183,7 +183,7 @@ class DeliveryWorker:
         except PeerTimeout:
             outcome, detail, wait = rpc.OUTCOME_RETRY, "timed out", None
         except PeerUnreachable as exc:
-            outcome, detail, wait = rpc.OUTCOME_RETRY, f"cannot connect: {type(exc).__name__}", None
+            outcome, detail, wait = rpc.OUTCOME_RETRY, f"cannot connect: {exc.reason}", None
         DELIVERY_SEND_DURATION.labels(message.module).observe(time.perf_counter() - start)
         DELIVERY_SENDS.labels(message.module, rpc.Outcome.Name(outcome).removeprefix("OUTCOME_")).inc()
         complete = rpc.CompleteDeliveryRequest(name=delivery.name, outcome=outcome, detail=detail)

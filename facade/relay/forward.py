@@ -84,9 +84,9 @@ async def forward(
         await _settle(hub, delivery, None, "timed out")
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{receiver} did not answer in time") from None
     except PeerUnreachable as exc:
-        log.info("forward to %s failed: %s", receiver, type(exc).__name__)
-        await _settle(hub, delivery, None, f"cannot connect: {type(exc).__name__}")
-        raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {receiver}") from None
+        log.info("forward to %s failed: %s", receiver, exc.reason)
+        await _settle(hub, delivery, None, f"cannot connect: {exc.reason}")
+        raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {receiver}: {exc.reason}") from None
     await _settle(hub, delivery, answer, "")
     passed = {name: answer.headers[name] for name in _PASSED_ON if name in answer.headers}
     return Response(
