@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
 from hubclient._metadata import MetadataInterceptor
+from hubclient._tls import ClientTls
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from ocpihub.audit.v1 import audit_pb2
@@ -58,20 +59,43 @@ _RETRY_DELAYS = (0.05, 0.2, 0.5)
 _MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 
 
+_FROM_ENV = ClientTls(b"", b"", b"")
+
+
 class HubClient:
     """Async client of the core. Use as `async with HubClient(address) as hub:`.
 
+    `tls` is this caller's certificate (by default from HUB_CLIENT_* variables; None: plain text, for a sandbox core
+    without TLS). `person` names who an operator's or the dashboard's calls act for (the core's audit log records it).
     Read-only RPCs are retried on UNAVAILABLE; writes never are (the caller decides).
     """
 
-    def __init__(self, address: str = DEFAULT_ADDRESS, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        timeout: float = 10.0,
+        tls: ClientTls | None = _FROM_ENV,
+        person: str = "",
+        acting_role: str = "",
+    ) -> None:
         self.address = address
         self._timeout = timeout
-        self._channel = grpc.aio.insecure_channel(
-            address,
-            options=[("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)],
-            interceptors=[MetadataInterceptor()],
+        if tls is _FROM_ENV:
+            tls = ClientTls.from_env()
+        options: list[tuple[str, object]] = [("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)]
+        on_behalf = tuple(
+            (key, value) for key, value in (("x-hub-person", person), ("x-hub-acting-role", acting_role)) if value
         )
+        interceptors = [MetadataInterceptor(on_behalf)]
+        if tls is None:
+            self._channel = grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)
+        else:
+            if tls.server_name:
+                options.append(("grpc.ssl_target_name_override", tls.server_name))
+            self._channel = grpc.aio.secure_channel(
+                address, tls.channel_credentials(), options=options, interceptors=interceptors
+            )
         self._parties = rpc_grpc.PartiesServiceStub(self._channel)
         self._credentials = rpc_grpc.CredentialsServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)

@@ -17,10 +17,11 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from google.protobuf.duration_pb2 import Duration
 
-from hubclient import DEFAULT_ADDRESS, HubClient, HubError, HubUnavailable
+from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
 from hubctl import audit, billing, command_log, network, party_limits, qr
 from hubctl._base import CliError, Command, party_ref, print_json
@@ -168,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("HUB_CORE_ADDRESS") or DEFAULT_ADDRESS,
         help="the Hub core's gRPC address (default: $HUB_CORE_ADDRESS or %(default)s)",
     )
+    parser.add_argument(
+        "--as",
+        dest="person",
+        metavar="EMAIL",
+        default=os.environ.get("HUB_PERSON", ""),
+        help="the person these actions are recorded for in the audit log (default: $HUB_PERSON)",
+    )
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -223,8 +231,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace) -> None:
     handler: Command = args.handler
-    async with HubClient(args.core) as hub:
+    async with HubClient(args.core, tls=client_tls(), person=args.person) as hub:
         await handler(hub, args)
+
+
+def client_tls() -> ClientTls | None:
+    """HUB_CLIENT_* when set; else the operator's pair `make run` wrote under .hub/pki of this checkout (or of
+    $HUB_DATA_DIR); else none (a core without TLS)."""
+    if tls := ClientTls.from_env():
+        return tls
+    candidates = [Path(os.environ["HUB_DATA_DIR"])] if os.environ.get("HUB_DATA_DIR") else []
+    candidates += [directory / ".hub" for directory in (Path.cwd(), *Path.cwd().parents)]
+    for data_dir in candidates:
+        if (data_dir / "pki" / "operator.crt").exists():
+            return ClientTls.from_pki(data_dir / "pki", "operator")
+    return None
 
 
 def _fail(*lines: str) -> int:
