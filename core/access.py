@@ -72,6 +72,7 @@ _FACADE: Mapping[str, frozenset[str]] = {
     "deliveries.v1.DeliveriesService": frozenset({"LeaseDeliveries", "CompleteDelivery", "CompleteDeliveries"}),
     "qr.v1.QrService": frozenset({"ResolveQr", "CompleteQrMapping"}),
     "billing.v1.BillingService": frozenset({"QuoteSession", "VerifyCdr"}),
+    "denylist.v1.DenylistService": frozenset({"ListDeniedNetworks"}),
 }
 
 

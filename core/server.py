@@ -32,6 +32,8 @@ from core.commands.service import CommandsService
 from core.commands.servicer import CommandsServicer
 from core.deliveries.service import DeliveriesService
 from core.deliveries.servicer import DeliveriesServicer
+from core.denylist.service import DenylistService
+from core.denylist.servicer import DenylistServicer
 from core.directory import Directory
 from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
@@ -59,6 +61,7 @@ from ocpihub.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
 from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
+from ocpihub.denylist.v1 import denylist_service_pb2, denylist_service_pb2_grpc
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 from ocpihub.qr.v1 import qr_service_pb2, qr_service_pb2_grpc
@@ -239,6 +242,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
     audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(audit), server)
+    denylist_service_pb2_grpc.add_DenylistServiceServicer_to_server(DenylistServicer(DenylistService(pool)), server)
     qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline)
     qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
@@ -259,6 +263,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             commands_service_pb2,
             qr_service_pb2,
             audit_service_pb2,
+            denylist_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]

@@ -29,6 +29,9 @@ from ocpihub.commands.v1 import commands_service_pb2_grpc as commands_grpc
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2_grpc as deliveries_grpc
+from ocpihub.denylist.v1 import denylist_pb2
+from ocpihub.denylist.v1 import denylist_service_pb2 as denylist_rpc
+from ocpihub.denylist.v1 import denylist_service_pb2_grpc as denylist_grpc
 from ocpihub.locations.v1 import locations_pb2
 from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
 from ocpihub.locations.v1 import locations_service_pb2_grpc as locations_grpc
@@ -111,6 +114,7 @@ class HubClient:
         self._commands = commands_grpc.CommandsServiceStub(self._channel)
         self._qr = qr_grpc.QrServiceStub(self._channel)
         self._audit = audit_grpc.AuditServiceStub(self._channel)
+        self._denylist = denylist_grpc.DenylistServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -132,6 +136,26 @@ class HubClient:
                     raise converted from None
                 await asyncio.sleep(delays[attempt])
         raise AssertionError("unreachable")
+
+    # Denylist
+
+    async def add_denied_network(self, network: str, reason: str = "") -> denylist_pb2.DeniedNetwork:
+        request = denylist_rpc.AddDeniedNetworkRequest(network=network, reason=reason)
+        response = await self._call(
+            lambda: self._denylist.AddDeniedNetwork(request, timeout=self._timeout), idempotent=True
+        )
+        return response.denied_network
+
+    async def list_denied_networks(self) -> list[denylist_pb2.DeniedNetwork]:
+        request = denylist_rpc.ListDeniedNetworksRequest()
+        response = await self._call(
+            lambda: self._denylist.ListDeniedNetworks(request, timeout=self._timeout), idempotent=True
+        )
+        return list(response.denied_networks)
+
+    async def remove_denied_network(self, network: str) -> None:
+        request = denylist_rpc.RemoveDeniedNetworkRequest(network=network)
+        await self._call(lambda: self._denylist.RemoveDeniedNetwork(request, timeout=self._timeout), idempotent=False)
 
     # Audit
 

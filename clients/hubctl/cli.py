@@ -4,7 +4,7 @@
     hubctl [--core HOST:PORT] locations list|show ...   tariffs list|show ...   deliveries list|retry ...
     hubctl [--core HOST:PORT] commands list|show ...   qr resolve|import|pattern|api|check|sticker|batch ...
     hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage ...
-    hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...
+    hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...   denylist add|list|remove CIDR
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
 """
@@ -23,7 +23,7 @@ from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import audit, billing, command_log, network, party_limits, qr
+from hubctl import audit, billing, command_log, denylist, network, party_limits, qr
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -226,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     command_log.add_commands(groups, as_json)
     qr.add_commands(groups, as_json)
     audit.add_commands(groups, as_json)
+    denylist.add_commands(groups, as_json)
     return parser
 
 
