@@ -17,7 +17,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from hubclient import HubClient, HubError
+from core import pki
+from hubclient import ClientTls, HubClient, HubError
 
 log = logging.getLogger("devhub")
 
@@ -40,8 +41,23 @@ def _token_keys(data_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
-async def _wait_for_core(address: str, process: asyncio.subprocess.Process) -> None:
-    async with HubClient(address, timeout=1.0) as hub:
+def _local_pki(data_dir: Path, env: dict[str, str]) -> None:
+    """A local CA and certificates under $HUB_DATA_DIR/pki (made once): the core serves mutual TLS, the facade
+    presents the facade's pair, and hubctl run from this checkout finds the operator's."""
+    directory = data_dir / "pki"
+    if not (directory / "ca.crt").exists():
+        pki.init(directory)
+        log.info("made a local CA and the core's certificates in %s", directory)
+    env.setdefault("HUB_GRPC_TLS_CERT_FILE", str(directory / "core.crt"))
+    env.setdefault("HUB_GRPC_TLS_KEY_FILE", str(directory / "core.key"))
+    env.setdefault("HUB_GRPC_CLIENT_CA_FILE", str(directory / "ca.crt"))
+    env.setdefault("HUB_CLIENT_CERT_FILE", str(directory / "facade.crt"))
+    env.setdefault("HUB_CLIENT_KEY_FILE", str(directory / "facade.key"))
+    env.setdefault("HUB_CLIENT_CA_FILE", str(directory / "ca.crt"))
+
+
+async def _wait_for_core(address: str, process: asyncio.subprocess.Process, tls: ClientTls | None) -> None:
+    async with HubClient(address, timeout=1.0, tls=tls) as hub:
         for _ in range(300):
             if process.returncode is not None:
                 raise SystemExit(f"the core exited with code {process.returncode} while starting")
@@ -56,7 +72,7 @@ async def _wait_for_core(address: str, process: asyncio.subprocess.Process) -> N
 
 async def _run(env: dict[str, str]) -> int:
     core = await asyncio.create_subprocess_exec(sys.executable, "-m", "core", env=env)
-    await _wait_for_core(env["HUB_CORE_ADDRESS"], core)
+    await _wait_for_core(env["HUB_CORE_ADDRESS"], core, ClientTls.from_env(env))
     facade = await asyncio.create_subprocess_exec(sys.executable, "-m", "facade", env=env)
     public_url = env["HUB_PUBLIC_URL"]
     log.info(
@@ -98,6 +114,8 @@ def main() -> int:
         if env["HUB_ENV"] == "production":
             raise SystemExit("HUB_TOKEN_KEYS must be set in production (Fernet keys, comma-separated, newest first)")
         env["HUB_TOKEN_KEYS"] = _token_keys(data_dir)
+    if env["HUB_ENV"] != "production":
+        _local_pki(data_dir, env)
     env.setdefault("HUB_GRPC_PORT", "50051")
     env.setdefault("HUB_CORE_ADDRESS", f"127.0.0.1:{env['HUB_GRPC_PORT']}")
     # The facade serves HTTPS when given a certificate (facade/tls.py); advertise the scheme it really serves.

@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from core import db, metrics
+from core.access import AccessInterceptor
 from core.analytics.service import AnalyticsService
 from core.analytics.servicer import AnalyticsServicer
 from core.audit.auth_failures import AuthFailures
@@ -31,6 +32,8 @@ from core.commands.service import CommandsService
 from core.commands.servicer import CommandsServicer
 from core.deliveries.service import DeliveriesService
 from core.deliveries.servicer import DeliveriesServicer
+from core.denylist.service import DenylistService
+from core.denylist.servicer import DenylistServicer
 from core.directory import Directory
 from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
@@ -58,6 +61,7 @@ from ocpihub.billing.v1 import billing_service_pb2, billing_service_pb2_grpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
 from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
+from ocpihub.denylist.v1 import denylist_service_pb2, denylist_service_pb2_grpc
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 from ocpihub.qr.v1 import qr_service_pb2, qr_service_pb2_grpc
@@ -97,8 +101,10 @@ class CoreServer:
         services: Services,
         settings: Settings,
         clock: Clock,
+        health_server: grpc.aio.Server | None = None,
     ) -> None:
         self.grpc = server
+        self._health_server = health_server
         self.clock = clock
         self.auth_failures = services.auth_failures
         self.audit = services.audit
@@ -117,6 +123,8 @@ class CoreServer:
         await self._deliveries.start()
         await self._auth_changes.start()
         await self.grpc.start()
+        if self._health_server is not None:
+            await self._health_server.start()
         settings = self._settings
         self._background(self._watch_database(), "database-probe")
         # Every core replica sweeps; SKIP LOCKED gives each overdue command to one of them.
@@ -148,6 +156,8 @@ class CoreServer:
         # Ends the watch streams, which would otherwise hold the graceful stop for its whole grace period.
         await self._auth_changes.close()
         await self.grpc.stop(grace)
+        if self._health_server is not None:
+            await self._health_server.stop(None)
         await self._pool.close()
 
     async def wait_for_termination(self) -> None:
@@ -196,10 +206,13 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     )
     deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience, clock)
     commands = CommandsService(pool, vault, clock, settings.command_response_wait)
+    audit = AuditService(pool, settings.audit_retention)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
-    # The observability interceptor is outermost: it sees the status code the domain-error one decided.
+    # The observability interceptor is outermost: it sees the status code the others decided, refusals included.
+    access = AccessInterceptor(audit.record_admin_action, tls=settings.grpc_tls)
     server = grpc.aio.server(
-        interceptors=[ObservabilityInterceptor(), DomainErrorInterceptor()], options=[("grpc.so_reuseport", 0)]
+        interceptors=[ObservabilityInterceptor(), DomainErrorInterceptor(), access],
+        options=[("grpc.so_reuseport", 0)],
     )
     parties_service_pb2_grpc.add_PartiesServiceServicer_to_server(PartiesServicer(parties), server)
     parties_service_pb2_grpc.add_CredentialsServiceServicer_to_server(
@@ -228,8 +241,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     )
     deliveries_service_pb2_grpc.add_DeliveriesServiceServicer_to_server(DeliveriesServicer(deliveries, vault), server)
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
-    audit = AuditService(pool, settings.audit_retention)
     audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(audit), server)
+    denylist_service_pb2_grpc.add_DenylistServiceServicer_to_server(DenylistServicer(DenylistService(pool)), server)
     qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline, settings.qr_hosts)
     qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
@@ -250,6 +263,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             commands_service_pb2,
             qr_service_pb2,
             audit_service_pb2,
+            denylist_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]
@@ -257,20 +271,64 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     await health_servicer.set(DATABASE_HEALTH, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection([*services, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    try:
+        port = _bind(server, settings)
+        health_server = _health_only_server(health_servicer, settings)
+    except SystemExit:
+        await pool.close()
+        raise
+    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes)
+    return CoreServer(server, pool, health_servicer, background, settings, clock, health_server), port
+
+
+def _bind(server: grpc.aio.Server, settings: Settings) -> int:
+    """Mutual TLS when configured (a caller without a certificate from the client CA cannot connect), else plain."""
     address = f"{settings.grpc_host}:{settings.grpc_port}"
     try:
-        port = server.add_insecure_port(address)
-    except RuntimeError as exc:
-        await pool.close()
+        if not settings.grpc_tls:
+            log.warning(
+                "the core's port %s is plain text: anyone who reaches it is an operator (sandbox only)", address
+            )
+            return server.add_insecure_port(address)
+        credentials = grpc.ssl_server_credentials(
+            [(_read(settings.grpc_tls_key_file), _read(settings.grpc_tls_cert_file))],
+            root_certificates=_read(settings.grpc_client_ca_file),
+            require_client_auth=True,
+        )
+        return server.add_secure_port(address, credentials)
+    except (RuntimeError, OSError) as exc:
         raise SystemExit(f"cannot bind the core's gRPC port {address}: {exc}") from exc
-    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes)
-    return CoreServer(server, pool, health_servicer, background, settings, clock), port
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _health_only_server(health_servicer: health.aio.HealthServicer, settings: Settings) -> grpc.aio.Server | None:
+    """The gRPC health service alone, in plain text, so probes need no client certificate."""
+    if not settings.grpc_health_port:
+        return None
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    address = f"{settings.grpc_host}:{settings.grpc_health_port}"
+    try:
+        server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise SystemExit(f"cannot bind the core's health port {address}: {exc}") from exc
+    return server
 
 
 async def serve(settings: Settings) -> None:
     core, port = await create_server(settings)
     await core.start()
-    log.info("core serving gRPC on %s:%d (%s)", settings.grpc_host, port, settings.environment)
+    log.info(
+        "core serving gRPC on %s:%d (%s, %s)",
+        settings.grpc_host,
+        port,
+        settings.environment,
+        "mutual TLS" if settings.grpc_tls else "plain text",
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

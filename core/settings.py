@@ -52,6 +52,17 @@ class Settings:
     audit_retention: timedelta = timedelta(days=365)
     # How often a replica purges the audit logs.
     audit_purge_interval_seconds: float = 3600.0
+    # Mutual TLS on the gRPC port (core/access.py): the core's pair and the CA its callers' certificates must chain to.
+    # Production refuses to start without them; a sandbox without them serves plain text to anyone who can reach it.
+    grpc_tls_cert_file: str = ""
+    grpc_tls_key_file: str = ""
+    grpc_client_ca_file: str = ""
+    # The gRPC health service alone, in plain text, for probes (0: not served).
+    grpc_health_port: int = 0
+
+    @property
+    def grpc_tls(self) -> bool:
+        return bool(self.grpc_tls_cert_file)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -61,6 +72,15 @@ class Settings:
         environment = environ.get("HUB_ENV", SANDBOX)
         if environment not in (SANDBOX, PRODUCTION):
             raise SystemExit(f"HUB_ENV must be {SANDBOX!r} or {PRODUCTION!r}, not {environment!r}")
+        tls_names = ("HUB_GRPC_TLS_CERT_FILE", "HUB_GRPC_TLS_KEY_FILE", "HUB_GRPC_CLIENT_CA_FILE")
+        tls_files = [environ.get(name, "") for name in tls_names]
+        if any(tls_files) and not all(tls_files):
+            raise SystemExit("HUB_GRPC_TLS_CERT_FILE, HUB_GRPC_TLS_KEY_FILE and HUB_GRPC_CLIENT_CA_FILE go together")
+        if environment == PRODUCTION and not all(tls_files):
+            raise SystemExit(
+                "a production core serves mutual TLS only: set HUB_GRPC_TLS_CERT_FILE, HUB_GRPC_TLS_KEY_FILE and "
+                "HUB_GRPC_CLIENT_CA_FILE (README: Operations)"
+            )
         keys = tuple(k.strip() for k in environ.get("HUB_TOKEN_KEYS", "").split(",") if k.strip())
         if not keys:
             raise SystemExit("HUB_TOKEN_KEYS is not set: one or more Fernet keys, comma-separated, newest first")
@@ -84,6 +104,10 @@ class Settings:
             qr_hosts=_qr_hosts(environ),
             metrics_port=int(environ.get("HUB_CORE_METRICS_PORT", "9464")),
             audit_retention=timedelta(days=float(environ.get("HUB_AUDIT_RETENTION_DAYS", 365))),
+            grpc_tls_cert_file=tls_files[0],
+            grpc_tls_key_file=tls_files[1],
+            grpc_client_ca_file=tls_files[2],
+            grpc_health_port=int(environ.get("HUB_GRPC_HEALTH_PORT", "50052")),
         )
 
 

@@ -25,6 +25,7 @@ from facade.credentials.routes import CredentialsController
 from facade.health import health, ready
 from facade.hubclientinfo.alive import AliveChecker
 from facade.hubclientinfo.routes import HubClientInfoController
+from facade.limits.denylist import Denylist
 from facade.limits.guard import RateLimits
 from facade.limits.policy import Defaults
 from facade.limits.token_bucket import TokenBuckets
@@ -109,11 +110,12 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                 for _ in range(settings.delivery_workers)
             ]
             tasks = [asyncio.create_task(worker.run(), name="delivery-worker") for worker in workers]
-            watch = (
-                asyncio.create_task(app.state.auth_cache.follow(client), name="auth-watch")
-                if settings.auth_cache_seconds > 0
-                else None
-            )
+            # The watch runs even with caching off (HUB_AUTH_CACHE_SECONDS=0): the denylist follows it too.
+            app.state.denylist = Denylist()
+            watches = [
+                asyncio.create_task(app.state.auth_cache.follow(client), name="auth-watch"),
+                asyncio.create_task(app.state.denylist.follow(client, app.state.auth_cache), name="denylist"),
+            ]
             checker = alive_checker(settings, client, app.state.peers)
             if checker is not None:
                 tasks.append(asyncio.create_task(checker.run(), name="alive-checker"))
@@ -124,7 +126,7 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                     worker.stop()
                 if checker is not None:
                     checker.stop()
-                if watch is not None:
+                for watch in watches:
                     watch.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await watch

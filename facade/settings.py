@@ -39,9 +39,9 @@ class Settings:
     auth_cache_seconds: float = 30.0
     # Requests per second per party and module (token bucket refill), unless the party has its own limits
     # (`hubctl party limits`); 0 turns the default off. Seed §5.6.9 asks for at least 100 req/s per key in bursts.
-    rate_limit_per_second: int = 50
+    rate_limit_per_second: int = 100
     # Requests per party and module that may come at once after a quiet spell (bucket size).
-    rate_limit_burst: int = 100
+    rate_limit_burst: int = 200
     # QR resolve requests per party per second, one second's worth at once (seed: at least 100); 0 turns it off.
     qr_rate_limit: int = 200
     # A platform silent this long gets a still-alive check (GET versions); OCPI suggests 5 minutes. 0: no checks
@@ -92,8 +92,8 @@ class Settings:
             delivery_workers=int(environ.get("HUB_DELIVERY_WORKERS", "2")),
             auth_cache_seconds=float(environ.get("HUB_AUTH_CACHE_SECONDS", "30")),
             refused_tokens_per_minute=int(environ.get("HUB_REFUSED_TOKENS_PER_MINUTE", "30")),
-            rate_limit_per_second=int(environ.get("HUB_RATE_LIMIT_PER_SECOND", "50")),
-            rate_limit_burst=int(environ.get("HUB_RATE_LIMIT_BURST", "100")),
+            rate_limit_per_second=int(environ.get("HUB_RATE_LIMIT_PER_SECOND", "100")),
+            rate_limit_burst=int(environ.get("HUB_RATE_LIMIT_BURST", "200")),
             qr_rate_limit=int(environ.get("HUB_QR_RATE_LIMIT", "200")),
             delivery_lease_seconds=float(environ.get("HUB_DELIVERY_LEASE_SECONDS", "60")),
             alive_check_seconds=float(environ.get("HUB_ALIVE_CHECK_SECONDS", "300")),

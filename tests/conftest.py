@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
+from core import pki
 from core.clock import Clock
 from core.server import CoreServer, create_server
 from core.settings import Settings
 from hubclient import HubClient
-from tests import services
+from tests import internal_tls, services
 
 TOKEN_KEY = Fernet.generate_key().decode()
 # Short enough to watch a rotated token die inside a test, long enough to use it first.
 ROTATION_GRACE = timedelta(seconds=2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's local CA and certificates; until the session ends, HubClient and hubctl default to the
+    operator's pair (tests that act as another role pass theirs)."""
+    directory = tmp_path_factory.mktemp("pki")
+    pki.init(directory)
+    saved = {key: os.environ.get(key) for key in internal_tls.client_env(directory, "operator")}
+    os.environ.update(internal_tls.client_env(directory, "operator"))
+    yield directory
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +60,9 @@ async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def core_settings(database_url: str) -> Settings:
+def core_settings(database_url: str, pki_dir: Path) -> Settings:
     return Settings(
+        **internal_tls.core_settings(pki_dir),
         database_url=database_url,
         environment="sandbox",
         grpc_port=0,

@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
 from hubclient._metadata import MetadataInterceptor
+from hubclient._tls import ClientTls
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from ocpihub.audit.v1 import audit_pb2
@@ -28,6 +29,9 @@ from ocpihub.commands.v1 import commands_service_pb2_grpc as commands_grpc
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2_grpc as deliveries_grpc
+from ocpihub.denylist.v1 import denylist_pb2
+from ocpihub.denylist.v1 import denylist_service_pb2 as denylist_rpc
+from ocpihub.denylist.v1 import denylist_service_pb2_grpc as denylist_grpc
 from ocpihub.locations.v1 import locations_pb2
 from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
 from ocpihub.locations.v1 import locations_service_pb2_grpc as locations_grpc
@@ -57,20 +61,43 @@ _RETRY_DELAYS = (0.05, 0.2, 0.5)
 _MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 
 
+_FROM_ENV = ClientTls(b"", b"", b"")
+
+
 class HubClient:
     """Async client of the core. Use as `async with HubClient(address) as hub:`.
 
+    `tls` is this caller's certificate (by default from HUB_CLIENT_* variables; None: plain text, for a sandbox core
+    without TLS). `person` names who an operator's or the dashboard's calls act for (the core's audit log records it).
     Read-only RPCs are retried on UNAVAILABLE; writes never are (the caller decides).
     """
 
-    def __init__(self, address: str = DEFAULT_ADDRESS, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        timeout: float = 10.0,
+        tls: ClientTls | None = _FROM_ENV,
+        person: str = "",
+        acting_role: str = "",
+    ) -> None:
         self.address = address
         self._timeout = timeout
-        self._channel = grpc.aio.insecure_channel(
-            address,
-            options=[("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)],
-            interceptors=[MetadataInterceptor()],
+        if tls is _FROM_ENV:
+            tls = ClientTls.from_env()
+        options: list[tuple[str, object]] = [("grpc.max_receive_message_length", _MAX_RECEIVE_BYTES)]
+        on_behalf = tuple(
+            (key, value) for key, value in (("x-hub-person", person), ("x-hub-acting-role", acting_role)) if value
         )
+        interceptors = [MetadataInterceptor(on_behalf)]
+        if tls is None:
+            self._channel = grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)
+        else:
+            if tls.server_name:
+                options.append(("grpc.ssl_target_name_override", tls.server_name))
+            self._channel = grpc.aio.secure_channel(
+                address, tls.channel_credentials(), options=options, interceptors=interceptors
+            )
         self._parties = rpc_grpc.PartiesServiceStub(self._channel)
         self._credentials = rpc_grpc.CredentialsServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -86,6 +113,7 @@ class HubClient:
         self._commands = commands_grpc.CommandsServiceStub(self._channel)
         self._qr = qr_grpc.QrServiceStub(self._channel)
         self._audit = audit_grpc.AuditServiceStub(self._channel)
+        self._denylist = denylist_grpc.DenylistServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -107,6 +135,26 @@ class HubClient:
                     raise converted from None
                 await asyncio.sleep(delays[attempt])
         raise AssertionError("unreachable")
+
+    # Denylist
+
+    async def add_denied_network(self, network: str, reason: str = "") -> denylist_pb2.DeniedNetwork:
+        request = denylist_rpc.AddDeniedNetworkRequest(network=network, reason=reason)
+        response = await self._call(
+            lambda: self._denylist.AddDeniedNetwork(request, timeout=self._timeout), idempotent=True
+        )
+        return response.denied_network
+
+    async def list_denied_networks(self) -> list[denylist_pb2.DeniedNetwork]:
+        request = denylist_rpc.ListDeniedNetworksRequest()
+        response = await self._call(
+            lambda: self._denylist.ListDeniedNetworks(request, timeout=self._timeout), idempotent=True
+        )
+        return list(response.denied_networks)
+
+    async def remove_denied_network(self, network: str) -> None:
+        request = denylist_rpc.RemoveDeniedNetworkRequest(network=network)
+        await self._call(lambda: self._denylist.RemoveDeniedNetwork(request, timeout=self._timeout), idempotent=False)
 
     # Audit
 

@@ -14,13 +14,18 @@ call_metadata: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("hubclient_c
 
 
 class MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    """Adds the request ids of the moment, and `fixed` (who the client acts for), to every unary call."""
+
+    def __init__(self, fixed: tuple[tuple[str, str], ...] = ()) -> None:
+        self._fixed = fixed
+
     async def intercept_unary_unary(
         self,
         continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:
-        if extra := call_metadata.get():
+        if extra := self._fixed + call_metadata.get():
             metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()), *extra)
             client_call_details = client_call_details._replace(metadata=metadata)
         return await continuation(client_call_details, request)

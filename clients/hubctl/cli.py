@@ -4,7 +4,7 @@
     hubctl [--core HOST:PORT] locations list|show ...   tariffs list|show ...   deliveries list|retry ...
     hubctl [--core HOST:PORT] commands list|show ...   qr resolve|import|pattern|api|check|sticker|batch ...
     hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage ...
-    hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...
+    hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...   denylist add|list|remove CIDR
     hubctl [--core HOST:PORT] sessions show CC/ID/SESSION_ID   cdrs show CC/ID/CDR_ID
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
@@ -18,12 +18,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from google.protobuf.duration_pb2 import Duration
 
-from hubclient import DEFAULT_ADDRESS, HubClient, HubError, HubUnavailable
+from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import audit, billing, command_log, network, party_limits, qr, records
+from hubctl import audit, billing, command_log, denylist, network, party_limits, qr, records
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -169,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("HUB_CORE_ADDRESS") or DEFAULT_ADDRESS,
         help="the Hub core's gRPC address (default: $HUB_CORE_ADDRESS or %(default)s)",
     )
+    parser.add_argument(
+        "--as",
+        dest="person",
+        metavar="EMAIL",
+        default=os.environ.get("HUB_PERSON", ""),
+        help="the person these actions are recorded for in the audit log (default: $HUB_PERSON)",
+    )
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -220,13 +228,27 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_commands(groups, as_json)
     audit.add_commands(groups, as_json)
     records.add_commands(groups, as_json)
+    denylist.add_commands(groups, as_json)
     return parser
 
 
 async def _run(args: argparse.Namespace) -> None:
     handler: Command = args.handler
-    async with HubClient(args.core) as hub:
+    async with HubClient(args.core, tls=client_tls(), person=args.person) as hub:
         await handler(hub, args)
+
+
+def client_tls() -> ClientTls | None:
+    """HUB_CLIENT_* when set; else the operator's pair `make run` wrote under .hub/pki of this checkout (or of
+    $HUB_DATA_DIR); else none (a core without TLS)."""
+    if tls := ClientTls.from_env():
+        return tls
+    candidates = [Path(os.environ["HUB_DATA_DIR"])] if os.environ.get("HUB_DATA_DIR") else []
+    candidates += [directory / ".hub" for directory in (Path.cwd(), *Path.cwd().parents)]
+    for data_dir in candidates:
+        if (data_dir / "pki" / "operator.crt").exists():
+            return ClientTls.from_pki(data_dir / "pki", "operator")
+    return None
 
 
 def _fail(*lines: str) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from core.access import Caller
 from core.audit.repository import AuditEvent, AuditRepository
 from core.errors import InvalidArgument
 
@@ -48,6 +49,16 @@ class AuditService:
         if len(events) <= limit:
             return events, ""
         return events[:limit], page_token(events[limit - 1])
+
+    async def record_admin_action(self, caller: Caller, method: str, outcome: str) -> None:
+        """ADMIN_ACTION: who (the person named, else the calling service), through which caller, what, and how it
+        ended. Written after the call: a failure to record is logged, and never undoes what the call did."""
+        detail = {"actor": caller.actor, "caller": caller.name, "role": str(caller.role), "method": method}
+        try:
+            async with self._pool.acquire() as conn:
+                await AuditRepository(conn).record("ADMIN_ACTION", detail={**detail, "outcome": outcome})
+        except (asyncpg.PostgresError, OSError, TimeoutError) as exc:
+            log.error("cannot record the admin action %s by %s: %s", method, caller.actor, type(exc).__name__)
 
     async def purge(self) -> tuple[int, int]:
         """Deletes security and credential events older than the retention period."""

@@ -20,6 +20,7 @@ import grpc
 from litestar import Request
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
+from facade.limits.denylist import Denylist
 from facade.limits.guard import RateLimits
 from facade.limits.policy import module_of
 from facade.metrics import PARTY_STATE_KEY
@@ -97,6 +98,8 @@ class Caller:
 async def authenticate(request: Request[Any, Any, Any]) -> Caller:
     """Dependency for versions and credentials: TOKEN_A or TOKEN_C."""
     hub: HubClient = request.app.state.hub
+    denylist: Denylist = request.app.state.denylist
+    denylist.check(request.client.host if request.client else None)
     try:
         candidates = token_candidates(request.headers.get("authorization"))
     except AuthorizationHeaderError as exc:

@@ -41,6 +41,8 @@ class AuthCache:
         self._entries: dict[bytes, tuple[float, rpc.AuthenticateTokenResponse]] = {}
         self._generation = 0
         self.watching = False
+        # Set on every announcement (READY included), for others who follow the same changes (the denylist).
+        self.changed = asyncio.Event()
 
     async def authenticate(
         self, authenticate: Authenticate, candidates: list[str], remote_address: str
@@ -54,7 +56,12 @@ class AuthCache:
         AUTH_CACHE.labels("miss").inc()
         generation = self._generation
         answer = await authenticate(candidates, remote_address)
-        if self.watching and generation == self._generation and answer.kind == rpc.TOKEN_KIND_CREDENTIALS:
+        if (
+            self._ttl > 0
+            and self.watching
+            and generation == self._generation
+            and answer.kind == rpc.TOKEN_KIND_CREDENTIALS
+        ):
             self._keep(key, answer)
         return answer
 
@@ -79,6 +86,7 @@ class AuthCache:
             try:
                 async for kind in hub.watch_auth_changes():
                     self.invalidate()
+                    self.changed.set()
                     if kind == rpc.WatchAuthChangesResponse.KIND_READY:
                         self.watching, failures = True, 0
                 log.info("the core ended the authentication watch; not caching until it is back")
@@ -87,5 +95,6 @@ class AuthCache:
             finally:
                 self.watching = False
                 self.invalidate()
+                self.changed.set()
             await asyncio.sleep(_RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)])
             failures += 1

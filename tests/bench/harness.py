@@ -112,6 +112,7 @@ async def running_hub(
             "HUB_TOKEN_KEYS": Fernet.generate_key().decode(),
             "HUB_ENV": "sandbox",
             "HUB_GRPC_PORT": str(grpc_port),
+            "HUB_GRPC_HEALTH_PORT": "0",
             "HUB_HTTP_PORT": str(http_port),
             "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}",
             "HUB_PUBLIC_URL": url,

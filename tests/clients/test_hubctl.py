@@ -19,6 +19,7 @@ import pytest
 from hubclient import HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from tests import internal_tls
 
 
 @dataclass
@@ -39,8 +40,13 @@ class Hubctl(Protocol):
 @pytest.fixture
 def hubctl(core_address: str) -> Hubctl:
     async def run(*args: str, core: str | None = core_address, env: dict[str, str] | None = None) -> Result:
-        # Only what the test says: no HUB_* variable of the developer's shell leaks into the CLI.
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")} | (env or {})
+        # Only what the test says: no HUB_* variable of the developer's shell leaks into the CLI. It acts as an
+        # operator (the session CA's operator pair) unless the test says otherwise.
+        environ = (
+            {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+            | internal_tls.client_env(internal_tls.session_dir(), "operator")
+            | (env or {})
+        )
         command = [sys.executable, "-m", "hubctl", *(["--core", core] if core else []), *args]
         # Not subprocess.run: the core serves on this very event loop and must keep running meanwhile.
         process = await asyncio.create_subprocess_exec(

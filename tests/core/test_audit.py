@@ -119,18 +119,22 @@ async def test_list_audit_events_merges_both_logs_newest_first_with_filters_and_
     await hub.suspend_party(invited.party.name)
     await db.execute("INSERT INTO security_events (kind, event_time) VALUES ('AUTH_FAILED', now() - interval '3 days')")
 
-    # The suspension wrote both rows in one transaction (same time): the security log's comes first.
+    # The suspension wrote both rows in one transaction (same time): the security log's comes first. Each admin
+    # call is then attributed in an ADMIN_ACTION of its own.
     everything = [e async for e in hub.list_audit_events(audit_rpc.ListAuditEventsRequest(page_size=1))]
     assert [(e.log, e.kind) for e in everything] == [
+        (audit_pb2.AUDIT_LOG_SECURITY, "ADMIN_ACTION"),
         (audit_pb2.AUDIT_LOG_SECURITY, "PARTY_SUSPENDED"),
         (audit_pb2.AUDIT_LOG_CREDENTIALS, "SUSPENDED"),
+        (audit_pb2.AUDIT_LOG_SECURITY, "ADMIN_ACTION"),
         (audit_pb2.AUDIT_LOG_CREDENTIALS, "INVITED"),
         (audit_pb2.AUDIT_LOG_SECURITY, "AUTH_FAILED"),
     ]
-    assert everything[0].party == "parties/VN/LST/CPO"
+    assert everything[1].party == "parties/VN/LST/CPO"
+    assert everything[0].detail["method"].endswith("/SuspendParty")
 
     since = audit_rpc.ListAuditEventsRequest(kind="auth_failed")
     since.since.FromDatetime(datetime.now(UTC) - timedelta(days=1))
     assert [e async for e in hub.list_audit_events(since)] == []
     security = audit_rpc.ListAuditEventsRequest(log=audit_pb2.AUDIT_LOG_SECURITY)
-    assert {e.kind async for e in hub.list_audit_events(security)} == {"PARTY_SUSPENDED", "AUTH_FAILED"}
+    assert {e.kind async for e in hub.list_audit_events(security)} == {"PARTY_SUSPENDED", "AUTH_FAILED", "ADMIN_ACTION"}

@@ -15,6 +15,7 @@ from hubclient import HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
+from tests.core.test_server import channel as channel_as
 
 CPO, EMSP = pb.ROLE_CPO, pb.ROLE_EMSP
 
@@ -308,7 +309,7 @@ async def test_the_pager_yields_every_party_in_order_across_pages(hub: HubClient
 
 async def test_list_parties_pages_hold_at_most_page_size(hub: HubClient, core_address: str) -> None:
     await invite_seven(hub)
-    async with grpc.aio.insecure_channel(core_address) as channel:
+    async with channel_as(core_address) as channel:
         stub = rpc_grpc.PartiesServiceStub(channel)
         pages: list[list[tuple[str, str, str]]] = []
         request = rpc.ListPartiesRequest(page_size=3)

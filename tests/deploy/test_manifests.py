@@ -17,7 +17,12 @@ from facade.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
-SETTINGS_SOURCES = [ROOT / "core" / "settings.py", ROOT / "facade" / "settings.py", ROOT / "core" / "migrate.py"]
+SETTINGS_SOURCES = [
+    ROOT / "core" / "settings.py",
+    ROOT / "facade" / "settings.py",
+    ROOT / "core" / "migrate.py",
+    ROOT / "clients" / "hubclient" / "_tls.py",
+]
 
 
 def documents() -> list[dict[str, Any]]:
@@ -35,7 +40,7 @@ def containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_every_kind_a_deployment_needs_is_there() -> None:
     kinds = {doc["kind"] for doc in documents()}
-    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "Job", "ConfigMap", "Secret"} <= kinds
+    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "Job", "ConfigMap", "Secret", "NetworkPolicy"} <= kinds
     assert {d["metadata"]["name"] for d in of_kind("Deployment")} == {"ocpihub-core", "ocpihub-facade"}
 
 
@@ -53,12 +58,15 @@ def test_every_setting_is_one_the_hub_reads() -> None:
         for name in doc["data"]:
             assert f'"{name}"' in source, f"{name} is not read by any settings module"
     for doc in of_kind("Secret"):
-        for name in doc["stringData"]:
-            assert f'"{name}"' in source, name
+        if doc["metadata"]["name"] == "ocpihub":  # the others are certificate files, mounted
+            for name in doc["stringData"]:
+                assert f'"{name}"' in source, name
     for workload in of_kind("Deployment") + of_kind("Job"):
         for container in containers(workload):
             refs = {ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]}
             assert refs <= {"ocpihub"}
+            for variable in container.get("env", []):
+                assert f'"{variable["name"]}"' in source, variable["name"]
 
 
 def test_probes_hit_real_endpoints_and_ports() -> None:
@@ -73,8 +81,9 @@ def test_probes_hit_real_endpoints_and_ports() -> None:
                     assert probe["httpGet"]["path"] in paths, probe
                     assert probe["httpGet"]["port"] in ports
                     assert ports[probe["httpGet"]["port"]] == int(config["HUB_HTTP_PORT"])
-                else:
-                    assert probe["grpc"]["port"] == int(config["HUB_GRPC_PORT"])
+                else:  # the plain-text health port: the gRPC port wants a client certificate
+                    assert probe["grpc"]["port"] == int(config["HUB_GRPC_HEALTH_PORT"])
+                    assert ports["grpc-health"] == int(config["HUB_GRPC_HEALTH_PORT"])
                     assert probe["grpc"].get("service", DATABASE_HEALTH) in ("", DATABASE_HEALTH)
 
 
@@ -101,3 +110,77 @@ def test_services_and_autoscalers_point_at_the_deployments() -> None:
 def test_the_image_copies_what_exists(line: str) -> None:
     for source in re.split(r"\s+", line)[1:-1]:
         assert (ROOT / source).exists(), source
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels and the In / NotIn expressions the manifests use)."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        inside = labels.get(expression["key"]) in expression["values"]
+        if inside != (expression["operator"] == "In"):
+            return False
+    return True
+
+
+def workload_labels() -> dict[str, dict[str, str]]:
+    return {
+        w["metadata"]["name"]: w["spec"]["template"]["metadata"]["labels"]
+        for w in of_kind("Deployment") + of_kind("Job")
+    }
+
+
+def test_only_the_facade_dashboard_and_operator_jobs_reach_the_cores_grpc_port() -> None:
+    [policy] = [p for p in of_kind("NetworkPolicy") if p["metadata"]["name"] == "ocpihub-core-ingress"]
+    labels = workload_labels()
+    assert [name for name, lab in labels.items() if selects(policy["spec"]["podSelector"], lab)] == ["ocpihub-core"]
+    [grpc_rule] = [rule for rule in policy["spec"]["ingress"] if {"port": "grpc", "protocol": "TCP"} in rule["ports"]]
+    [peer] = grpc_rule["from"]
+    admitted = {name for name, lab in labels.items() if selects(peer["podSelector"], lab)}
+    assert admitted == {"ocpihub-facade"}  # of the workloads shipped here; a dashboard or operator job is let in too
+    for component in ("dashboard", "operator"):
+        assert selects(
+            peer["podSelector"], {"app.kubernetes.io/name": "ocpihub", "app.kubernetes.io/component": component}
+        )
+    assert not selects(
+        peer["podSelector"], {"app.kubernetes.io/name": "ocpihub", "app.kubernetes.io/component": "migrate"}
+    )
+    core_ports = {p["name"] for c in containers(of_kind("Deployment")[0]) for p in c["ports"]}
+    assert {port["port"] for rule in policy["spec"]["ingress"] for port in rule["ports"]} <= core_ports | {"grpc"}
+
+
+def test_only_the_core_and_the_migration_reach_postgresql() -> None:
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind("NetworkPolicy")}
+    labels = workload_labels()
+    [peer] = policies["ocpihub-postgresql-ingress"]["ingress"][0]["from"]
+    assert {name for name, lab in labels.items() if selects(peer["podSelector"], lab)} == {
+        "ocpihub-core",
+        "ocpihub-migrate",
+    }
+    barred = {
+        name for name, lab in labels.items() if selects(policies["ocpihub-no-database-egress"]["podSelector"], lab)
+    }
+    assert barred == set(labels) - {"ocpihub-core", "ocpihub-migrate"}
+    [rule] = policies["ocpihub-no-database-egress"]["egress"]
+    assert rule["to"][0]["ipBlock"]["except"]
+
+
+def test_certificates_come_from_secrets_that_exist_and_the_files_named_are_mounted() -> None:
+    secrets = {s["metadata"]["name"]: s for s in of_kind("Secret")}
+    for workload in of_kind("Deployment"):
+        spec = workload["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        for container in spec["containers"]:
+            mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+            for variable in container.get("env", []):
+                if not variable["name"].endswith("_FILE"):
+                    continue
+                directory, _, file = variable["value"].rpartition("/")
+                secret = secrets[volumes[mounts[directory]]["secret"]["secretName"]]
+                assert file in secret["stringData"], (variable, secret["metadata"]["name"])
+    core = of_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    assert {v["name"] for v in core["env"]} >= {
+        "HUB_GRPC_TLS_CERT_FILE",
+        "HUB_GRPC_TLS_KEY_FILE",
+        "HUB_GRPC_CLIENT_CA_FILE",
+    }

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -26,6 +27,7 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from tests import internal_tls
 from tests.simulators import loopback, proxy
 from tests.simulators.party import EMSP_MODULES, PartySimulator
 
@@ -86,7 +88,7 @@ def facade_settings(core_address: str, public_url: str, redis_url: str) -> Setti
 
 @pytest.fixture(scope="session")
 async def hub_server(
-    core: tuple[CoreServer, int], core_settings: CoreSettings, core_address: str, redis_url: str
+    core: tuple[CoreServer, int], core_settings: CoreSettings, core_address: str, redis_url: str, pki_dir: Path
 ) -> AsyncIterator[str]:
     """The Hub's public URL. With HUB_E2E_SCALED=1 (the second pass of `make test`) that is nginx in front of two
     facades, each on its own core (the session's and a second one sharing its clock), one database: every e2e test
@@ -95,7 +97,11 @@ async def hub_server(
         sock = loopback.bind_loopback()
         url = loopback.url_of(sock)
         settings = facade_settings(core_address, url, redis_url)
-        async with HubClient(core_address) as core_client, loopback.serve(create_app(settings, core_client), sock):
+        facade = internal_tls.client(pki_dir, "facade")
+        async with (
+            HubClient(core_address, tls=facade) as core_client,
+            loopback.serve(create_app(settings, core_client), sock),
+        ):
             yield url
         return
     second, second_port = await create_server(dataclasses.replace(core_settings, grpc_port=0), clock=core[0].clock)
@@ -107,7 +113,7 @@ async def hub_server(
     try:
         async with AsyncExitStack() as stack:
             for sock, address in zip(sockets, addresses, strict=True):
-                client = await stack.enter_async_context(HubClient(address))
+                client = await stack.enter_async_context(HubClient(address, tls=internal_tls.client(pki_dir, "facade")))
                 await stack.enter_async_context(
                     loopback.serve(create_app(facade_settings(address, url, redis_url), client), sock)
                 )
@@ -145,8 +151,11 @@ async def cpo(start_party: Callable[..., Awaitable[PartySimulator]]) -> PartySim
 
 @asynccontextmanager
 async def delivery_workers(core_address: str, count: int = 2) -> AsyncIterator[list[DeliveryWorker]]:
-    """Facade delivery workers (as `python -m facade` runs them) until the block ends."""
-    async with HubClient(core_address) as client, httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
+    """Facade delivery workers (as `python -m facade` runs them, with the facade's certificate) until the block ends."""
+    async with (
+        HubClient(core_address, tls=internal_tls.session_client("facade")) as client,
+        httpx.AsyncClient(timeout=2.0, trust_env=False) as http,
+    ):
         peers = [PeerClient(http, connections=16) for _ in range(count)]
         workers = [DeliveryWorker(client, p, Party("VN", "HUB"), lease=timedelta(seconds=5)) for p in peers]
         tasks = [asyncio.create_task(worker.run()) for worker in workers]

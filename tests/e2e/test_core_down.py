@@ -21,6 +21,7 @@ import pytest
 from facade.app import create_app
 from facade.settings import Settings
 from hubclient import HubClient
+from tests import internal_tls
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
@@ -44,6 +45,8 @@ class CoreProcess:
             "HUB_TOKEN_KEYS": TOKEN_KEY,
             "HUB_GRPC_PORT": str(self.port),
             "HUB_CORE_METRICS_PORT": "0",
+            "HUB_GRPC_HEALTH_PORT": "0",
+            **internal_tls.core_env(internal_tls.session_dir()),
         }
         self.process: asyncio.subprocess.Process | None = None
 

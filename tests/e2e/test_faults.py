@@ -26,7 +26,7 @@ from core.settings import Settings as CoreSettings
 from facade.app import create_app
 from facade.settings import Settings
 from hubclient import HubClient
-from tests import services
+from tests import internal_tls, services
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
@@ -85,7 +85,13 @@ async def own_postgres() -> AsyncIterator[Postgres]:
 async def hub_on(database_url: str, redis_url: str | None) -> AsyncIterator[Hub]:
     """A whole Hub (core with its sweepers, facade with delivery workers) on its own database."""
     core, port = await create_server(
-        CoreSettings(database_url=database_url, grpc_port=0, token_keys=(TOKEN_KEY,), delivery_patience=_DAY)
+        CoreSettings(
+            **internal_tls.core_settings(internal_tls.session_dir()),
+            database_url=database_url,
+            grpc_port=0,
+            token_keys=(TOKEN_KEY,),
+            delivery_patience=_DAY,
+        )
     )
     await core.start()
     sock = loopback.bind_loopback()
@@ -93,7 +99,7 @@ async def hub_on(database_url: str, redis_url: str | None) -> AsyncIterator[Hub]
     settings = Settings(core_address=f"127.0.0.1:{port}", public_url=url, redis_url=redis_url, peer_timeout_seconds=2.0)
     try:
         async with (
-            HubClient(f"127.0.0.1:{port}", timeout=3.0) as client,
+            HubClient(f"127.0.0.1:{port}", timeout=3.0, tls=internal_tls.session_client("facade")) as client,
             loopback.serve(create_app(settings, client), sock),
             httpx.AsyncClient(base_url=url, timeout=10.0) as http,
         ):
@@ -222,6 +228,10 @@ async def processes(
         "HUB_DELIVERY_LEASE_SECONDS": "4",
         "HUB_DELIVERY_PATIENCE_SECONDS": "86400",
         "HUB_CORE_METRICS_PORT": str(loopback.free_port()),
+        "HUB_GRPC_HEALTH_PORT": "0",
+        # One environment for both: the core reads HUB_GRPC_TLS_*, the facade presents the facade's pair.
+        **internal_tls.core_env(internal_tls.session_dir()),
+        **internal_tls.client_env(internal_tls.session_dir(), "facade"),
     }
     started = []
     try:

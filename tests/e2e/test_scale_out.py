@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 
 from hubclient import HubClient
-from tests import services
+from tests import internal_tls, services
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
@@ -44,7 +44,10 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
         "HUB_DELIVERY_LEASE_SECONDS": "4",
         "HUB_ALIVE_CHECK_SECONDS": str(QUIET),
         "HUB_ALIVE_CHECK_INTERVAL_SECONDS": "0.2",
+        "HUB_GRPC_HEALTH_PORT": "0",
+        **internal_tls.core_env(internal_tls.session_dir()),
     }
+    facade_tls = internal_tls.client_env(internal_tls.session_dir(), "facade")
 
     async def spawn(module: str, env: dict[str, str]) -> None:
         started.append(
@@ -57,7 +60,10 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
         for grpc_port in grpc_ports:
             await spawn("core", {"HUB_GRPC_PORT": str(grpc_port), "HUB_CORE_METRICS_PORT": str(loopback.free_port())})
         for grpc_port, http_port in zip(grpc_ports, http_ports, strict=True):
-            await spawn("facade", {"HUB_HTTP_PORT": str(http_port), "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}"})
+            await spawn(
+                "facade",
+                {"HUB_HTTP_PORT": str(http_port), "HUB_CORE_ADDRESS": f"127.0.0.1:{grpc_port}", **facade_tls},
+            )
         urls = [f"http://127.0.0.1:{p}" for p in http_ports]
         async with httpx.AsyncClient() as http:
             for url in urls:

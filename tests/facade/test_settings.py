@@ -74,3 +74,8 @@ def test_a_certificate_without_its_key_or_the_reverse_is_refused(half: dict[str,
 
 def test_self_signed_and_a_certificate_exclude_each_other() -> None:
     assert "choose one" in refusal({**CERT, "HUB_TLS_SELF_SIGNED": "1"})
+
+
+def test_rate_limits_default_to_the_seeds_100_per_second_in_bursts_of_200() -> None:
+    settings = Settings.from_env({})
+    assert (settings.rate_limit_per_second, settings.rate_limit_burst) == (100, 200)
