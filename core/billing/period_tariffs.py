@@ -34,15 +34,22 @@ async def choose_period_tariffs(
     tariffs = TariffRepository(conn)
     embedded = {t.id.upper(): t for t in carried}
     found: dict[str, Candidate | None] = {}
+    # Tariffs the CPO addressed to other eMSPs (OCPI-to) are theirs: never chosen for this session by type.
+    others: set[str] = set()
+    emsp = f"{token.country_code}/{token.party_id}".upper()
 
     async def lookup(tariff_id: str) -> Candidate | None:
         key = tariff_id.upper()
         if key not in found:
             if key in embedded:
                 found[key] = Candidate(embedded[key], embedded=True)
+            elif (stored := await tariffs.get_with_audience(*owner, tariff_id)) is None:
+                found[key] = None
             else:
-                stored = await tariffs.get(*owner, tariff_id, deleted=True)
-                found[key] = Candidate(stored) if stored is not None else None
+                tariff, audience = stored
+                found[key] = Candidate(tariff, directed=audience is not None and emsp in audience)
+                if audience is not None and emsp not in audience:
+                    others.add(key)
         return found[key]
 
     for period in periods:
@@ -54,7 +61,7 @@ async def choose_period_tariffs(
         candidates = []
         for tariff_id in dict.fromkeys(i.upper() for i in _connector_tariff_ids(location, evse_uid, connector_id)):
             candidate = await lookup(tariff_id)
-            if candidate is not None:
+            if candidate is not None and tariff_id not in others:
                 candidates.append(candidate)
         if not candidates:
             candidates = [Candidate(t, embedded=True) for t in carried]

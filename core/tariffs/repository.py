@@ -33,6 +33,21 @@ class TariffRepository:
         )
         return pb.Tariff.FromString(data) if data is not None else None
 
+    async def get_with_audience(
+        self, country_code: str, party_id: str, tariff_id: str
+    ) -> tuple[pb.Tariff, tuple[str, ...] | None] | None:
+        """A tariff, deleted ones included, and who it was addressed to ("CC/PID"s; None: everyone)."""
+        row = await self._conn.fetchrow(
+            "SELECT data, audience FROM tariffs WHERE country_code = $1 AND party_id = $2 AND id_key = $3",
+            country_code,
+            party_id,
+            tariff_id.upper(),
+        )
+        if row is None:
+            return None
+        audience = tuple(row["audience"]) if row["audience"] is not None else None
+        return pb.Tariff.FromString(row["data"]), audience
+
     async def upsert(self, tariff: pb.Tariff, addressee: str | None = None) -> None:
         await self._conn.execute(
             "INSERT INTO tariffs (country_code, party_id, id_key, data, last_updated, audience)"

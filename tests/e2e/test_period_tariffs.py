@@ -187,3 +187,40 @@ async def test_hubctl_mismatches_say_which_tariff_priced_each_period(
         "tariffs/VN/CPA/TARIFF-AC",
         "tariffs/VN/CPA/TARIFF-FAST",
     ]
+
+
+async def put_location_tariff_ids(hub_http: Hub, network: Network, tariff_ids: list[str]) -> None:
+    location = samples.location()
+    location["evses"][0]["connectors"][0]["tariff_ids"] = tariff_ids
+    location["last_updated"] = "2026-11-02T07:00:00Z"
+    answer = await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1", json=location, headers=network.cpo_headers()
+    )
+    assert answer.json()["status_code"] == 1000, answer.json()
+
+
+async def test_a_tariff_addressed_to_the_sessions_emsp_wins_and_one_addressed_to_another_never_prices_it(
+    hub_http: Hub, connector_tariffs: Network
+) -> None:
+    for tariff_id, emsp, price in (("TARIFF-EM1", "EM1", 3000), ("TARIFF-EM2", "EM2", 2000)):
+        answer = await hub_http.http.put(
+            f"{TARIFFS}/{tariff_id}",
+            json=energy_tariff(tariff_id, "REGULAR", price),
+            headers=connector_tariffs.cpo_headers(to=("VN", emsp)),
+        )
+        assert answer.json()["status_code"] == 1000, answer.json()
+    # EM2's own tariff comes first on the connector, then the public one, then EM1's own.
+    await put_location_tariff_ids(hub_http, connector_tariffs, ["TARIFF-EM2", "TARIFF-AC", "TARIFF-EM1"])
+
+    em1 = await post(hub_http, connector_tariffs, cdr("CDR-EM1", 30000, [period("2026-11-01T08:00:00Z", 10, 1)]))
+    assert priced_by(em1) == [("TARIFF-EM1", "BY_TYPE", "REGULAR")]
+    assert em1.state == cdrs_pb2.VERIFICATION_STATE_MATCH, em1
+    em2_cdr = cdr("CDR-EM2", 20000, [period("2026-11-01T08:00:00Z", 10, 1)], party_id="EM2")
+    em2 = await post(hub_http, connector_tariffs, em2_cdr)
+    assert priced_by(em2) == [("TARIFF-EM2", "BY_TYPE", "REGULAR")]
+
+    # Without a tariff of its own, EM1's session takes the public one, never EM2's (first on the connector).
+    await put_location_tariff_ids(hub_http, connector_tariffs, ["TARIFF-EM2", "TARIFF-AC"])
+    public = await post(hub_http, connector_tariffs, cdr("CDR-EM1-B", 35000, [period("2026-11-01T08:00:00Z", 10, 1)]))
+    assert priced_by(public) == [("TARIFF-AC", "BY_TYPE", "REGULAR")]
+    assert public.state == cdrs_pb2.VERIFICATION_STATE_MATCH, public
