@@ -233,3 +233,26 @@ async def test_a_cdr_after_24_hours_is_relayed_as_sent_and_flagged(
     answer = await hub_http.http.post(CDRS, json=on_time, headers=network.cpo_headers())
     assert answer.json()["status_code"] == 1000, answer.json()
     assert list((await hub_http.core.get_cdr("cdrs/VN/CPA/CDR2")).verification.flags) == []
+
+
+async def test_the_rules_hold_for_pushes_addressed_to_the_emsp(hub_http: Hub, network: Network) -> None:
+    """OCPI-to naming the token's eMSP is a direct request: forwarded at once, but checked and kept by the same rules,
+    so a violation is refused, counted, and never reaches the eMSP."""
+    to_emsp = network.cpo_headers(to=("VN", "EM1"))
+    answer = await hub_http.http.put(S1, json=samples.session(kwh=5), headers=to_emsp)
+    assert answer.json()["status_code"] == 1000, answer.json()
+    forwarded = len(network.emsp1.received)
+    before = violations("session_kwh_decreased")
+
+    answer = await hub_http.http.patch(S1, json={"kwh": 4, "last_updated": "2026-11-01T08:01:00Z"}, headers=to_emsp)
+    assert answer.json()["status_code"] == 2001, answer.json()
+    assert "(rule session_kwh_decreased)" in answer.json()["status_message"]
+    assert violations("session_kwh_decreased") == before + 1
+    assert len(network.emsp1.received) == forwarded
+    assert (await stored_session(hub_http, network))["kwh"] == 5
+
+    cdr = _cdr_periods("2026-11-01T08:30:00Z", "2026-11-01T08:00:00Z")
+    answer = await hub_http.http.post(CDRS, json=cdr, headers=to_emsp)
+    assert answer.json()["status_code"] == 2001, answer.json()
+    assert "(rule cdr_charging_periods_order)" in answer.json()["status_message"]
+    assert len(network.emsp1.received) == forwarded
