@@ -55,7 +55,7 @@ def pg_tool(name: str, major: int) -> str:
     for candidate in filter(None, candidates):
         if not Path(candidate).is_file():
             continue
-        version = subprocess.run([candidate, "--version"], capture_output=True, check=False).stdout  # noqa: S603 (our own path)
+        version = subprocess.run([candidate, "--version"], capture_output=True, check=False).stdout  # noqa: S603
         found = re.search(rb"\(PostgreSQL\) (\d+)", version)
         if found and int(found.group(1)) == major:
             return candidate
