@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: install proto proto-check lint run core facade test nginx bench clean
+.PHONY: install proto proto-check lint run core facade test nginx bench soak clean
 
 install: $(STAMP)
 
@@ -73,6 +73,11 @@ $(BENCH_VENV)/.installed: tests/bench/ocpi-library-requirements.txt
 
 bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(PY) -m tests.bench --library-python $(BENCH_VENV)/bin/python $(BENCH_ARGS)
+
+# A million deliveries through the outbox, the purge under traffic, then a million more with the purger running:
+# prints the table's rows and size before and after (tests/bench/soak.py says exactly what it does). Not in `make test`.
+soak: $(STAMP)
+	$(PY) -m tests.bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache

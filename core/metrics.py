@@ -36,6 +36,9 @@ DELIVERY_QUEUE_DEPTH = Gauge(
 DELIVERY_LAG = Gauge("ocpihub_delivery_lag_seconds", "Age of the oldest pending delivery (0 when none is pending).")
 DELIVERY_RETRIES = Counter("ocpihub_delivery_retries_total", "Delivery attempts that failed and were rescheduled.")
 DELIVERY_DEAD_LETTERS = Counter("ocpihub_delivery_dead_letters_total", "Deliveries given up on (dead letters).")
+DELIVERY_PURGED = Counter(
+    "ocpihub_delivery_purged_total", "Delivered deliveries deleted past HUB_DELIVERY_RETENTION_SECONDS."
+)
 SESSIONS_CREATED = Counter("ocpihub_sessions_created_total", "Charging sessions the core stored for the first time.")
 CDRS_STORED = Counter("ocpihub_cdrs_stored_total", "CDRs the core stored.")
 ENERGY = Counter("ocpihub_energy_kwh_total", "Energy charged, kWh: the total_energy of every CDR stored.")

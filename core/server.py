@@ -30,6 +30,7 @@ from core.cdrs.servicer import CdrsServicer
 from core.clock import Clock
 from core.commands.service import CommandsService
 from core.commands.servicer import CommandsServicer
+from core.deliveries.retention import DeliveryPurger
 from core.deliveries.service import DeliveriesService
 from core.deliveries.servicer import DeliveriesServicer
 from core.denylist.service import DenylistService
@@ -88,6 +89,7 @@ class Services:
     auth_failures: AuthFailures
     audit: AuditService
     auth_changes: AuthChanges
+    delivery_purger: DeliveryPurger
 
 
 class CoreServer:
@@ -108,6 +110,7 @@ class CoreServer:
         self.clock = clock
         self.auth_failures = services.auth_failures
         self.audit = services.audit
+        self.delivery_purger = services.delivery_purger
         # Set once started with a metrics port: where /metrics answers.
         self.metrics_port: int | None = None
         self._pool = pool
@@ -131,6 +134,7 @@ class CoreServer:
         self._background(self._commands.run_sweeper(), "command-timeouts")
         self._background(self._flush_auth_failures(), "auth-failure-flush")
         self._background(self.audit.run_purger(settings.audit_purge_interval_seconds), "audit-purge")
+        self._background(self.delivery_purger.run(settings.delivery_purge_interval_seconds), "delivery-purge")
         if settings.metrics_port:
             self._metrics_server, self.metrics_port = metrics.serve_metrics(settings.grpc_host, settings.metrics_port)
             self._background(
@@ -277,7 +281,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     except SystemExit:
         await pool.close()
         raise
-    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes)
+    purger = DeliveryPurger(pool, settings.delivery_retention)
+    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes, purger)
     return CoreServer(server, pool, health_servicer, background, settings, clock, health_server), port
 
 

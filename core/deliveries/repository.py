@@ -294,6 +294,21 @@ class DeliveryRepository:
         )
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
+    async def purge_delivered(self, before: datetime, limit: int) -> int:
+        """Deletes at most `limit` deliveries delivered before `before` (oldest first); returns how many.
+
+        One short statement on its own: DELIVERED is final (nothing updates such a row again) and is never a queue's
+        head, and heads are handed on among pending rows only, so removing one changes no queue. SKIP LOCKED: racing
+        replicas take different rows, and the purge never waits on a lock the delivery path holds."""
+        status: str = await self._conn.execute(
+            "DELETE FROM deliveries WHERE id = ANY(ARRAY("
+            "  SELECT id FROM deliveries WHERE state = 'DELIVERED' AND update_time < $1"
+            "  ORDER BY update_time LIMIT $2 FOR UPDATE SKIP LOCKED))",
+            before,
+            limit,
+        )
+        return int(status.split()[-1])
+
     async def list(
         self, *, after_id: int, limit: int, state: str = "", receiver: tuple[str, str] | None = None
     ) -> list[Delivery]:
