@@ -32,6 +32,7 @@ from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
 from tests.simulators import loopback
 from tests.simulators.party import EMSP_MODULES, PartySimulator
+from tests.waiting import eventually
 
 
 class Postgres:
@@ -57,7 +58,7 @@ class Postgres:
     async def stop(self) -> None:
         pid = self._pid()
         os.kill(pid, signal.SIGINT)
-        await wait_until(lambda: not Path(f"/proc/{pid}").exists(), within=20)
+        await eventually(lambda: not Path(f"/proc/{pid}").exists(), "PostgreSQL did not stop", within=20)
 
     async def start(self) -> None:
         user = self.server.system_user
@@ -129,14 +130,18 @@ async def test_postgres_restart_under_load(
                 await asyncio.sleep(0.02)
 
         loader = asyncio.create_task(load())
-        await wait_until(lambda: sum(a[2] == 1000 for a in answers) >= 10)
+        await eventually(lambda: sum(a[2] == 1000 for a in answers) >= 10, "the first pushes were not stored")
         await own_postgres.stop()
         outage_from = len(answers)
-        await wait_until(lambda: len(answers) >= outage_from + 10)
+        await eventually(lambda: len(answers) >= outage_from + 10, "pushes hung during the outage")
         await own_postgres.start()
         recovered_from = len(answers)
-        await wait_until(lambda: any(a[2] == 1000 for a in answers[recovered_from:]), within=30)
-        await wait_until(lambda: sum(a[2] == 1000 for a in answers[recovered_from:]) >= 10)
+        await eventually(
+            lambda: any(a[2] == 1000 for a in answers[recovered_from:]), "the Hub did not recover", within=30
+        )
+        await eventually(
+            lambda: sum(a[2] == 1000 for a in answers[recovered_from:]) >= 10, "pushes stopped after the recovery"
+        )
         stop.set()
         await loader
 
@@ -152,13 +157,6 @@ async def test_postgres_restart_under_load(
         assert acknowledged <= stored
         # Every acknowledged location reaches the eMSP (deliveries resume by themselves).
         await emsp.wait_for(lambda: {p.path.rsplit("/", 1)[1] for p in emsp.pushes("locations")} >= acknowledged, 30)
-
-
-async def wait_until(condition: Callable[[], bool], within: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def test_redis_stopped_under_the_hub_changes_nothing_for_partners(
