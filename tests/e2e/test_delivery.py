@@ -7,6 +7,7 @@ import itertools
 import json
 
 import asyncpg
+import pytest
 
 from core.server import create_server
 from core.settings import Settings
@@ -118,6 +119,7 @@ async def test_refused_delivery_is_dead_and_an_operator_can_re_drive_it(
     )
 
 
+@pytest.mark.slow  # 15 s of backoff by design
 async def test_after_five_failed_attempts_a_delivery_is_dead(
     hub_http: Hub, network: Network, delivering: None, db: asyncpg.Pool
 ) -> None:

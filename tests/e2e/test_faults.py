@@ -34,6 +34,9 @@ from tests.simulators import loopback
 from tests.simulators.party import EMSP_MODULES, PartySimulator
 from tests.waiting import eventually
 
+# Fault drills (a real PostgreSQL restart, Redis stopped, SIGKILL): `make test-quick` skips them.
+pytestmark = pytest.mark.slow
+
 
 class Postgres:
     """A PostgreSQL of the test's own (the embedded binaries), so the test may stop and start it.
@@ -106,6 +109,8 @@ async def hub_on(database_url: str, redis_url: str | None) -> AsyncIterator[Hub]
 _DAY = __import__("datetime").timedelta(days=1)
 
 
+# A loaded machine: PostgreSQL stops and starts (up to 20 + 30 s), then the Hub must catch up.
+@pytest.mark.timeout(300)
 async def test_postgres_restart_under_load(
     own_postgres: Postgres, start_party: Callable[..., Awaitable[PartySimulator]]
 ) -> None:
@@ -253,6 +258,8 @@ async def processes(
                 await process.wait()
 
 
+# Two Hub starts (up to 30 s each on a loaded machine) and 30 deliveries to an eMSP that takes 1 s each.
+@pytest.mark.timeout(300)
 async def test_a_hub_killed_mid_delivery_delivers_everything_after_restart(
     postgres_server_url: str, start_party: Callable[..., Awaitable[PartySimulator]]
 ) -> None:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
+import pytest
 
 from hubclient import HubClient
 from tests import services
@@ -77,6 +78,9 @@ async def scaled_hub(database_url: str) -> AsyncIterator[tuple[str, list[str], l
                 await process.wait()
 
 
+# Four processes and nginx started (each up to 30 s to get healthy on a loaded machine), then ~10 s of scenarios.
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 async def test_two_cores_two_facades_behind_nginx_act_as_one_hub(
     postgres_server_url: str, start_party: Callable[..., Awaitable[PartySimulator]]
 ) -> None:
