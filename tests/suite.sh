@@ -45,7 +45,7 @@ floor=()
 report=$("$BIN/coverage" report "${floor[@]}")
 status=$?
 echo "Branch coverage (least covered files; .venv/bin/coverage report -m or html for all):"
-# Sorted by coverage: the header, the ten least covered files, the total.
+# Sorted by coverage: the header, the ten least covered files, the total (and the floor's verdict when under it).
 echo "$report" | head -n 12
-echo "$report" | tail -n 3
+echo "$report" | grep -E '^(TOTAL|Coverage failure)'
 finish "$status"
