@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 MODE=${1:-full}
 TARGET="make test$([ "$MODE" = quick ] && echo -quick)"
-read -ra ARGS <<<"${PYTEST_ARGS:-}"
+# Split as a shell would, as `$(BIN)/pytest $(PYTEST_ARGS)` did: PYTEST_ARGS='-k "a and b"' keeps its quotes.
+eval "ARGS=(${PYTEST_ARGS:-})"
 STARTED=$(date +%s)
 
 finish() {  # finish STATUS: print the duration, exit with STATUS
