@@ -116,7 +116,8 @@ class CoreServer:
         self._pool = pool
         self._health = health_servicer
         self._deliveries = services.deliveries
-        self._commands = services.commands
+        # Public for tests: they run a sweep at the simulated time they choose instead of waiting for one.
+        self.commands = services.commands
         self._auth_changes = services.auth_changes
         self._settings = settings
         self._metrics_server: WSGIServer | None = None
@@ -131,7 +132,7 @@ class CoreServer:
         settings = self._settings
         self._background(self._watch_database(), "database-probe")
         # Every core replica sweeps; SKIP LOCKED gives each overdue command to one of them.
-        self._background(self._commands.run_sweeper(), "command-timeouts")
+        self._background(self.commands.run_sweeper(), "command-timeouts")
         self._background(self._flush_auth_failures(), "auth-failure-flush")
         self._background(self.audit.run_purger(settings.audit_purge_interval_seconds), "audit-purge")
         self._background(self.delivery_purger.run(settings.delivery_purge_interval_seconds), "delivery-purge")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import socket
@@ -17,6 +16,7 @@ from core.settings import Settings
 from hubclient import HubClient, HubError, call_metadata
 from ocpihub.audit.v1 import audit_service_pb2 as audit_rpc
 from tests.simulators import loopback
+from tests.waiting import eventually
 
 GET_PARTY = "parties.v1.PartiesService/GetParty"
 
@@ -33,10 +33,7 @@ async def test_every_rpc_is_timed_by_method_and_status_code(hub: HubClient) -> N
         with contextlib.suppress(HubError):
             await hub.get_party("parties/VN/NOP/CPO")
     # An aborted call's status reaches the caller before the server's interceptor has timed it: allow it a moment.
-    for _ in range(100):
-        if calls(GET_PARTY, "NOT_FOUND") >= before + 3:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: calls(GET_PARTY, "NOT_FOUND") >= before + 3, "the aborted calls were not timed")
     assert calls(GET_PARTY, "NOT_FOUND") == before + 3
     ok_before = calls("audit.v1.AuditService/ListAuditEvents", "OK")
     # Request ids travel as metadata and change nothing for the call itself.

@@ -71,6 +71,17 @@ def token_header(token: str, *, encode: bool = True) -> dict[str, str]:
     return {"Authorization": "Token " + (base64.b64encode(token.encode()).decode() if encode else token)}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The scaled pass (HUB_E2E_SCALED=1) runs only tests that use the Hub it scales out: the others start a Hub of
+    their own (scale-out, fault drills), and running them twice would prove nothing new and cost minutes."""
+    if not os.environ.get("HUB_E2E_SCALED"):
+        return
+    own_hub = [item for item in items if "hub_server" not in getattr(item, "fixturenames", ())]
+    if own_hub:
+        config.hook.pytest_deselected(items=own_hub)
+        items[:] = [item for item in items if item not in own_hub]
+
+
 def facade_settings(core_address: str, public_url: str, redis_url: str) -> Settings:
     # Delivery workers run per test (the `delivering` fixture), so a test controls when deliveries happen.
     return Settings(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import itertools
 import json
 
 import asyncpg
+import pytest
 
 from core.server import create_server
 from core.settings import Settings
@@ -15,6 +15,7 @@ from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as rpc
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, delivery_workers
+from tests.waiting import eventually
 
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
 
@@ -32,6 +33,13 @@ async def push_three_changes(hub_http: Hub, network: Network) -> list[bytes]:
     return bodies
 
 
+async def delivery_state(db: asyncpg.Pool, where: str, state: str) -> bool:
+    """Whether the one delivery `where` selects is in `state` (workers record outcomes in batches, a moment after
+    the receiver answered)."""
+    found: str | None = await db.fetchval(f"SELECT state FROM deliveries WHERE {where}")
+    return found == state
+
+
 def delivered_bodies(pushes: list) -> list[bytes]:  # type: ignore[type-arg]
     return [p.body for p in pushes]
 
@@ -43,9 +51,9 @@ async def test_an_emsp_down_for_a_while_gets_everything_in_order(
     bodies = await push_three_changes(hub_http, network)
     await network.emsp2.wait_for(lambda: len(network.emsp2.pushes("locations")) == 3)
     assert delivered_bodies(network.emsp2.pushes("locations")) == bodies  # the healthy eMSP is not held up
-    await asyncio.sleep(1.5)  # EM1 refuses the first attempts
+    # EM1 refuses the first attempt and its retry.
+    await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) >= 2)
     failed = len(network.emsp1.pushes("locations"))
-    assert failed >= 1
     network.emsp1.fail_with = None
     await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == failed + 3, within=15)
     # Each refused attempt was retried; what got through came in the order it was sent.
@@ -61,7 +69,8 @@ async def test_an_emsp_found_offline_waits_without_losing_attempts_and_gets_ever
     await hub_http.core.report_alive_check(f"platforms/{em1}", reachable=False, detail="versions timed out")
     bodies = await push_three_changes(hub_http, network)
     await network.emsp2.wait_for(lambda: len(network.emsp2.pushes("locations")) == 3)
-    await asyncio.sleep(0.5)
+    # Workers lease due deliveries oldest first, and EM1's first was queued with EM2's first: once EM2 has the last
+    # one, EM1's would have been leased (attempts counted at lease) had the Hub not held it back.
     assert network.emsp1.pushes("locations") == []
     waiting = await db.fetch("SELECT state, attempts FROM deliveries WHERE receiver_party_id = 'EM1'")
     assert [(r["state"], r["attempts"]) for r in waiting] == [("PENDING", 0)] * 3
@@ -88,22 +97,14 @@ async def test_refused_delivery_is_dead_and_an_operator_can_re_drive_it(
     network.emsp1.ocpi_status = 2001  # the eMSP refuses the object: retrying would not help
     await hub_http.http.put(LOC1, json=samples.location(), headers=network.cpo_headers())
     await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == 1)
-    dead = [
-        d
-        async for d in hub_http.core.list_deliveries(
-            rpc.ListDeliveriesRequest(state=deliveries_pb2.DELIVERY_STATE_DEAD)
-        )
-    ]
-    for _ in range(200):  # outcomes are recorded in batches; a loaded machine takes its time
-        if dead:
-            break
-        await asyncio.sleep(0.05)
-        dead = [
-            d
-            async for d in hub_http.core.list_deliveries(
-                rpc.ListDeliveriesRequest(state=deliveries_pb2.DELIVERY_STATE_DEAD)
-            )
-        ]
+    dead: list[deliveries_pb2.Delivery] = []
+
+    async def dead_letters() -> bool:  # outcomes are recorded in batches, just after the eMSP answered
+        request = rpc.ListDeliveriesRequest(state=deliveries_pb2.DELIVERY_STATE_DEAD)
+        dead[:] = [d async for d in hub_http.core.list_deliveries(request)]
+        return bool(dead)
+
+    await eventually(dead_letters, "the refused delivery was never recorded dead")
     [letter] = dead
     assert letter.receiver.party_id == "EM1"
     assert "2001" in letter.last_error
@@ -113,30 +114,28 @@ async def test_refused_delivery_is_dead_and_an_operator_can_re_drive_it(
     await hub_http.core.retry_delivery(letter.name)
     await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == 2)
     delivery_id = int(letter.name.split("/")[1])
-    for _ in range(200):  # the worker records the outcome just after the eMSP answered
-        state = await db.fetchval("SELECT state FROM deliveries WHERE id = $1", delivery_id)
-        if state == "DELIVERED":
-            break
-        await asyncio.sleep(0.05)
-    assert state == "DELIVERED"
+    await eventually(
+        lambda: delivery_state(db, f"id = {delivery_id}", "DELIVERED"), "the re-driven delivery never became DELIVERED"
+    )
 
 
+@pytest.mark.slow  # 15 s of backoff by design
 async def test_after_five_failed_attempts_a_delivery_is_dead(
     hub_http: Hub, network: Network, delivering: None, db: asyncpg.Pool
 ) -> None:
     network.emsp1.fail_with = 500
     await hub_http.http.put(LOC1, json=samples.location(), headers=network.cpo_headers())
-    # Attempts at 0, +1, +2, +4, +8 s (R10.4), then it is dead.
-    await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == 5, within=25)
+    # Attempts at 0, +1, +2, +4, +8 s (R10.4), then it is dead. (15 s of backoff; a loaded machine adds to it.)
+    await network.emsp1.wait_for(lambda: len(network.emsp1.pushes("locations")) == 5, within=60)
+    await eventually(
+        lambda: delivery_state(db, "receiver_party_id = 'EM1'", "DEAD"), "the 5th failure did not make it dead"
+    )
     attempts = network.emsp1.pushes("locations")
-    gaps = [round(b.at - a.at) for a, b in itertools.pairwise(attempts)]
-    assert gaps == [1, 2, 4, 8]
-    for _ in range(40):
-        state = await db.fetchval("SELECT state FROM deliveries WHERE receiver_party_id = 'EM1'")
-        if state == "DEAD":
-            break
-        await asyncio.sleep(0.05)
-    assert state == "DEAD"
+    assert len(attempts) == 5
+    # Each retry waited at least its backoff after the failure before it (a slow machine only adds to a gap; 10 ms
+    # for the two clocks: the simulator's monotonic one, PostgreSQL's now() that schedules the retry).
+    gaps = [b.at - a.at for a, b in itertools.pairwise(attempts)]
+    assert all(gap >= backoff - 0.01 for gap, backoff in zip(gaps, [1, 2, 4, 8], strict=True)), gaps
 
 
 async def test_a_hub_restart_in_the_middle_of_deliveries_loses_nothing(

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 
 from facade.hubclientinfo.alive import AliveChecker
@@ -78,7 +79,7 @@ async def alive_checks(core_address: str, quiet_period: float) -> AsyncIterator[
 
 
 async def test_a_newcomer_is_announced_connected_for_each_role_to_the_others(
-    hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]], delivering: None
+    hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]], delivering: None, db: asyncpg.Pool
 ) -> None:
     listener = await start_party(party_id="EM1", role="EMSP", modules=[*EMSP_MODULES, HCI])
     deaf = await start_party(party_id="EM2", role="EMSP", modules=list(EMSP_MODULES))
@@ -114,9 +115,13 @@ async def test_a_newcomer_is_announced_connected_for_each_role_to_the_others(
     for push in listener.pushes("hubclientinfo"):
         assert not any(name.startswith("ocpi-") for name in push.headers)
         assert push.headers["content-type"] == "application/json"
-    await asyncio.sleep(0.3)
-    assert newcomer.pushes("hubclientinfo") == []  # never told about itself
-    assert deaf.pushes("hubclientinfo") == []  # no hubclientinfo receiver
+    # Every push goes through the outbox, queued with the change: EM1's three (EM2's arrival, then CPB's two roles)
+    # are all there is, so the newcomer is never told about itself and EM2 (no hubclientinfo receiver) gets nothing.
+    queued = await db.fetch(
+        "SELECT receiver_party_id, count(*) AS n FROM deliveries WHERE module = 'hubclientinfo' GROUP BY 1"
+    )
+    assert [(r["receiver_party_id"], r["n"]) for r in queued] == [("EM1", 3)]
+    assert newcomer.pushes("hubclientinfo") == deaf.pushes("hubclientinfo") == []
     assert len(listener.pushes("hubclientinfo")) == 2
 
 
@@ -168,17 +173,21 @@ async def test_an_unreachable_platform_goes_offline_and_comes_back(
 
 
 async def test_platforms_heard_from_recently_are_not_checked(
-    hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]], core_address: str
+    hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]], core_address: str, db: asyncpg.Pool
 ) -> None:
     quiet = await start_party(party_id="CPA")
-    await hub_http.register(quiet)
-    await asyncio.sleep(1.2)
     fresh = await start_party(party_id="CPB")
-    await hub_http.register(fresh)
+    for sim in (quiet, fresh):
+        await hub_http.register(sim)
+    # CPA was last heard from an hour ago; CPB at its registration, moments ago however slow the machine.
+    await db.execute(
+        "UPDATE platforms SET last_heard_time = now() - interval '1 hour'"
+        " WHERE id = (SELECT platform_id FROM parties WHERE party_id = 'CPA')"
+    )
     handshake = len(fresh.requests_to("/ocpi/versions"))
     handshake_quiet = len(quiet.requests_to("/ocpi/versions"))
 
-    async with alive_checks(core_address, quiet_period=1.0):
+    async with alive_checks(core_address, quiet_period=60):
         await quiet.wait_for(lambda: len(quiet.requests_to("/ocpi/versions")) > handshake_quiet)
-        await asyncio.sleep(0.2)
+    # Leaving the block finished every check the loop had claimed (CPB would have been claimed with CPA).
     assert len(fresh.requests_to("/ocpi/versions")) == handshake

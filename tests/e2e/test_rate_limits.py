@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -28,6 +28,7 @@ from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.e2e.conftest import Hub, Network, token_header
 from tests.simulators import loopback
+from tests.waiting import eventually
 
 hubctl = test_hubctl.hubctl
 LOCATIONS = "/ocpi/2.2.1/sender/locations"
@@ -60,21 +61,35 @@ async def facade(core_address: str, redis_url: str | None, **limits: int) -> Asy
     app = create_app(settings, client := HubClient(core_address))
     async with client, loopback.serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10.0) as http:
         # Token checks are cached once the facade follows the core's changes; the tests below count on that.
-        for _ in range(500):
-            if app.state.auth_cache.watching:
-                break
-            await asyncio.sleep(0.01)
+        await eventually(lambda: app.state.auth_cache.watching, "the facade never followed the core's changes")
         yield http
-
-
-async def burst(
-    http: httpx.AsyncClient, headers: dict[str, str], count: int, path: str = LOCATIONS
-) -> list[httpx.Response]:
-    return list(await asyncio.gather(*(http.get(path, headers=headers) for _ in range(count))))
 
 
 def statuses(answers: list[httpx.Response]) -> list[int]:
     return sorted(a.status_code for a in answers)
+
+
+@dataclass
+class Burst:
+    answers: list[httpx.Response]
+    seconds: float  # from the first request sent to the last answer
+
+    @property
+    def codes(self) -> list[int]:
+        return statuses(self.answers)
+
+    def assert_limited(self, rate: int, burst: int) -> None:
+        """A full bucket of `burst` let through, then at most what `rate` refilled while the burst lasted (however
+        slow the machine), and the rest refused."""
+        ok = self.codes.count(200)
+        assert set(self.codes) == {200, 429}, self.codes
+        assert burst <= ok <= burst + rate * self.seconds, (self.codes, self.seconds)
+
+
+async def burst(http: httpx.AsyncClient, headers: dict[str, str], count: int, path: str = LOCATIONS) -> Burst:
+    started = time.monotonic()
+    answers = list(await asyncio.gather(*(http.get(path, headers=headers) for _ in range(count))))
+    return Burst(answers, time.monotonic() - started)
 
 
 def assert_rate_limited(answer: httpx.Response, rate: int, module: str) -> int:
@@ -93,13 +108,13 @@ async def test_a_party_over_its_limit_gets_429_with_retry_after_and_recovers(
     hub_http: Hub, network: Network, core_address: str, redis_url: str
 ) -> None:
     async with facade(core_address, redis_url, rate_limit_per_second=1, rate_limit_burst=3) as http:
-        answers = await burst(http, network.emsp_headers(1), 6)
-        assert statuses(answers) == [200, 200, 200, 429, 429, 429]
-        retry_after = max(assert_rate_limited(a, 1, "locations") for a in answers if a.status_code == 429)
+        sent = await burst(http, network.emsp_headers(1), 6)
+        sent.assert_limited(rate=1, burst=3)
+        retry_after = max(assert_rate_limited(a, 1, "locations") for a in sent.answers if a.status_code == 429)
         assert retry_after == 1
         # Another module has its own bucket.
         assert (await http.get("/ocpi/2.2.1/hubclientinfo", headers=network.emsp_headers(1))).status_code == 200
-        await asyncio.sleep(retry_after)
+        await asyncio.sleep(retry_after)  # what a client is told to do: then a token is there (a lower bound)
         recovered = await http.get(LOCATIONS, headers=network.emsp_headers(1))
         assert recovered.status_code == 200, recovered.json()
         assert recovered.json()["status_code"] == 1000
@@ -120,34 +135,36 @@ async def test_one_partys_burst_does_not_limit_or_slow_another(
 
         alone = await asyncio.gather(*(timed(2) for _ in range(20)))
         # EM1 bursts (and is refused) while EM2 sends as many requests, interleaved.
+        started = time.monotonic()
         together = await asyncio.gather(*(timed(which) for _ in range(20) for which in (1, 2)))
+        seconds = time.monotonic() - started
     em1 = [status for status, _ in together[0::2]]
     em2 = together[1::2]
-    assert sorted(em1) == [200] * 2 + [429] * 18
+    assert set(em1) == {200, 429} and 2 <= em1.count(200) <= 2 + seconds, (em1, seconds)
     assert [status for status, _ in em2] == [200] * 20
     assert [status for status, _ in alone] == [200] * 20
-    baseline = statistics.median(seconds for _, seconds in alone)
-    assert statistics.median(seconds for _, seconds in em2) <= 3 * baseline + 0.05
-    assert max(seconds for _, seconds in em2) < 2.0
+    # Held behind EM1's bucket (1 req/s, 18 refused), EM2's requests would take many seconds; none waits for it.
+    # (No ratio to the run alone: on a loaded machine either run may be the slow one.)
+    assert max(seconds for _, seconds in em2) < 5.0
 
 
 async def test_a_per_party_override_set_with_hubctl_takes_effect(
     hub_http: Hub, network: Network, hubctl: Hubctl, core_address: str, redis_url: str
 ) -> None:
     async with facade(core_address, redis_url, rate_limit_per_second=50, rate_limit_burst=100) as http:
-        assert statuses(await burst(http, network.emsp_headers(1), 4)) == [200] * 4
+        assert (await burst(http, network.emsp_headers(1), 4)).codes == [200] * 4
         result = await hubctl("party", "limits", "VN/EM1", "--module", "locations=1/2")
         assert result.code == 0, result.stderr
         assert "locations:" in result.stdout and "1 req/s, burst 2" in result.stdout
-        answers = await burst(http, network.emsp_headers(1), 4)
-        assert statuses(answers) == [200, 200, 429, 429]
-        assert_rate_limited(next(a for a in answers if a.status_code == 429), 1, "locations")
+        sent = await burst(http, network.emsp_headers(1), 4)
+        sent.assert_limited(rate=1, burst=2)
+        assert_rate_limited(next(a for a in sent.answers if a.status_code == 429), 1, "locations")
         # Only EM1, only locations.
-        assert statuses(await burst(http, network.emsp_headers(2), 4)) == [200] * 4
-        assert statuses(await burst(http, network.emsp_headers(1), 4, "/ocpi/2.2.1/hubclientinfo")) == [200] * 4
+        assert (await burst(http, network.emsp_headers(2), 4)).codes == [200] * 4
+        assert (await burst(http, network.emsp_headers(1), 4, "/ocpi/2.2.1/hubclientinfo")).codes == [200] * 4
         cleared = await hubctl("party", "limits", "VN/EM1", "--clear", "--json")
         assert cleared.json()["modules"] == {}
-        assert statuses(await burst(http, network.emsp_headers(1), 4)) == [200] * 4
+        assert (await burst(http, network.emsp_headers(1), 4)).codes == [200] * 4
 
 
 async def test_without_redis_requests_are_served_and_limited_in_the_facade(
@@ -158,10 +175,10 @@ async def test_without_redis_requests_are_served_and_limited_in_the_facade(
     closed.close()  # nothing listens there: every Redis call is refused
     caplog.set_level(logging.WARNING, logger="facade.limits.token_bucket")
     async with facade(core_address, f"redis://127.0.0.1:{port}/0", rate_limit_per_second=1, rate_limit_burst=3) as http:
-        answers = await burst(http, network.emsp_headers(1), 6)
-        assert statuses(answers) == [200, 200, 200, 429, 429, 429]
-        assert_rate_limited(next(a for a in answers if a.status_code == 429), 1, "locations")
-        assert statuses(await burst(http, network.emsp_headers(2), 3)) == [200] * 3
+        sent = await burst(http, network.emsp_headers(1), 6)
+        sent.assert_limited(rate=1, burst=3)
+        assert_rate_limited(next(a for a in sent.answers if a.status_code == 429), 1, "locations")
+        assert (await burst(http, network.emsp_headers(2), 3)).codes == [200] * 3
     outage = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
     assert len(outage) == 1  # once per outage, not per request
 

@@ -15,6 +15,9 @@ from tests.fuzz.conftest import Fuzzer
 from tests.fuzz.endpoints import endpoints_by_family
 from tests.fuzz.strategies import Party, requests
 
+# 200 examples per endpoint family, 5-12 s each: `make test-quick` skips them.
+pytestmark = pytest.mark.slow
+
 FAMILIES = endpoints_by_family()
 EXAMPLES = 200
 

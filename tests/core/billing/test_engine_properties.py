@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -164,6 +165,7 @@ def test_cost_is_never_negative(tariff: pb.Tariff, session: tuple[list[ChargingP
         assert amount.excl_vat >= 0 and amount.incl_vat >= 0, amount
 
 
+@pytest.mark.slow  # 200 sessions priced twice: ~10 s
 @BOUNDED
 @given(tariff=tariffs(), session=sessions())
 def test_incl_vat_is_never_below_excl_vat(tariff: pb.Tariff, session: tuple[list[ChargingPeriod], SessionInfo]) -> None:

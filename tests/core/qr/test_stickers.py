@@ -7,6 +7,7 @@ import re
 import string
 import zipfile
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +104,7 @@ def test_file_names_are_safe_and_distinct() -> None:
 ids = st.text(alphabet=string.printable[:95], min_size=1, max_size=36)
 
 
+@pytest.mark.slow  # 50 stickers drawn and decoded by a QR reader: ~10 s
 @settings(max_examples=50, deadline=None, derandomize=True)
 @given(
     location_id=ids,
