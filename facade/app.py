@@ -19,6 +19,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingProfilesSender
 from facade.commands.routes import CommandsReceiver, CommandsSender
+from facade.credentials.rotation import CredentialsRotator
 from facade.credentials.routes import CredentialsController
 from facade.health import health, ready
 from facade.hubclientinfo.alive import AliveChecker
@@ -114,6 +115,13 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             checker = alive_checker(settings, client, app.state.peers)
             if checker is not None:
                 tasks.append(asyncio.create_task(checker.run(), name="alive-checker"))
+            rotator = (
+                CredentialsRotator(client, app.state.peers, settings, interval=settings.token_rotation_interval_seconds)
+                if settings.token_rotation_interval_seconds > 0
+                else None
+            )
+            if rotator is not None:
+                tasks.append(asyncio.create_task(rotator.run(), name="credentials-rotator"))
             try:
                 yield
             finally:
@@ -121,6 +129,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                     worker.stop()
                 if checker is not None:
                     checker.stop()
+                if rotator is not None:
+                    rotator.stop()
                 if watch is not None:
                     watch.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

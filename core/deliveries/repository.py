@@ -231,6 +231,20 @@ class DeliveryRepository:
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return released
 
+    async def dead_letter_receiver(self, receiver: PartyKey, detail: str) -> int:
+        """Every pending delivery to `receiver` becomes DEAD (it left the Hub): kept for operators to see, never sent.
+        Each of its queues ends with it, so no head is handed on."""
+        count: int = await self._conn.fetchval(
+            "WITH dead AS (UPDATE deliveries SET state = 'DEAD', last_error = $4, is_head = false, lease_until = NULL,"
+            " update_time = now() WHERE state = 'PENDING' AND receiver_country_code = $1 AND receiver_party_id = $2"
+            " AND receiver_role = $3 RETURNING 1) SELECT count(*) FROM dead",
+            receiver.country_code,
+            receiver.party_id,
+            str(receiver.role),
+            detail,
+        )
+        return count
+
     async def redrive(self, delivery: Delivery) -> None:
         await self._lock_objects([delivery.relay.object_key])
         await self._conn.execute(
