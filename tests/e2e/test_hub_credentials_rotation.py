@@ -17,10 +17,11 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
+import pytest
 
 from facade.credentials.rotation import CredentialsRotator
 from facade.peers.client import PeerClient
-from hubclient import HubClient
+from hubclient import HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
 from tests import internal_tls
 from tests.e2e import samples
@@ -165,3 +166,24 @@ async def test_a_refused_rotation_is_retried_shown_to_operators_and_leaves_the_o
     assert cpo.hub_token
     works = await hub_http.http.get(CREDENTIALS, headers=token_header(cpo.hub_token))
     assert works.json()["status_code"] == 1000
+
+
+async def test_each_due_rotation_goes_to_one_claimer_and_its_token_works_before_the_party_answers(
+    hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]], db: asyncpg.Pool, core_address: str
+) -> None:
+    cpo = await start_party(party_id="CPO", name="CP Once")
+    token_c = await hub_http.register(cpo)
+    await _age(db, token_c)
+
+    async with HubClient(core_address, tls=internal_tls.session_client("facade")) as facade:
+        claims = await asyncio.gather(*(facade.claim_token_rotations(10) for _ in range(4)))
+        [rotation] = [r for claim in claims for r in claim]
+        assert rotation.credentials_url == f"{cpo.base_url}/ocpi/2.2.1/credentials"
+        assert (rotation.token, rotation.attempt) == (cpo.token_b, 1)
+        # The new TOKEN_C already opens the Hub (the party may use it before its answer reaches us).
+        works = await hub_http.http.get(CREDENTIALS, headers=token_header(rotation.token_c))
+        assert works.json()["status_code"] == 1000
+        # A report must name the attempt's token: a stale or made-up one changes nothing.
+        with pytest.raises(HubError, match="no rotation in flight"):
+            await facade.report_token_rotation(rotation.platform, "not-the-token", accepted=True, token_b="x")
+        assert await facade.claim_token_rotations(10) == []  # claimed: not handed out again meanwhile
