@@ -5,6 +5,7 @@ each on its own core, from the moment the operator's call returns plus the chang
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
@@ -107,3 +108,39 @@ async def test_an_unregistered_party_may_register_again_with_a_new_token_a(
     assert (await hub_http.core.get_party("parties/VN/CPX/CPO")).state == pb.PARTY_STATE_REGISTERED
     assert await status_of(hub_http, {**headers, **token_header(token_c2)}) == 200
     assert await status_of(hub_http, headers) == 401
+
+
+async def test_a_message_queued_for_a_party_while_it_was_revoked_is_never_sent(
+    hub_http: Hub, start_party: Callable[..., Awaitable[PartySimulator]], db: asyncpg.Pool, core_address: str
+) -> None:
+    # One platform hosting two CPOs: revoking one leaves the platform registered, for the other.
+    sim = await start_party(party_id="CPB", name="CP Bravo")
+    roles = []
+    for party_id in ("CPB", "CPC"):
+        sim.party_id = party_id
+        token_a = await hub_http.invite(sim)
+        roles += sim.credentials()["roles"]
+    registered = await hub_http.http.post(
+        hub_http.credentials_url, json=sim.credentials(roles=roles), headers=token_header(token_a)
+    )
+    assert registered.json()["status_code"] == 1000, registered.json()
+    await hub_http.core.revoke_party("parties/VN/CPB/CPO", "contract ended")
+    # A push that read the receivers just before the revocation committed queues its message after it: as here.
+    await db.execute(
+        "INSERT INTO deliveries (receiver_platform_id, receiver_country_code, receiver_party_id, receiver_role, module,"
+        " method, path, body, sender_country_code, sender_party_id, sender_role, correlation_id, object_key, is_head)"
+        " SELECT platform_id, 'VN', 'CPB', 'CPO', 'tokens', 'PUT', 'VN/EM1/RFID-0001', '{}', 'VN', 'EM1', 'EMSP',"
+        " 'c-1', 'tokens/VN/EM1/RFID-0001', true FROM parties WHERE party_id = 'CPB'"
+    )
+
+    async def outcome() -> asyncpg.Record:
+        return await db.fetchrow("SELECT state, last_error FROM deliveries WHERE receiver_party_id = 'CPB'")
+
+    async with delivery_workers(core_address):
+        deadline = asyncio.get_running_loop().time() + 10
+        while (await outcome())["state"] == "PENDING":
+            assert asyncio.get_running_loop().time() < deadline, "the message to the revoked party is still queued"
+            await asyncio.sleep(0.05)
+    assert tuple(await outcome()) == ("DEAD", "the receiver is no longer registered")
+    assert sim.pushes("tokens") == []
+    assert (await hub_http.core.get_party("parties/VN/CPC/CPO")).state == pb.PARTY_STATE_REGISTERED
