@@ -67,6 +67,8 @@ async def test_a_revoked_party_is_refused_everywhere_its_deliveries_stop_and_the
 
         await watcher.wait_for(told)
     assert network.cpo.pushes("tokens") == []
+    listed = await hub_http.http.get("/ocpi/2.2.1/hubclientinfo", headers=token_header(network.emsp1_token))
+    assert {(i["party_id"], i["status"]) for i in listed.json()["data"]} >= {("CPA", "SUSPENDED")}
     # Who and why, in the party's own security event.
     [event] = await db.fetch("SELECT * FROM security_events WHERE kind = 'PARTY_REVOKED'")
     assert (event["country_code"], event["party_id"], event["role"]) == ("VN", "CPA", "CPO")
