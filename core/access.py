@@ -60,6 +60,8 @@ _OPEN_TO_ALL = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflecti
 
 # Per role: service (without the "ocpihub." prefix) -> methods granted ("*": all).
 _FACADE: Mapping[str, frozenset[str]] = {
+    # All of it, the Hub's rotation of its credentials (ClaimTokenRotations, ReportTokenRotation) included. Revoking,
+    # unregistering and re-encrypting (PartiesService) are not granted: operators only.
     "parties.v1.CredentialsService": _ALL,
     "parties.v1.PartiesService": frozenset({"GetParty", "ListParties", "GetPlatform", "GetPartyLimits"}),
     "routing.v1.RoutingService": _ALL,

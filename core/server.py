@@ -206,6 +206,8 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             hub_environment=Environment(settings.environment.upper()),
             invite_ttl=settings.invite_ttl,
             rotation_grace=settings.rotation_grace,
+            token_max_age=settings.token_max_age,
+            rotation_retry=settings.token_rotation_retry,
         ),
         changed=auth_changes.changed,
     )

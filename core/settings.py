@@ -31,6 +31,10 @@ class Settings:
     invite_ttl: timedelta = timedelta(days=7)
     # How long a TOKEN_C keeps working after the platform rotated it (the seed's 24 h).
     rotation_grace: timedelta = timedelta(hours=24)
+    # The Hub rotates a TOKEN_C it issued this long ago (PUT to the party's credentials endpoint; 90 days).
+    token_max_age: timedelta = timedelta(days=90)
+    # A failed rotation is tried again after this long, doubling per failure up to a day.
+    token_rotation_retry: timedelta = timedelta(minutes=5)
     db_pool_max: int = 10
     # A CDR whose cost does not follow from its tariff: "accept" (kept, flagged for operators) or "reject" (2001).
     cdr_mismatch_policy: str = "accept"
@@ -99,6 +103,8 @@ class Settings:
             token_keys=keys,
             invite_ttl=timedelta(seconds=float(environ.get("HUB_INVITE_TTL_SECONDS", 7 * 86400))),
             rotation_grace=timedelta(seconds=float(environ.get("HUB_TOKEN_GRACE_SECONDS", 86400))),
+            token_max_age=timedelta(seconds=float(environ.get("HUB_TOKEN_MAX_AGE_SECONDS", 7_776_000))),
+            token_rotation_retry=timedelta(seconds=float(environ.get("HUB_TOKEN_ROTATION_RETRY_SECONDS", 300))),
             db_pool_max=int(environ.get("HUB_DB_POOL_MAX", "10")),
             cdr_mismatch_policy=_choice(environ, "HUB_CDR_MISMATCH_POLICY", ("accept", "reject")),
             revenue_share=_share(environ.get("HUB_REVENUE_SHARE", "70,20,10")),

@@ -21,6 +21,7 @@ from facade import tls
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingProfilesSender
 from facade.commands.routes import CommandsReceiver, CommandsSender
+from facade.credentials.rotation import CredentialsRotator
 from facade.credentials.routes import CredentialsController
 from facade.health import health, ready
 from facade.hubclientinfo.alive import AliveChecker
@@ -119,6 +120,13 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             checker = alive_checker(settings, client, app.state.peers)
             if checker is not None:
                 tasks.append(asyncio.create_task(checker.run(), name="alive-checker"))
+            rotator = (
+                CredentialsRotator(client, app.state.peers, settings, interval=settings.token_rotation_interval_seconds)
+                if settings.token_rotation_interval_seconds > 0
+                else None
+            )
+            if rotator is not None:
+                tasks.append(asyncio.create_task(rotator.run(), name="credentials-rotator"))
             try:
                 yield
             finally:
@@ -126,6 +134,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                     worker.stop()
                 if checker is not None:
                     checker.stop()
+                if rotator is not None:
+                    rotator.stop()
                 for watch in watches:
                     watch.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -238,6 +238,19 @@ class HubClient:
         )
         return response.limits
 
+    async def revoke_party(self, name: str, reason: str) -> rpc.RevokePartyResponse:
+        request = rpc.RevokePartyRequest(name=name, reason=reason)
+        # Revoking a revoked party changes nothing.
+        return await self._call(lambda: self._parties.RevokeParty(request, timeout=self._timeout), idempotent=True)
+
+    async def unregister_party(self, name: str) -> rpc.UnregisterPartyResponse:
+        request = rpc.UnregisterPartyRequest(name=name)
+        return await self._call(lambda: self._parties.UnregisterParty(request, timeout=self._timeout), idempotent=False)
+
+    async def reencrypt_tokens(self) -> rpc.ReencryptTokensResponse:
+        request = rpc.ReencryptTokensRequest()
+        return await self._call(lambda: self._parties.ReencryptTokens(request, timeout=self._timeout), idempotent=True)
+
     # Credentials (the OCPI facade)
 
     async def authenticate_token(
@@ -293,6 +306,26 @@ class HubClient:
         # Reporting the same outcome twice changes nothing, so it may be retried.
         response = await self._call(
             lambda: self._credentials.ReportAliveCheck(request, timeout=self._timeout), idempotent=True
+        )
+        return response.platform
+
+    async def claim_token_rotations(self, max_rotations: int) -> list[rpc.TokenRotation]:
+        """Rotations of the Hub's credentials due at platforms, each handed to this caller only (never retried: a
+        retry would claim others)."""
+        request = rpc.ClaimTokenRotationsRequest(max_rotations=max_rotations)
+        response = await self._call(
+            lambda: self._credentials.ClaimTokenRotations(request, timeout=self._timeout), idempotent=False
+        )
+        return list(response.rotations)
+
+    async def report_token_rotation(
+        self, platform: str, token_c: str, *, accepted: bool, token_b: str = "", detail: str = ""
+    ) -> pb.Platform:
+        request = rpc.ReportTokenRotationRequest(
+            platform=platform, token_c=token_c, accepted=accepted, token_b=token_b, detail=detail
+        )
+        response = await self._call(
+            lambda: self._credentials.ReportTokenRotation(request, timeout=self._timeout), idempotent=False
         )
         return response.platform
 

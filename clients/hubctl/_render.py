@@ -71,6 +71,23 @@ def platform_json(platform: pb.Platform) -> dict[str, object]:
             for e in platform.endpoints
         ],
         "encode_auth_token": platform.encode_auth_token,
+        "credentials_issue_time": timestamp(
+            platform.credentials_issue_time if platform.HasField("credentials_issue_time") else None
+        ),
+        "rotation": rotation_json(platform),
+    }
+
+
+def rotation_json(platform: pb.Platform) -> dict[str, object] | None:
+    """The Hub's rotation of its credentials at the platform, when one is failing."""
+    if not platform.rotation_attempts:
+        return None
+    return {
+        "failed_attempts": platform.rotation_attempts,
+        "error": platform.rotation_error,
+        "next_attempt_time": timestamp(
+            platform.next_rotation_time if platform.HasField("next_rotation_time") else None
+        ),
     }
 
 
@@ -123,8 +140,14 @@ def party_text(party: pb.Party, platform: pb.Platform | None) -> str:
             f"  versions URL:       {platform.versions_url}",
             f"  OCPI version:       {platform.version}",
             f"  encode auth token:  {'yes' if platform.encode_auth_token else 'no'}",
-            "  endpoints:",
+            f"  credentials issued: {details['credentials_issue_time'] or '-'}",
         ]
+        if rotation := rotation_json(platform):
+            lines.append(
+                f"  ROTATION FAILING:   {rotation['failed_attempts']} attempts, next {rotation['next_attempt_time']}:"
+                f" {rotation['error']}"
+            )
+        lines.append("  endpoints:")
         lines += [
             f"    {e.identifier:<24} {pb.InterfaceRole.Name(e.role).removeprefix('INTERFACE_ROLE_'):<9} {e.url}"
             for e in platform.endpoints

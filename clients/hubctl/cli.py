@@ -1,6 +1,7 @@
 """hubctl: operate the Hub through the core's gRPC API.
 
-    hubctl [--core HOST:PORT] party invite|list|show|suspend|reinstate|rotate-invite|limits ...
+    hubctl [--core HOST:PORT] party invite|list|show|suspend|reinstate|revoke|unregister|rotate-invite|limits ...
+    hubctl [--core HOST:PORT] keys reencrypt
     hubctl [--core HOST:PORT] locations list|show ...   tariffs list|show ...   deliveries list|retry ...
     hubctl [--core HOST:PORT] commands list|show ...   qr resolve|import|pattern|api|check|sticker|batch ...
     hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage ...
@@ -24,7 +25,7 @@ from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import audit, billing, command_log, denylist, network, party_limits, qr, records
+from hubctl import audit, billing, command_log, denylist, lifecycle, network, party_limits, qr, records
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -44,6 +45,7 @@ STATES = {
     "offline": pb.PARTY_STATE_OFFLINE,
     "suspended": pb.PARTY_STATE_SUSPENDED,
     "unregistered": pb.PARTY_STATE_UNREGISTERED,
+    "revoked": pb.PARTY_STATE_REVOKED,
 }
 ENVIRONMENTS = {"sandbox": pb.ENVIRONMENT_SANDBOX, "production": pb.ENVIRONMENT_PRODUCTION}
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
@@ -157,6 +159,14 @@ async def reinstate(hub: HubClient, args: argparse.Namespace) -> None:
         print(f"{render.party_label(updated)} {render.role(updated.role)}: {render.state(updated.state)}")
 
 
+async def revoke(hub: HubClient, args: argparse.Namespace) -> None:
+    await lifecycle.revoke(hub, args, _find)
+
+
+async def unregister(hub: HubClient, args: argparse.Namespace) -> None:
+    await lifecycle.unregister(hub, args, _find)
+
+
 # Parser
 
 
@@ -218,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_role(command("show", show, "show a party's roles and platform", target, as_json))
     add_role(command("suspend", suspend, "refuse a party's tokens until reinstated", target))
     add_role(command("reinstate", reinstate, "accept a suspended party's tokens again", target))
+    sub = command(
+        "revoke", revoke, "end a party for good: its tokens, its deliveries (reinstate cannot undo it)", target
+    )
+    sub.add_argument("--reason", required=True, help="why, for the audit log")
+    add_role(sub)
+    add_role(command("unregister", unregister, "end a party's registration (rotate-invite lets it back)", target))
     add_role(command("rotate-invite", rotate_invite, "replace an invited party's TOKEN_A", target, token, as_json))
     party_limits.add_arguments(
         command("limits", party_limits.limits, "show or set a party's rate limits and IP allow-list", target, as_json)
@@ -229,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_commands(groups, as_json)
     records.add_commands(groups, as_json)
     denylist.add_commands(groups, as_json)
+    lifecycle.add_keys_commands(groups, as_json)
     return parser
 
 

@@ -186,12 +186,29 @@ class DeliveryRepository:
             list({d.receiver_platform_id for d in deliveries}),
         )
         by_id = {row["id"]: row for row in platforms}
+        gone = await self._receivers_gone(deliveries)
         for delivery in deliveries:
             platform = by_id[delivery.receiver_platform_id]
             delivery.endpoint_url = delivery.relay.url or _receiver_url(platform["endpoints"], delivery.relay.module)
-            delivery.token_b_encrypted = platform["token_b_encrypted"] if platform["state"] == "REGISTERED" else b""
+            registered = platform["state"] == "REGISTERED" and delivery.receiver not in gone
+            delivery.token_b_encrypted = platform["token_b_encrypted"] if registered else b""
             delivery.encode_auth_token = platform["encode_auth_token"]
         return deliveries
+
+    async def _receivers_gone(self, deliveries: Sequence[Delivery]) -> set[PartyKey]:
+        """Receivers revoked or unregistered since their messages were queued (an operator's revocation dead-letters
+        what is queued; this catches what a concurrent push queued meanwhile)."""
+        if not deliveries:
+            return set()
+        keys = sorted({(d.receiver.country_code, d.receiver.party_id, str(d.receiver.role)) for d in deliveries})
+        rows = await self._conn.fetch(
+            "SELECT country_code, party_id, role FROM parties WHERE state <> 'REGISTERED'"
+            " AND (country_code, party_id, role) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))",
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [k[2] for k in keys],
+        )
+        return {PartyKey(row["country_code"], row["party_id"], Role(row["role"])) for row in rows}
 
     async def time_to_next_due(self, now: datetime) -> timedelta | None:
         """How long until a queue head is due (its attempt time on the core's clock, its lease in real time)."""
@@ -282,6 +299,20 @@ class DeliveryRepository:
             delivery.id,
         )
         return _from_row(row) if row else None
+
+    async def dead_letter_receiver(self, receiver: PartyKey, detail: str) -> int:
+        """Every pending delivery to `receiver` becomes DEAD (it left the Hub): kept for operators to see, never sent.
+        Each of its queues ends with it, so no head is handed on."""
+        count: int = await self._conn.fetchval(
+            "WITH dead AS (UPDATE deliveries SET state = 'DEAD', last_error = $4, is_head = false, lease_until = NULL,"
+            " update_time = now() WHERE state = 'PENDING' AND receiver_country_code = $1 AND receiver_party_id = $2"
+            " AND receiver_role = $3 RETURNING 1) SELECT count(*) FROM dead",
+            receiver.country_code,
+            receiver.party_id,
+            str(receiver.role),
+            detail,
+        )
+        return count
 
     async def redrive(self, delivery: Delivery) -> None:
         await self.lock_objects([delivery.relay.object_key])

@@ -15,6 +15,8 @@ from core.deliveries.model import Delivery, retry_delay
 from core.deliveries.repository import CHANNEL, DeliveryRepository, Outcome
 from core.errors import FailedPrecondition, NotFound
 from core.metrics import DELIVERY_DEAD_LETTERS, DELIVERY_RETRIES
+from core.parties.model import PartyState
+from core.parties.repository import PartyRepository
 from core.pg_listener import PgListener
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
@@ -144,6 +146,13 @@ class DeliveriesService:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE,
                     f"{delivery.name} is {delivery.state.lower()}; only dead deliveries are re-driven",
+                )
+            receiver = await PartyRepository(conn).get_party(delivery.receiver)
+            if receiver is None or receiver.state is not PartyState.REGISTERED:
+                state = receiver.state.lower() if receiver else "unknown"
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE,
+                    f"{delivery.name} cannot be re-driven: its receiver {delivery.receiver} is {state}",
                 )
             # Sent now, an old message would take the receiver back to older state than it has (or is about to get):
             # it would land after what came since. Re-driving dead letters oldest first keeps their order.

@@ -19,9 +19,9 @@ MODULE = "hubclientinfo"
 
 
 def connection_status(party: Party) -> str:
-    """OCPI ConnectionStatus. A party that left (credentials DELETE) is SUSPENDED: it never comes back under that
-    registration, and ClientInfo is never deleted (SUSPENDED is the invalidation)."""
-    if party.suspended or party.state is PartyState.UNREGISTERED:
+    """OCPI ConnectionStatus. A party that left (credentials DELETE) or was revoked is SUSPENDED: it never comes back
+    under that registration, and ClientInfo is never deleted (SUSPENDED is the invalidation)."""
+    if party.suspended or party.state in (PartyState.UNREGISTERED, PartyState.REVOKED):
         return "SUSPENDED"
     if party.state is PartyState.INVITED:
         return "PLANNED"

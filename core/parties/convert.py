@@ -22,6 +22,7 @@ from core.parties.model import (
     Platform,
     PlatformRegistration,
     Role,
+    TokenRotation,
 )
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -73,7 +74,7 @@ def party_key_from_name(name: str) -> PartyKey:
 
 def party_to_pb(party: Party) -> pb.Party:
     state = str(party.state)
-    if party.suspended:
+    if party.suspended and party.state is not PartyState.REVOKED:
         state = "SUSPENDED"
     elif party.state is PartyState.REGISTERED and party.offline:
         state = "OFFLINE"
@@ -135,6 +136,10 @@ def platform_to_pb(platform: Platform) -> pb.Platform:
         update_time=_timestamp(platform.update_time),
         last_heard_time=_timestamp(platform.last_heard_time),
         offline_time=_timestamp(platform.offline_time),
+        credentials_issue_time=_timestamp(platform.credentials_issue_time),
+        rotation_attempts=platform.rotation_attempts,
+        rotation_error=platform.rotation_error,
+        next_rotation_time=_timestamp(platform.next_rotation_time),
     )
 
 
@@ -145,6 +150,18 @@ def alive_check_to_pb(check: AliveCheck, token: str) -> rpc.AliveCheck:
         token=token,
         encode_auth_token=check.encode_auth_token,
         environment=pb.Environment.Value(f"ENVIRONMENT_{check.environment}"),
+    )
+
+
+def token_rotation_to_pb(rotation: TokenRotation, token_b: str, token_c: str) -> rpc.TokenRotation:
+    return rpc.TokenRotation(
+        platform=f"platforms/{rotation.platform_id}",
+        credentials_url=rotation.credentials_url,
+        token=token_b,
+        encode_auth_token=rotation.encode_auth_token,
+        environment=pb.Environment.Value(f"ENVIRONMENT_{rotation.environment}"),
+        token_c=token_c,
+        attempt=rotation.attempt,
     )
 
 

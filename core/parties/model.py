@@ -28,6 +28,8 @@ class PartyState(StrEnum):
     INVITED = "INVITED"
     REGISTERED = "REGISTERED"
     UNREGISTERED = "UNREGISTERED"
+    # Revoked by an operator: for good (SUSPENDED is the reversible pause).
+    REVOKED = "REVOKED"
 
 
 class PlatformState(StrEnum):
@@ -96,6 +98,11 @@ class Platform:
     update_time: datetime | None = None
     last_heard_time: datetime | None = None
     offline_time: datetime | None = None
+    # When the Hub issued the current TOKEN_C, and how its own rotation of it is going (see core/parties/rotation.py).
+    credentials_issue_time: datetime | None = None
+    rotation_attempts: int = 0
+    rotation_error: str = ""
+    next_rotation_time: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -111,6 +118,18 @@ class AliveCheck:
     token_b_encrypted: bytes
     encode_auth_token: bool
     environment: Environment
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRotation:
+    """A rotation of the Hub's TOKEN_C a facade claimed: PUT the Hub's credentials to `credentials_url`."""
+
+    platform_id: uuid.UUID
+    credentials_url: str
+    token_b_encrypted: bytes
+    encode_auth_token: bool
+    environment: Environment
+    attempt: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,13 +27,14 @@ from core.parties.model import (
     PlatformState,
     Role,
     TokenKind,
+    TokenRotation,
 )
 
 # Whether the party's platform is unreachable (it failed its still-alive check).
 _OFFLINE = "coalesce((SELECT pl.offline_time IS NOT NULL FROM platforms pl WHERE pl.id = p.platform_id), false)"
 # The state operators filter on: SUSPENDED and OFFLINE are shown over the state underneath.
 _SHOWN_STATE = (
-    "CASE WHEN p.suspend_time IS NOT NULL THEN 'SUSPENDED'"
+    "CASE WHEN p.state = 'REVOKED' THEN 'REVOKED' WHEN p.suspend_time IS NOT NULL THEN 'SUSPENDED'"
     f" WHEN p.state = 'REGISTERED' AND {_OFFLINE} THEN 'OFFLINE' ELSE p.state END"
 )
 _PARTY_COLUMNS = (
@@ -44,7 +45,9 @@ _PARTY_COLUMNS = (
 )
 _PLATFORM_COLUMNS = (
     "id, state, environment, versions_url, version, endpoints, roles, encode_auth_token, create_time, update_time,"
-    " last_heard_time, offline_time"
+    " last_heard_time, offline_time, rotation_attempts, rotation_error, next_rotation_time,"
+    " (SELECT max(t.create_time) FROM hub_tokens t WHERE t.kind = 'C' AND t.platform_id = platforms.id"
+    "  AND t.revoke_time IS NULL AND t.expire_time IS NULL) AS credentials_issue_time"
 )
 
 
@@ -80,6 +83,10 @@ def _platform_from_row(row: asyncpg.Record) -> Platform:
         update_time=row["update_time"],
         last_heard_time=row["last_heard_time"],
         offline_time=row["offline_time"],
+        credentials_issue_time=row["credentials_issue_time"],
+        rotation_attempts=row["rotation_attempts"],
+        rotation_error=row["rotation_error"] or "",
+        next_rotation_time=row["next_rotation_time"],
     )
 
 
@@ -184,9 +191,10 @@ class PartyRepository:
     async def set_party_state(
         self, key: PartyKey, state: PartyState, *, platform_id: uuid.UUID | None, display_name: str | None = None
     ) -> None:
+        # A revoked party stays revoked whatever its platform later does (credentials PUT dropping it, DELETE).
         await self._conn.execute(
             "UPDATE parties SET state = $4, platform_id = $5, display_name = coalesce($6, display_name),"
-            " update_time = now() WHERE country_code = $1 AND party_id = $2 AND role = $3",
+            " update_time = now() WHERE country_code = $1 AND party_id = $2 AND role = $3 AND state <> 'REVOKED'",
             key.country_code,
             key.party_id,
             str(key.role),
@@ -371,12 +379,15 @@ class PartyRepository:
             expire_time,
         )
 
-    async def insert_credentials_token(self, token_hash: bytes, platform_id: uuid.UUID) -> None:
+    async def insert_credentials_token(
+        self, token_hash: bytes, platform_id: uuid.UUID, *, expire_time: datetime | None = None
+    ) -> None:
         await self._conn.execute(
-            "INSERT INTO hub_tokens (token_hash, kind, platform_id) VALUES ($1, $2, $3)",
+            "INSERT INTO hub_tokens (token_hash, kind, platform_id, expire_time) VALUES ($1, $2, $3, $4)",
             token_hash,
             str(TokenKind.CREDENTIALS),
             platform_id,
+            expire_time,
         )
 
     async def revoke_registration_tokens(self, key: PartyKey) -> None:
@@ -388,19 +399,112 @@ class PartyRepository:
             str(key.role),
         )
 
-    async def expire_credentials_tokens(self, platform_id: uuid.UUID, expire_time: datetime) -> None:
-        """Shortens the life of every live TOKEN_C of the platform to `expire_time` (rotation grace)."""
+    async def expire_credentials_tokens(
+        self, platform_id: uuid.UUID, expire_time: datetime, *, keep: bytes | None = None
+    ) -> None:
+        """Shortens the life of every live TOKEN_C of the platform (but `keep`) to `expire_time` (rotation grace)."""
         await self._conn.execute(
             "UPDATE hub_tokens SET expire_time = least(coalesce(expire_time, $2), $2)"
-            " WHERE kind = 'C' AND platform_id = $1 AND revoke_time IS NULL",
+            " WHERE kind = 'C' AND platform_id = $1 AND revoke_time IS NULL AND token_hash IS DISTINCT FROM $3",
             platform_id,
             expire_time,
+            keep,
         )
 
     async def revoke_credentials_tokens(self, platform_id: uuid.UUID) -> None:
         await self._conn.execute(
             "UPDATE hub_tokens SET revoke_time = now() WHERE kind = 'C' AND platform_id = $1 AND revoke_time IS NULL",
             platform_id,
+        )
+
+    # The Hub's rotation of its own credentials (core/parties/rotation.py)
+
+    async def claim_token_rotations(self, max_age: timedelta, hold: timedelta, limit: int) -> list[TokenRotation]:
+        """Registered platforms with an active party whose newest lasting TOKEN_C is older than `max_age` (none at all:
+        nothing to rotate, e.g. revoked), not claimed within `hold` nor failed too recently. SKIP LOCKED: one claimer
+        each."""
+        rows = await self._conn.fetch(
+            "WITH due AS ("
+            "  SELECT pl.id FROM platforms pl"
+            "  WHERE pl.state = 'REGISTERED' AND (pl.next_rotation_time IS NULL OR pl.next_rotation_time <= now())"
+            "  AND (SELECT max(t.create_time) FROM hub_tokens t WHERE t.kind = 'C' AND t.platform_id = pl.id"
+            "       AND t.revoke_time IS NULL AND t.expire_time IS NULL) <= now() - $1::interval"
+            "  AND EXISTS (SELECT 1 FROM parties p WHERE p.platform_id = pl.id AND p.state = 'REGISTERED'"
+            "              AND p.suspend_time IS NULL)"
+            "  ORDER BY pl.next_rotation_time NULLS FIRST, pl.id LIMIT $3 FOR UPDATE OF pl SKIP LOCKED)"
+            " UPDATE platforms pl SET next_rotation_time = now() + $2::interval FROM due WHERE pl.id = due.id"
+            " RETURNING pl.id, pl.endpoints, pl.token_b_encrypted, pl.encode_auth_token, pl.environment,"
+            " pl.rotation_attempts",
+            max_age,
+            hold,
+            limit,
+        )
+        rotations = []
+        for row in rows:
+            urls = [e["url"] for e in json.loads(row["endpoints"]) if e["identifier"] == "credentials"]
+            if urls:  # every registered platform has one (the handshake requires it)
+                rotations.append(
+                    TokenRotation(
+                        row["id"],
+                        urls[0],
+                        row["token_b_encrypted"],
+                        row["encode_auth_token"],
+                        Environment(row["environment"]),
+                        row["rotation_attempts"] + 1,
+                    )
+                )
+        return rotations
+
+    async def set_rotation_token(self, platform_id: uuid.UUID, token_hash: bytes) -> None:
+        await self._conn.execute("UPDATE platforms SET rotation_token_hash = $2 WHERE id = $1", platform_id, token_hash)
+
+    async def rotation_token(self, platform_id: uuid.UUID) -> bytes | None:
+        value: bytes | None = await self._conn.fetchval(
+            "SELECT rotation_token_hash FROM platforms WHERE id = $1", platform_id
+        )
+        return value
+
+    async def keep_credentials_token(self, token_hash: bytes) -> None:
+        """The TOKEN_C of an accepted rotation lasts (until the next rotation)."""
+        await self._conn.execute("UPDATE hub_tokens SET expire_time = NULL WHERE token_hash = $1", token_hash)
+
+    async def expire_rotation_token(self, platform_id: uuid.UUID, expire_time: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE hub_tokens SET expire_time = least(coalesce(expire_time, $2), $2)"
+            " WHERE token_hash = (SELECT rotation_token_hash FROM platforms WHERE id = $1)",
+            platform_id,
+            expire_time,
+        )
+
+    async def finish_rotation(self, platform_id: uuid.UUID, *, failed: str | None, retry_in: timedelta | None) -> None:
+        """Success (`failed` None): no attempt counted, nothing due before the token ages. Failure: counted, shown,
+        and due again after `retry_in`."""
+        await self._conn.execute(
+            "UPDATE platforms SET rotation_token_hash = NULL,"
+            " rotation_attempts = CASE WHEN $2::text IS NULL THEN 0 ELSE rotation_attempts + 1 END,"
+            " rotation_error = $2, next_rotation_time = now() + $3::interval WHERE id = $1",
+            platform_id,
+            failed,
+            retry_in,
+        )
+
+    async def set_token_b(self, platform_id: uuid.UUID, token_b_encrypted: bytes) -> None:
+        await self._conn.execute(
+            "UPDATE platforms SET token_b_encrypted = $2, update_time = now() WHERE id = $1",
+            platform_id,
+            token_b_encrypted,
+        )
+
+    # Key rotation (re-encryption under the newest key)
+
+    async def token_b_ciphertexts(self) -> list[tuple[uuid.UUID, bytes]]:
+        rows = await self._conn.fetch("SELECT id, token_b_encrypted FROM platforms ORDER BY id FOR UPDATE")
+        return [(row["id"], row["token_b_encrypted"]) for row in rows]
+
+    async def replace_token_b_ciphertexts(self, ciphertexts: Sequence[tuple[uuid.UUID, bytes]]) -> None:
+        # update_time stays: the platform itself did not change.
+        await self._conn.executemany(
+            "UPDATE platforms SET token_b_encrypted = $2 WHERE id = $1", [(pid, ct) for pid, ct in ciphertexts]
         )
 
     async def now(self) -> datetime:

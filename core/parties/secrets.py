@@ -36,6 +36,13 @@ class TokenVault:
     def encrypt(self, token: str) -> bytes:
         return self._fernet.encrypt(token.encode())
 
+    def reencrypt(self, ciphertext: bytes) -> bytes:
+        """The same token under the newest key (HUB_TOKEN_KEYS' first), so older keys can be retired."""
+        try:
+            return self._fernet.rotate(ciphertext)
+        except InvalidToken as exc:
+            raise RuntimeError("stored party token cannot be decrypted with the configured HUB_TOKEN_KEYS") from exc
+
     def decrypt(self, ciphertext: bytes) -> str:
         if (clear := self._clear.get(ciphertext)) is not None:
             return clear

@@ -36,7 +36,10 @@ from core.parties.model import (
     Role,
     TokenKind,
 )
+from core.parties.offboarding import Offboarding
+from core.parties.reencryption import reencrypt_tokens
 from core.parties.repository import PartyRepository
+from core.parties.rotation import HubRotation, RotationPolicy
 from core.parties.secrets import TokenVault, mint_token, token_hash
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
 
@@ -50,6 +53,9 @@ class PartyPolicy:
     hub_environment: Environment
     invite_ttl: timedelta
     rotation_grace: timedelta
+    # The Hub rotates a TOKEN_C this old (core/parties/rotation.py); a failed attempt is retried after `rotation_retry`.
+    token_max_age: timedelta = timedelta(days=90)
+    rotation_retry: timedelta = timedelta(minutes=5)
 
 
 class PartiesService:
@@ -65,6 +71,15 @@ class PartiesService:
         self._policy = policy
         self._announcer = ClientInfoAnnouncer(PartyKey(policy.hub_country_code, policy.hub_party_id, Role.HUB))
         self.liveness = Liveness(pool, vault, self._announcer)
+        self.offboarding = Offboarding(pool, self._announcer, changed)
+        self.rotation = HubRotation(
+            pool, vault, RotationPolicy(policy.token_max_age, policy.rotation_retry, policy.rotation_grace), changed
+        )
+
+    async def reencrypt_tokens(self) -> tuple[int, int]:
+        counts = await reencrypt_tokens(self._pool, self._vault)
+        self._changed()
+        return counts
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[PartyRepository]:
@@ -105,6 +120,7 @@ class PartiesService:
             raise InvalidArgument(violations)
         async with self._transaction() as repo:
             party = await self._get_party(repo, key, for_update=True)
+            _refuse_revoked(party)
             if party.state is PartyState.REGISTERED:
                 raise FailedPrecondition(
                     ErrorReason.ERROR_REASON_WRONG_STATE,
@@ -151,6 +167,8 @@ class PartiesService:
     async def set_suspended(self, key: PartyKey, suspended: bool) -> Party:
         async with self._transaction() as repo:
             before = await self._get_party(repo, key, for_update=True)
+            if not suspended:
+                _refuse_revoked(before)
             await repo.set_suspended(key, suspended)
             await repo.record_event("SUSPENDED" if suspended else "REINSTATED", key=key)
             party = await self._get_party(repo, key)
@@ -350,6 +368,8 @@ class PartiesService:
     ) -> None:
         """A role may join a platform if it was invited, or already belongs to that platform."""
         party = await repo.get_party(key, for_update=True)
+        if party is not None:
+            _refuse_revoked(party)
         own = party is not None and platform_id is not None and party.platform_id == platform_id
         if party is None or (party.state is not PartyState.INVITED and not own):
             raise FailedPrecondition(
@@ -407,6 +427,15 @@ class PartiesService:
         if not active:
             raise Unauthenticated(ErrorReason.ERROR_REASON_PARTY_SUSPENDED, "every party of this platform is suspended")
         return Authentication(kind, token, active, platform, valid_for=valid_for)
+
+
+def _refuse_revoked(party: Party) -> None:
+    if party.state is PartyState.REVOKED:
+        raise FailedPrecondition(
+            ErrorReason.ERROR_REASON_WRONG_STATE,
+            f"{party.key} has been revoked for good",
+            metadata={"party": party.key.name},
+        )
 
 
 def _limits_audit(limits: PartyLimits) -> dict[str, object]:

@@ -119,6 +119,24 @@ class PartiesServicer(rpc_grpc.PartiesServiceServicer):
         limits = await self._service.set_limits(convert.limits_from_pb(request.limits))
         return rpc.SetPartyLimitsResponse(limits=convert.limits_to_pb(limits))
 
+    async def RevokeParty(
+        self, request: rpc.RevokePartyRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.RevokePartyResponse:
+        party, dead = await self._service.offboarding.revoke(convert.party_key_from_name(request.name), request.reason)
+        return rpc.RevokePartyResponse(party=convert.party_to_pb(party), dead_lettered=dead)
+
+    async def UnregisterParty(
+        self, request: rpc.UnregisterPartyRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.UnregisterPartyResponse:
+        party, dead = await self._service.offboarding.unregister(convert.party_key_from_name(request.name))
+        return rpc.UnregisterPartyResponse(party=convert.party_to_pb(party), dead_lettered=dead)
+
+    async def ReencryptTokens(
+        self, request: rpc.ReencryptTokensRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ReencryptTokensResponse:
+        platforms, qr_api_keys = await self._service.reencrypt_tokens()
+        return rpc.ReencryptTokensResponse(platforms=platforms, qr_api_keys=qr_api_keys)
+
 
 def peer_host(peer: str | None) -> str:
     """ "ipv4:127.0.0.1:53211" → "127.0.0.1": a caller that did not say where its request came from is the source."""
@@ -193,6 +211,28 @@ class CredentialsServicer(rpc_grpc.CredentialsServiceServicer):
             _platform_id(request.platform, "platform"), reachable=request.reachable, detail=request.detail
         )
         return rpc.ReportAliveCheckResponse(platform=convert.platform_to_pb(platform))
+
+    async def ClaimTokenRotations(
+        self, request: rpc.ClaimTokenRotationsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ClaimTokenRotationsResponse:
+        if request.max_rotations < 0:
+            raise InvalidArgument([("max_rotations", "must not be negative")])
+        claimed = await self._service.rotation.claim(request.max_rotations)
+        return rpc.ClaimTokenRotationsResponse(
+            rotations=[convert.token_rotation_to_pb(r, token_b, token_c) for r, token_b, token_c in claimed]
+        )
+
+    async def ReportTokenRotation(
+        self, request: rpc.ReportTokenRotationRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ReportTokenRotationResponse:
+        platform = await self._service.rotation.report(
+            _platform_id(request.platform, "platform"),
+            request.token_c,
+            accepted=request.accepted,
+            token_b=request.token_b,
+            detail=request.detail,
+        )
+        return rpc.ReportTokenRotationResponse(platform=convert.platform_to_pb(platform))
 
     async def UnregisterPlatform(
         self, request: rpc.UnregisterPlatformRequest, context: grpc.aio.ServicerContext

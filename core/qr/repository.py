@@ -154,6 +154,18 @@ class QrRepository:
             prefix,
         )
 
+    async def api_key_ciphertexts(self) -> list[tuple[str, str, bytes]]:
+        rows = await self._conn.fetch(
+            "SELECT country_code, party_id, api_key_encrypted FROM qr_sources WHERE api_key_encrypted IS NOT NULL"
+            " ORDER BY country_code, party_id FOR UPDATE"
+        )
+        return [(row["country_code"], row["party_id"], row["api_key_encrypted"]) for row in rows]
+
+    async def replace_api_key_ciphertexts(self, ciphertexts: Sequence[tuple[str, str, bytes]]) -> None:
+        await self._conn.executemany(
+            "UPDATE qr_sources SET api_key_encrypted = $3 WHERE country_code = $1 AND party_id = $2", ciphertexts
+        )
+
 
 def _values(code: StoredCode) -> tuple[object, ...]:
     t = code.target

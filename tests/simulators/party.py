@@ -7,6 +7,7 @@ purpose (old versions, missing endpoints, raw tokens only, errors, 429, slowness
 
 import asyncio
 import base64
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -81,6 +82,12 @@ class PartySimulator:
     # Module requests whose path starts with a key: answered with its value as `data` (e.g. a CPO's
     # ChargingPreferencesResponse under "/ocpi/2.2.1/sessions/").
     answers: dict[str, Any] = field(default_factory=dict)
+    # The Hub's token, as the Hub last PUT it to this platform's credentials endpoint (the Hub rotating its own).
+    hub_token: str = ""
+    # Answer the Hub's credentials PUT with this new token of ours, and take only it from then on.
+    new_token_on_put: str | None = None
+    # Answer the Hub's credentials PUT with 405, as a platform that thinks it is not registered does.
+    unregistered: bool = False
 
     def credentials(
         self, *, url: str | None = None, token: str | None = None, roles: list[dict[str, Any]] | None = None
@@ -149,6 +156,8 @@ class PartySimulator:
             for prefix, data in sim.answers.items():
                 if path.startswith(prefix):
                     return Response(envelope(data, status_code=sim.ocpi_status))
+            if request.method == "PUT" and path == "/ocpi/2.2.1/credentials":
+                return sim._credentials_put(await request.body(), envelope)
             if path.endswith("/authorize"):
                 return Response(envelope(sim.authorization, status_code=sim.ocpi_status))
             if path.startswith(("/ocpi/2.2.1/commands/", "/ocpi/2.2.1/chargingprofiles/")) and sim.role == "CPO":
@@ -158,6 +167,15 @@ class PartySimulator:
             return Response(envelope(status_code=2000), status_code=404)
 
         return Litestar(route_handlers=[anything])
+
+    def _credentials_put(self, body: bytes, envelope: Callable[..., dict[str, Any]]) -> Response[dict[str, Any]]:
+        """The Hub rotates its credentials: keep its new token, answer with ours (a new one when asked to)."""
+        if self.unregistered:
+            return Response(envelope(status_code=2000), status_code=405)
+        self.hub_token = json.loads(body)["token"]
+        if self.new_token_on_put:
+            self.token_b, self.new_token_on_put = self.new_token_on_put, None
+        return Response(envelope(self.credentials()))
 
     def requests_to(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]

@@ -83,6 +83,10 @@ class _PartyStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PartyState
     """Unregistered (credentials DELETE): needs a new invite to come back."""
     PARTY_STATE_OFFLINE: _PartyState.ValueType  # 5
     """Registered, but its platform did not answer the Hub's still-alive check (OCPI ConnectionStatus OFFLINE)."""
+    PARTY_STATE_REVOKED: _PartyState.ValueType  # 6
+    """Revoked by an operator, for good: its tokens are refused, its deliveries dropped, and it cannot register again
+    under this identity (SUSPENDED is the reversible pause).
+    """
 
 class PartyState(_PartyState, metaclass=_PartyStateEnumTypeWrapper): ...
 
@@ -96,6 +100,10 @@ PARTY_STATE_UNREGISTERED: PartyState.ValueType  # 4
 """Unregistered (credentials DELETE): needs a new invite to come back."""
 PARTY_STATE_OFFLINE: PartyState.ValueType  # 5
 """Registered, but its platform did not answer the Hub's still-alive check (OCPI ConnectionStatus OFFLINE)."""
+PARTY_STATE_REVOKED: PartyState.ValueType  # 6
+"""Revoked by an operator, for good: its tokens are refused, its deliveries dropped, and it cannot register again
+under this identity (SUSPENDED is the reversible pause).
+"""
 Global___PartyState: _TypeAlias = PartyState  # noqa: Y015
 
 class _PlatformState:
@@ -294,6 +302,10 @@ class Platform(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     LAST_HEARD_TIME_FIELD_NUMBER: _builtins.int
     OFFLINE_TIME_FIELD_NUMBER: _builtins.int
+    CREDENTIALS_ISSUE_TIME_FIELD_NUMBER: _builtins.int
+    ROTATION_ATTEMPTS_FIELD_NUMBER: _builtins.int
+    ROTATION_ERROR_FIELD_NUMBER: _builtins.int
+    NEXT_ROTATION_TIME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """"platforms/{uuid}" """
     state: Global___PlatformState.ValueType
@@ -303,6 +315,10 @@ class Platform(_message.Message):
     encode_auth_token: _builtins.bool
     """Whether the Hub base64-encodes the party's token in Authorization headers (learned at registration)."""
     environment: Global___Environment.ValueType
+    rotation_attempts: _builtins.int
+    """Failed attempts of the Hub's rotation of its credentials since the last success (0: none failing)."""
+    rotation_error: _builtins.str
+    """Why the last attempt failed (never a token); empty when none is failing."""
     @_builtins.property
     def endpoints(self) -> _containers.RepeatedCompositeFieldContainer[Global___Endpoint]: ...
     @_builtins.property
@@ -319,6 +335,14 @@ class Platform(_message.Message):
     def offline_time(self) -> _timestamp_pb2.Timestamp:
         """Set while the platform is unreachable: since when its still-alive check has been failing."""
 
+    @_builtins.property
+    def credentials_issue_time(self) -> _timestamp_pb2.Timestamp:
+        """When the Hub issued the platform's current TOKEN_C (the Hub rotates it after HUB_TOKEN_MAX_AGE_SECONDS)."""
+
+    @_builtins.property
+    def next_rotation_time(self) -> _timestamp_pb2.Timestamp:
+        """When the Hub tries the rotation again (set while one is failing or in flight)."""
+
     def __init__(
         self,
         *,
@@ -334,10 +358,14 @@ class Platform(_message.Message):
         update_time: _timestamp_pb2.Timestamp | None = ...,
         last_heard_time: _timestamp_pb2.Timestamp | None = ...,
         offline_time: _timestamp_pb2.Timestamp | None = ...,
+        credentials_issue_time: _timestamp_pb2.Timestamp | None = ...,
+        rotation_attempts: _builtins.int = ...,
+        rotation_error: _builtins.str = ...,
+        next_rotation_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_heard_time", b"last_heard_time", "offline_time", b"offline_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "credentials_issue_time", b"credentials_issue_time", "last_heard_time", b"last_heard_time", "next_rotation_time", b"next_rotation_time", "offline_time", b"offline_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "encode_auth_token", b"encode_auth_token", "endpoints", b"endpoints", "environment", b"environment", "last_heard_time", b"last_heard_time", "name", b"name", "offline_time", b"offline_time", "roles", b"roles", "state", b"state", "update_time", b"update_time", "version", b"version", "versions_url", b"versions_url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "credentials_issue_time", b"credentials_issue_time", "encode_auth_token", b"encode_auth_token", "endpoints", b"endpoints", "environment", b"environment", "last_heard_time", b"last_heard_time", "name", b"name", "next_rotation_time", b"next_rotation_time", "offline_time", b"offline_time", "roles", b"roles", "rotation_attempts", b"rotation_attempts", "rotation_error", b"rotation_error", "state", b"state", "update_time", b"update_time", "version", b"version", "versions_url", b"versions_url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -450,6 +450,135 @@ class SetPartyLimitsResponse(_message.Message):
 Global___SetPartyLimitsResponse: _TypeAlias = SetPartyLimitsResponse  # noqa: Y015
 
 @_typing.final
+class RevokePartyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"parties/{country_code}/{party_id}/{role}" """
+    reason: _builtins.str
+    """Why, for the audit log (required)."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokePartyRequest: _TypeAlias = RevokePartyRequest  # noqa: Y015
+
+@_typing.final
+class RevokePartyResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTY_FIELD_NUMBER: _builtins.int
+    DEAD_LETTERED_FIELD_NUMBER: _builtins.int
+    dead_lettered: _builtins.int
+    """Queued deliveries to the party that were dead-lettered."""
+    @_builtins.property
+    def party(self) -> _parties_pb2.Party: ...
+    def __init__(
+        self,
+        *,
+        party: _parties_pb2.Party | None = ...,
+        dead_lettered: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["party", b"party"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dead_lettered", b"dead_lettered", "party", b"party"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokePartyResponse: _TypeAlias = RevokePartyResponse  # noqa: Y015
+
+@_typing.final
+class UnregisterPartyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnregisterPartyRequest: _TypeAlias = UnregisterPartyRequest  # noqa: Y015
+
+@_typing.final
+class UnregisterPartyResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTY_FIELD_NUMBER: _builtins.int
+    DEAD_LETTERED_FIELD_NUMBER: _builtins.int
+    dead_lettered: _builtins.int
+    @_builtins.property
+    def party(self) -> _parties_pb2.Party: ...
+    def __init__(
+        self,
+        *,
+        party: _parties_pb2.Party | None = ...,
+        dead_lettered: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["party", b"party"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dead_lettered", b"dead_lettered", "party", b"party"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnregisterPartyResponse: _TypeAlias = UnregisterPartyResponse  # noqa: Y015
+
+@_typing.final
+class ReencryptTokensRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReencryptTokensRequest: _TypeAlias = ReencryptTokensRequest  # noqa: Y015
+
+@_typing.final
+class ReencryptTokensResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORMS_FIELD_NUMBER: _builtins.int
+    QR_API_KEYS_FIELD_NUMBER: _builtins.int
+    platforms: _builtins.int
+    """Platforms whose TOKEN_B was re-encrypted."""
+    qr_api_keys: _builtins.int
+    """QR mapping API keys re-encrypted."""
+    def __init__(
+        self,
+        *,
+        platforms: _builtins.int = ...,
+        qr_api_keys: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["platforms", b"platforms", "qr_api_keys", b"qr_api_keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReencryptTokensResponse: _TypeAlias = ReencryptTokensResponse  # noqa: Y015
+
+@_typing.final
 class AuthenticateTokenRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -854,3 +983,143 @@ class WatchAuthChangesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WatchAuthChangesResponse: _TypeAlias = WatchAuthChangesResponse  # noqa: Y015
+
+@_typing.final
+class ClaimTokenRotationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAX_ROTATIONS_FIELD_NUMBER: _builtins.int
+    max_rotations: _builtins.int
+    """At most this many; 0 means 10."""
+    def __init__(
+        self,
+        *,
+        max_rotations: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_rotations", b"max_rotations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimTokenRotationsRequest: _TypeAlias = ClaimTokenRotationsRequest  # noqa: Y015
+
+@_typing.final
+class TokenRotation(_message.Message):
+    """A rotation of the Hub's credentials to make. Carries TOKEN_B and the new TOKEN_C in clear."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    CREDENTIALS_URL_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    ENCODE_AUTH_TOKEN_FIELD_NUMBER: _builtins.int
+    ENVIRONMENT_FIELD_NUMBER: _builtins.int
+    TOKEN_C_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    platform: _builtins.str
+    """"platforms/{id}" """
+    credentials_url: _builtins.str
+    """The platform's credentials endpoint."""
+    token: _builtins.str
+    """The platform's TOKEN_B, to authenticate the PUT."""
+    encode_auth_token: _builtins.bool
+    environment: _parties_pb2.Environment.ValueType
+    token_c: _builtins.str
+    """The new TOKEN_C (already accepted by the Hub), for the Hub's credentials object."""
+    attempt: _builtins.int
+    """Which attempt this is (1 for the first)."""
+    def __init__(
+        self,
+        *,
+        platform: _builtins.str = ...,
+        credentials_url: _builtins.str = ...,
+        token: _builtins.str = ...,
+        encode_auth_token: _builtins.bool = ...,
+        environment: _parties_pb2.Environment.ValueType = ...,
+        token_c: _builtins.str = ...,
+        attempt: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "credentials_url", b"credentials_url", "encode_auth_token", b"encode_auth_token", "environment", b"environment", "platform", b"platform", "token", b"token", "token_c", b"token_c"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TokenRotation: _TypeAlias = TokenRotation  # noqa: Y015
+
+@_typing.final
+class ClaimTokenRotationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROTATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rotations(self) -> _containers.RepeatedCompositeFieldContainer[Global___TokenRotation]: ...
+    def __init__(
+        self,
+        *,
+        rotations: _abc.Iterable[Global___TokenRotation] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rotations", b"rotations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimTokenRotationsResponse: _TypeAlias = ClaimTokenRotationsResponse  # noqa: Y015
+
+@_typing.final
+class ReportTokenRotationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    TOKEN_C_FIELD_NUMBER: _builtins.int
+    ACCEPTED_FIELD_NUMBER: _builtins.int
+    TOKEN_B_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    platform: _builtins.str
+    """"platforms/{id}" """
+    token_c: _builtins.str
+    """The token_c of the claimed rotation (a report of an older attempt is refused)."""
+    accepted: _builtins.bool
+    """Whether the party answered the PUT with its credentials (OCPI success)."""
+    token_b: _builtins.str
+    """Accepted: the token in the party's answer (its TOKEN_B from now on; may be unchanged)."""
+    detail: _builtins.str
+    """Refused: why, for operators (never a token)."""
+    def __init__(
+        self,
+        *,
+        platform: _builtins.str = ...,
+        token_c: _builtins.str = ...,
+        accepted: _builtins.bool = ...,
+        token_b: _builtins.str = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted", "detail", b"detail", "platform", b"platform", "token_b", b"token_b", "token_c", b"token_c"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportTokenRotationRequest: _TypeAlias = ReportTokenRotationRequest  # noqa: Y015
+
+@_typing.final
+class ReportTokenRotationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def platform(self) -> _parties_pb2.Platform: ...
+    def __init__(
+        self,
+        *,
+        platform: _parties_pb2.Platform | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["platform", b"platform"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportTokenRotationResponse: _TypeAlias = ReportTokenRotationResponse  # noqa: Y015

@@ -80,6 +80,21 @@ class PartiesServiceStub:
                 request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsResponse.FromString,
                 _registered_method=True)
+        self.RevokeParty = channel.unary_unary(
+                '/ocpihub.parties.v1.PartiesService/RevokeParty',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.RevokePartyRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.RevokePartyResponse.FromString,
+                _registered_method=True)
+        self.UnregisterParty = channel.unary_unary(
+                '/ocpihub.parties.v1.PartiesService/UnregisterParty',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPartyRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPartyResponse.FromString,
+                _registered_method=True)
+        self.ReencryptTokens = channel.unary_unary(
+                '/ocpihub.parties.v1.PartiesService/ReencryptTokens',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReencryptTokensRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReencryptTokensResponse.FromString,
+                _registered_method=True)
 
 
 class PartiesServiceServicer:
@@ -146,6 +161,30 @@ class PartiesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevokeParty(self, request, context):
+        """Ends the party for good: its tokens stop on every replica, its queued deliveries are dead-lettered, the other
+        platforms are told (HubClientInfo SUSPENDED) and the audit log keeps who and why. Revoking twice changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnregisterParty(self, request, context):
+        """Ends the party's registration (as its own credentials DELETE would): its tokens stop, its queued deliveries are
+        dead-lettered; RotateInvite then gives it a new TOKEN_A to register again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReencryptTokens(self, request, context):
+        """Re-encrypts every stored party token (TOKEN_B, QR API keys) under the newest HUB_TOKEN_KEYS key, so older keys
+        can be dropped from the setting.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartiesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -193,6 +232,21 @@ def add_PartiesServiceServicer_to_server(servicer, server):
                     servicer.SetPartyLimits,
                     request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsRequest.FromString,
                     response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.SetPartyLimitsResponse.SerializeToString,
+            ),
+            'RevokeParty': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeParty,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.RevokePartyRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.RevokePartyResponse.SerializeToString,
+            ),
+            'UnregisterParty': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnregisterParty,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPartyRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPartyResponse.SerializeToString,
+            ),
+            'ReencryptTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReencryptTokens,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReencryptTokensRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReencryptTokensResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -449,6 +503,87 @@ class PartiesService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def RevokeParty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.PartiesService/RevokeParty',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.RevokePartyRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.RevokePartyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnregisterParty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.PartiesService/UnregisterParty',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPartyRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.UnregisterPartyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReencryptTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.PartiesService/ReencryptTokens',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReencryptTokensRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReencryptTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class CredentialsServiceStub:
     """Facade-facing: authentication of OCPI tokens and the credentials handshake.
@@ -495,6 +630,16 @@ class CredentialsServiceStub:
                 '/ocpihub.parties.v1.CredentialsService/WatchAuthChanges',
                 request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesResponse.FromString,
+                _registered_method=True)
+        self.ClaimTokenRotations = channel.unary_unary(
+                '/ocpihub.parties.v1.CredentialsService/ClaimTokenRotations',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimTokenRotationsRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimTokenRotationsResponse.FromString,
+                _registered_method=True)
+        self.ReportTokenRotation = channel.unary_unary(
+                '/ocpihub.parties.v1.CredentialsService/ReportTokenRotation',
+                request_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportTokenRotationRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportTokenRotationResponse.FromString,
                 _registered_method=True)
 
 
@@ -556,6 +701,24 @@ class CredentialsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ClaimTokenRotations(self, request, context):
+        """Hands out platforms whose TOKEN_C is older than HUB_TOKEN_MAX_AGE_SECONDS (or whose last rotation failed and is
+        due again), each to one caller only, with a new TOKEN_C that already works: the caller PUTs the Hub's
+        credentials carrying it to the platform's credentials endpoint, then reports the outcome.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportTokenRotation(self, request, context):
+        """The outcome of a claimed rotation: accepted → the new TOKEN_C is the platform's, the old ones live on for the
+        grace period, and the party's token in its answer is used from then on; refused → retried later, shown to
+        operators.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CredentialsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -593,6 +756,16 @@ def add_CredentialsServiceServicer_to_server(servicer, server):
                     servicer.WatchAuthChanges,
                     request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesRequest.FromString,
                     response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesResponse.SerializeToString,
+            ),
+            'ClaimTokenRotations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimTokenRotations,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimTokenRotationsRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimTokenRotationsResponse.SerializeToString,
+            ),
+            'ReportTokenRotation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportTokenRotation,
+                    request_deserializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportTokenRotationRequest.FromString,
+                    response_serializer=ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportTokenRotationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -786,6 +959,60 @@ class CredentialsService:
             '/ocpihub.parties.v1.CredentialsService/WatchAuthChanges',
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesRequest.SerializeToString,
             ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.WatchAuthChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimTokenRotations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.CredentialsService/ClaimTokenRotations',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimTokenRotationsRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ClaimTokenRotationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportTokenRotation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.parties.v1.CredentialsService/ReportTokenRotation',
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportTokenRotationRequest.SerializeToString,
+            ocpihub_dot_parties_dot_v1_dot_parties__service__pb2.ReportTokenRotationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,18 @@ class PartiesServiceStub:
     """Replaces a party's limits; all zero and empty goes back to the Hub's defaults. The facade applies them to the
     party's next request (they come with AuthenticateToken).
     """
+    RevokeParty: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.RevokePartyRequest, _parties_service_pb2.RevokePartyResponse]
+    """Ends the party for good: its tokens stop on every replica, its queued deliveries are dead-lettered, the other
+    platforms are told (HubClientInfo SUSPENDED) and the audit log keeps who and why. Revoking twice changes nothing.
+    """
+    UnregisterParty: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.UnregisterPartyRequest, _parties_service_pb2.UnregisterPartyResponse]
+    """Ends the party's registration (as its own credentials DELETE would): its tokens stop, its queued deliveries are
+    dead-lettered; RotateInvite then gives it a new TOKEN_A to register again.
+    """
+    ReencryptTokens: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.ReencryptTokensRequest, _parties_service_pb2.ReencryptTokensResponse]
+    """Re-encrypts every stored party token (TOKEN_B, QR API keys) under the newest HUB_TOKEN_KEYS key, so older keys
+    can be dropped from the setting.
+    """
 
 @_typing.type_check_only
 class PartiesServiceAsyncStub(PartiesServiceStub):
@@ -70,6 +82,18 @@ class PartiesServiceAsyncStub(PartiesServiceStub):
     SetPartyLimits: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.SetPartyLimitsRequest, _parties_service_pb2.SetPartyLimitsResponse]  # type: ignore[assignment]
     """Replaces a party's limits; all zero and empty goes back to the Hub's defaults. The facade applies them to the
     party's next request (they come with AuthenticateToken).
+    """
+    RevokeParty: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.RevokePartyRequest, _parties_service_pb2.RevokePartyResponse]  # type: ignore[assignment]
+    """Ends the party for good: its tokens stop on every replica, its queued deliveries are dead-lettered, the other
+    platforms are told (HubClientInfo SUSPENDED) and the audit log keeps who and why. Revoking twice changes nothing.
+    """
+    UnregisterParty: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.UnregisterPartyRequest, _parties_service_pb2.UnregisterPartyResponse]  # type: ignore[assignment]
+    """Ends the party's registration (as its own credentials DELETE would): its tokens stop, its queued deliveries are
+    dead-lettered; RotateInvite then gives it a new TOKEN_A to register again.
+    """
+    ReencryptTokens: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ReencryptTokensRequest, _parties_service_pb2.ReencryptTokensResponse]  # type: ignore[assignment]
+    """Re-encrypts every stored party token (TOKEN_B, QR API keys) under the newest HUB_TOKEN_KEYS key, so older keys
+    can be dropped from the setting.
     """
 
 class PartiesServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -145,6 +169,36 @@ class PartiesServiceServicer(metaclass=_abc_1.ABCMeta):
         party's next request (they come with AuthenticateToken).
         """
 
+    @_abc_1.abstractmethod
+    def RevokeParty(
+        self,
+        request: _parties_service_pb2.RevokePartyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.RevokePartyResponse, _abc.Awaitable[_parties_service_pb2.RevokePartyResponse]]:
+        """Ends the party for good: its tokens stop on every replica, its queued deliveries are dead-lettered, the other
+        platforms are told (HubClientInfo SUSPENDED) and the audit log keeps who and why. Revoking twice changes nothing.
+        """
+
+    @_abc_1.abstractmethod
+    def UnregisterParty(
+        self,
+        request: _parties_service_pb2.UnregisterPartyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.UnregisterPartyResponse, _abc.Awaitable[_parties_service_pb2.UnregisterPartyResponse]]:
+        """Ends the party's registration (as its own credentials DELETE would): its tokens stop, its queued deliveries are
+        dead-lettered; RotateInvite then gives it a new TOKEN_A to register again.
+        """
+
+    @_abc_1.abstractmethod
+    def ReencryptTokens(
+        self,
+        request: _parties_service_pb2.ReencryptTokensRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.ReencryptTokensResponse, _abc.Awaitable[_parties_service_pb2.ReencryptTokensResponse]]:
+        """Re-encrypts every stored party token (TOKEN_B, QR API keys) under the newest HUB_TOKEN_KEYS key, so older keys
+        can be dropped from the setting.
+        """
+
 def add_PartiesServiceServicer_to_server(servicer: PartiesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class CredentialsServiceStub:
@@ -177,6 +231,16 @@ class CredentialsServiceStub:
     (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
     its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
     """
+    ClaimTokenRotations: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.ClaimTokenRotationsRequest, _parties_service_pb2.ClaimTokenRotationsResponse]
+    """Hands out platforms whose TOKEN_C is older than HUB_TOKEN_MAX_AGE_SECONDS (or whose last rotation failed and is
+    due again), each to one caller only, with a new TOKEN_C that already works: the caller PUTs the Hub's
+    credentials carrying it to the platform's credentials endpoint, then reports the outcome.
+    """
+    ReportTokenRotation: _grpc.UnaryUnaryMultiCallable[_parties_service_pb2.ReportTokenRotationRequest, _parties_service_pb2.ReportTokenRotationResponse]
+    """The outcome of a claimed rotation: accepted → the new TOKEN_C is the platform's, the old ones live on for the
+    grace period, and the party's token in its answer is used from then on; refused → retried later, shown to
+    operators.
+    """
 
 @_typing.type_check_only
 class CredentialsServiceAsyncStub(CredentialsServiceStub):
@@ -205,6 +269,16 @@ class CredentialsServiceAsyncStub(CredentialsServiceStub):
     """A stream that says READY once, then CHANGED whenever anything an AuthenticateToken answer depends on changed
     (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
     its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
+    """
+    ClaimTokenRotations: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ClaimTokenRotationsRequest, _parties_service_pb2.ClaimTokenRotationsResponse]  # type: ignore[assignment]
+    """Hands out platforms whose TOKEN_C is older than HUB_TOKEN_MAX_AGE_SECONDS (or whose last rotation failed and is
+    due again), each to one caller only, with a new TOKEN_C that already works: the caller PUTs the Hub's
+    credentials carrying it to the platform's credentials endpoint, then reports the outcome.
+    """
+    ReportTokenRotation: _aio.UnaryUnaryMultiCallable[_parties_service_pb2.ReportTokenRotationRequest, _parties_service_pb2.ReportTokenRotationResponse]  # type: ignore[assignment]
+    """The outcome of a claimed rotation: accepted → the new TOKEN_C is the platform's, the old ones live on for the
+    grace period, and the party's token in its answer is used from then on; refused → retried later, shown to
+    operators.
     """
 
 class CredentialsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -273,6 +347,28 @@ class CredentialsServiceServicer(metaclass=_abc_1.ABCMeta):
         """A stream that says READY once, then CHANGED whenever anything an AuthenticateToken answer depends on changed
         (tokens, platforms, parties, limits), on any core. Lets a facade cache answers: it may reuse one only while
         its stream is open, and drops them all on CHANGED. The core ends the stream when it cannot watch (database lost).
+        """
+
+    @_abc_1.abstractmethod
+    def ClaimTokenRotations(
+        self,
+        request: _parties_service_pb2.ClaimTokenRotationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.ClaimTokenRotationsResponse, _abc.Awaitable[_parties_service_pb2.ClaimTokenRotationsResponse]]:
+        """Hands out platforms whose TOKEN_C is older than HUB_TOKEN_MAX_AGE_SECONDS (or whose last rotation failed and is
+        due again), each to one caller only, with a new TOKEN_C that already works: the caller PUTs the Hub's
+        credentials carrying it to the platform's credentials endpoint, then reports the outcome.
+        """
+
+    @_abc_1.abstractmethod
+    def ReportTokenRotation(
+        self,
+        request: _parties_service_pb2.ReportTokenRotationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_parties_service_pb2.ReportTokenRotationResponse, _abc.Awaitable[_parties_service_pb2.ReportTokenRotationResponse]]:
+        """The outcome of a claimed rotation: accepted → the new TOKEN_C is the platform's, the old ones live on for the
+        grace period, and the party's token in its answer is used from then on; refused → retried later, shown to
+        operators.
         """
 
 def add_CredentialsServiceServicer_to_server(servicer: CredentialsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
