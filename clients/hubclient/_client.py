@@ -536,6 +536,13 @@ class HubClient:
                 return
             page.page_token = response.next_page_token
 
+    async def discard_delivery(self, name: str) -> deliveries_pb2.Delivery:
+        request = deliveries_rpc.DiscardDeliveryRequest(name=name)
+        response = await self._call(
+            lambda: self._deliveries.DiscardDelivery(request, timeout=self._timeout), idempotent=False
+        )
+        return response.delivery
+
     async def retry_delivery(self, name: str) -> deliveries_pb2.Delivery:
         request = deliveries_rpc.RetryDeliveryRequest(name=name)
         response = await self._call(

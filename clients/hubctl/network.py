@@ -5,6 +5,7 @@ hubctl locations show CC/ID/LOCATION_ID [--json]
 hubctl tariffs list [--party CC/ID] [--json]       hubctl tariffs show CC/ID/TARIFF_ID [--json]
 hubctl deliveries list [--state S] [--receiver CC/ID] [--limit N] [--json]
 hubctl deliveries retry ID… | --all-dead [--receiver CC/ID] [--json]
+hubctl deliveries discard ID… | --all-dead [--receiver CC/ID] [--json]
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
 from hubclient import HubClient, HubError, HubUnavailable
@@ -31,6 +32,7 @@ DELIVERY_STATES = {
     "pending": deliveries_pb2.DELIVERY_STATE_PENDING,
     "delivered": deliveries_pb2.DELIVERY_STATE_DELIVERED,
     "dead": deliveries_pb2.DELIVERY_STATE_DEAD,
+    "discarded": deliveries_pb2.DELIVERY_STATE_DISCARDED,
 }
 # The core caps pages at 1000; fewer round trips matter more to a CLI than small answers.
 _PAGE_SIZE = 500
@@ -196,6 +198,29 @@ async def list_deliveries(hub: HubClient, args: argparse.Namespace) -> None:
 
 
 async def retry_deliveries(hub: HubClient, args: argparse.Namespace) -> None:
+    await _act_on_dead_letters(hub, args, hub.retry_delivery, "retried", "re-driven", render.retried_text)
+
+
+async def discard_deliveries(hub: HubClient, args: argparse.Namespace) -> None:
+    await _act_on_dead_letters(
+        hub,
+        args,
+        hub.discard_delivery,
+        "discarded",
+        "discarded",
+        lambda d: f"{d.name} discarded: it will never be sent",
+    )
+
+
+async def _act_on_dead_letters(
+    hub: HubClient,
+    args: argparse.Namespace,
+    act: Callable[[str], Awaitable[deliveries_pb2.Delivery]],
+    key: str,
+    done: str,
+    text: Callable[[deliveries_pb2.Delivery], str],
+) -> None:
+    """Re-drive or discard the deliveries named, or every dead one (oldest first, optionally to one receiver)."""
     if args.all_dead:
         names = [d.name async for d in hub.list_deliveries(_deliveries_request("dead", args.receiver))]
         if not names:
@@ -203,12 +228,12 @@ async def retry_deliveries(hub: HubClient, args: argparse.Namespace) -> None:
             print(f"no dead deliveries{whose}", file=sys.stderr)
     else:
         names = list(dict.fromkeys(args.deliveries))
-    retried: list[deliveries_pb2.Delivery] = []
+    acted: list[deliveries_pb2.Delivery] = []
     failed: list[dict[str, str]] = []
     # One refusal (not dead, unknown) must not stop the others: report it and go on. An unreachable core does.
     for name in names:
         try:
-            delivery = await hub.retry_delivery(name)
+            delivery = await act(name)
         except HubUnavailable:
             raise
         except HubError as error:
@@ -216,13 +241,13 @@ async def retry_deliveries(hub: HubClient, args: argparse.Namespace) -> None:
             failed.append({"name": name, "error": reason})
             print(f"error: {reason}", file=sys.stderr)
             continue
-        retried.append(delivery)
+        acted.append(delivery)
         if not args.json:
-            print(render.retried_text(delivery))
+            print(text(delivery))
     if args.json:
-        print_json({"retried": [render.delivery_json(d) for d in retried], "failed": failed})
+        print_json({key: [render.delivery_json(d) for d in acted], "failed": failed})
     if failed:
-        raise CliError(f"{len(failed)} of {len(names)} deliveries not re-driven")
+        raise CliError(f"{len(failed)} of {len(names)} deliveries not {done}")
 
 
 def _check_retry(sub: argparse.ArgumentParser) -> Callable[[argparse.Namespace], None]:
@@ -232,7 +257,7 @@ def _check_retry(sub: argparse.ArgumentParser) -> Callable[[argparse.Namespace],
         if bool(args.deliveries) == args.all_dead:
             sub.error("give delivery ids or --all-dead (one of them)")
         if args.receiver and not args.all_dead:
-            sub.error("--receiver chooses which dead deliveries --all-dead re-drives; it needs --all-dead")
+            sub.error("--receiver chooses which dead deliveries --all-dead takes; it needs --all-dead")
 
     return check
 
@@ -284,5 +309,10 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
     sub = command(deliveries, "retry", retry_deliveries, "re-drive dead deliveries: pending again, attempts reset")
     sub.add_argument("deliveries", nargs="*", type=delivery_ref, metavar="ID", help="deliveries/12 or 12")
     sub.add_argument("--all-dead", action="store_true", help="re-drive every dead delivery")
+    add_party(sub, "--receiver", "with --all-dead: only the dead deliveries to this party")
+    sub.set_defaults(check=_check_retry(sub))
+    sub = command(deliveries, "discard", discard_deliveries, "discard dead deliveries: never sent, purged later")
+    sub.add_argument("deliveries", nargs="*", type=delivery_ref, metavar="ID", help="deliveries/12 or 12")
+    sub.add_argument("--all-dead", action="store_true", help="discard every dead delivery")
     add_party(sub, "--receiver", "with --all-dead: only the dead deliveries to this party")
     sub.set_defaults(check=_check_retry(sub))

@@ -325,20 +325,30 @@ class DeliveryRepository:
         )
         await self._conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
-    async def purge_delivered(self, before: datetime, limit: int) -> int:
-        """Deletes at most `limit` deliveries delivered before `before` (oldest first); returns how many.
+    async def purge_delivered(self, before: datetime, limit: int, state: str = "DELIVERED") -> int:
+        """Deletes at most `limit` deliveries delivered (or discarded: `state`) before `before` (oldest first);
+        returns how many.
 
-        One short statement on its own: DELIVERED is final (nothing updates such a row again) and is never a queue's
-        head, and heads are handed on among pending rows only, so removing one changes no queue. SKIP LOCKED: racing
-        replicas take different rows, and the purge never waits on a lock the delivery path holds."""
+        One short statement on its own: DELIVERED and DISCARDED are final (nothing updates such a row again) and never
+        a queue's head, and heads are handed on among pending rows only, so removing one changes no queue. SKIP LOCKED:
+        racing replicas take different rows, and the purge never waits on a lock the delivery path holds. One state per
+        statement, so each reads its own partial index."""
+        assert state in ("DELIVERED", "DISCARDED")
         status: str = await self._conn.execute(
             "DELETE FROM deliveries WHERE id = ANY(ARRAY("
-            "  SELECT id FROM deliveries WHERE state = 'DELIVERED' AND update_time < $1"
+            f"  SELECT id FROM deliveries WHERE state = '{state}' AND update_time < $1"
             "  ORDER BY update_time LIMIT $2 FOR UPDATE SKIP LOCKED))",
             before,
             limit,
         )
         return int(status.split()[-1])
+
+    async def discard(self, delivery: Delivery) -> None:
+        """A dead letter becomes DISCARDED: it was never a queue's head, so no queue changes."""
+        await self._conn.execute(
+            "UPDATE deliveries SET state = 'DISCARDED', update_time = now() WHERE id = $1 AND state = 'DEAD'",
+            delivery.id,
+        )
 
     async def list(
         self, *, after_id: int, limit: int, state: str = "", receiver: tuple[str, str] | None = None

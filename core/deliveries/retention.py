@@ -1,6 +1,7 @@
 """Retention of the outbox: delivered messages are purged after HUB_DELIVERY_RETENTION_SECONDS, in small batches.
 
-Dead letters stay until an operator re-drives them (or discards them by hand); pending messages are never touched.
+Dead letters stay until an operator re-drives or discards them (`hubctl deliveries discard`); a discarded one is purged
+like a delivered one, the retention counted from the discard. Pending messages are never touched.
 """
 
 from __future__ import annotations
@@ -29,18 +30,19 @@ class DeliveryPurger:
         self._batch = batch
 
     async def purge(self, *, pause: float = PAUSE_SECONDS) -> int:
-        """Deletes every delivery delivered longer than the retention ago, `batch` rows per statement."""
+        """Deletes every delivery delivered (or discarded) longer than the retention ago, `batch` rows per statement."""
         before: datetime = await self._pool.fetchval("SELECT now() - $1::interval", self._retention)
         total = 0
-        while True:
-            # Acquired per batch and outside any transaction: every DELETE commits on its own.
-            async with self._pool.acquire() as conn:
-                deleted = await DeliveryRepository(conn).purge_delivered(before, self._batch)
-            total += deleted
-            DELIVERY_PURGED.inc(deleted)
-            if deleted < self._batch:
-                break
-            await asyncio.sleep(pause)
+        for state in ("DELIVERED", "DISCARDED"):
+            while True:
+                # Acquired per batch and outside any transaction: every DELETE commits on its own.
+                async with self._pool.acquire() as conn:
+                    deleted = await DeliveryRepository(conn).purge_delivered(before, self._batch, state)
+                total += deleted
+                DELIVERY_PURGED.inc(deleted)
+                if deleted < self._batch:
+                    break
+                await asyncio.sleep(pause)
         if total:
             log.info("purged %d delivered deliveries past retention (%s)", total, self._retention)
         return total

@@ -168,6 +168,19 @@ class DeliveriesService:
             log.info("%s re-driven by an operator", delivery.name)
             return await self._get(repo, delivery_id)
 
+    async def discard(self, delivery_id: int) -> Delivery:
+        async with self._pool.acquire() as conn, conn.transaction():
+            repo = DeliveryRepository(conn)
+            delivery = await self._get(repo, delivery_id, for_update=True)
+            if delivery.state != DEAD:
+                raise FailedPrecondition(
+                    ErrorReason.ERROR_REASON_WRONG_STATE,
+                    f"{delivery.name} is {delivery.state.lower()}; only dead deliveries are discarded",
+                )
+            await repo.discard(delivery)
+            log.info("%s discarded by an operator", delivery.name)
+            return await self._get(repo, delivery_id)
+
     @staticmethod
     async def _get(repo: DeliveryRepository, delivery_id: int, *, for_update: bool = False) -> Delivery:
         delivery = await repo.get(delivery_id, for_update=for_update)

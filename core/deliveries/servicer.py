@@ -130,3 +130,9 @@ class DeliveriesServicer(rpc_grpc.DeliveriesServiceServicer):
     ) -> rpc.RetryDeliveryResponse:
         delivery = await self._service.retry(_delivery_id(request.name))
         return rpc.RetryDeliveryResponse(delivery=delivery_to_pb(delivery))
+
+    async def DiscardDelivery(
+        self, request: rpc.DiscardDeliveryRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.DiscardDeliveryResponse:
+        delivery = await self._service.discard(_delivery_id(request.name))
+        return rpc.DiscardDeliveryResponse(delivery=delivery_to_pb(delivery))

@@ -37,6 +37,7 @@ from typing import Any
 import asyncpg
 
 from core import db
+from core.clock import Clock
 from core.deliveries.model import Relay
 from core.deliveries.repository import DeliveryRepository
 from core.deliveries.retention import DeliveryPurger
@@ -136,7 +137,7 @@ class RealPath:
     def __init__(self, pool: asyncpg.Pool, receivers: list[Receiver]) -> None:
         self._pool = pool
         self._receivers = receivers
-        self._service = DeliveriesService(pool, "", timedelta(days=1))
+        self._service = DeliveriesService(pool, "", timedelta(days=1), Clock())
         self._sequence = 0
         self.cycles = Cycles()
 

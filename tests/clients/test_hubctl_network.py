@@ -615,3 +615,39 @@ async def test_retry_stops_at_once_when_the_core_is_unreachable(hubctl: Hubctl, 
     assert result.stdout == ""
     assert result.stderr.startswith("error: cannot reach the Hub core at 127.0.0.1:1")
     assert "deliveries/13" not in result.stderr
+
+
+# deliveries discard
+
+
+async def test_discard_dead_deliveries_they_are_never_sent_nor_re_driven(
+    hubctl: Hubctl, hub: HubClient, db: asyncpg.Pool
+) -> None:
+    names = await outbox(hub)
+    dead, delivered = names["EM1/LOC1"], names["EM2/LOC1"]
+
+    result = await hubctl("--as", "lan@hub.vn", "deliveries", "discard", dead, delivered)
+    assert result.code == 1
+    assert result.stdout == f"{dead} discarded: it will never be sent\n"
+    assert result.stderr.splitlines() == [
+        f"error: {delivered} is delivered; only dead deliveries are discarded",
+        "error: 1 of 2 deliveries not discarded",
+    ]
+    assert await stored(db, dead) == ("DISCARDED", 1)
+    assert await stored(db, delivered) == ("DELIVERED", 1)
+    # Not leased, not re-driven, listed under its own state.
+    leased = await hub.lease_deliveries(deliveries_rpc.LeaseDeliveriesRequest(max_deliveries=10))
+    assert dead not in [d.name for d in leased.deliveries]
+    again = await hubctl("deliveries", "retry", dead)
+    assert again.code == 1 and "only dead deliveries are re-driven" in again.stderr
+    listed = (await hubctl("deliveries", "list", "--state", "discarded", "--json")).json()["deliveries"]
+    assert [(d["name"], d["state"]) for d in listed] == [(dead, "discarded")]
+    actor = await db.fetchval(
+        "SELECT detail->>'actor' FROM security_events"
+        " WHERE kind = 'ADMIN_ACTION' AND detail->>'method' LIKE '%DiscardDelivery'"
+    )
+    assert actor == "lan@hub.vn"
+
+    rest = (await hubctl("deliveries", "discard", "--all-dead", "--json")).json()
+    assert [d["name"] for d in rest["discarded"]] == [names["EM2/LOC2"]]
+    assert await stored(db, names["EM2/LOC2"]) == ("DISCARDED", 1)

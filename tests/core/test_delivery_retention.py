@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from prometheus_client import REGISTRY
@@ -94,10 +94,10 @@ async def test_old_delivered_rows_go_recent_pending_and_dead_ones_stay(db: async
     # The waiting queue still goes in order: its head alone is leased, and once delivered the next one follows.
     async with db.acquire() as conn:
         repo = DeliveryRepository(conn)
-        [first] = await repo.lease(10, timedelta(seconds=30))
+        [first] = await repo.lease(10, timedelta(seconds=30), datetime.now(UTC))
         assert first.id == head[0]
         await repo.finish_many([Outcome(first, "DELIVERED", "", None)])
-        [second] = await repo.lease(10, timedelta(seconds=30))
+        [second] = await repo.lease(10, timedelta(seconds=30), datetime.now(UTC))
         assert second.id == behind[0]
 
 
@@ -147,3 +147,17 @@ def test_retention_comes_from_hub_delivery_retention_seconds() -> None:
     base = {"HUB_DATABASE_URL": "postgresql://x/y", "HUB_TOKEN_KEYS": "k"}
     assert Settings.from_env(base).delivery_retention == timedelta(days=7)
     assert Settings.from_env(base | {"HUB_DELIVERY_RETENTION_SECONDS": "3600"}).delivery_retention == timedelta(hours=1)
+
+
+async def test_a_discarded_dead_letter_is_purged_after_the_retention_counted_from_the_discard(
+    db: asyncpg.Pool,
+) -> None:
+    platform = await _platform(db)
+    old_discards = await _seed(db, platform, 3, state="DISCARDED", age=OLD)
+    recent_discard = await _seed(db, platform, 1, state="DISCARDED", age=timedelta(hours=1))
+    dead = await _seed(db, platform, 2, state="DEAD", age=OLD)
+
+    assert await DeliveryPurger(db, DAY).purge(pause=0) == len(old_discards)
+
+    left = {row["id"] for row in await db.fetch("SELECT id FROM deliveries")}
+    assert left == {*recent_discard, *dead}

@@ -32,6 +32,8 @@ class _DeliveryStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Deliver
     DELIVERY_STATE_DELIVERED: _DeliveryState.ValueType  # 2
     DELIVERY_STATE_DEAD: _DeliveryState.ValueType  # 3
     """Gave up: attempts exhausted or the receiver refused it for good. An operator can re-drive it."""
+    DELIVERY_STATE_DISCARDED: _DeliveryState.ValueType  # 4
+    """A dead letter an operator discarded: never sent, purged after the retention period like a delivered one."""
 
 class DeliveryState(_DeliveryState, metaclass=_DeliveryStateEnumTypeWrapper): ...
 
@@ -41,6 +43,8 @@ DELIVERY_STATE_PENDING: DeliveryState.ValueType  # 1
 DELIVERY_STATE_DELIVERED: DeliveryState.ValueType  # 2
 DELIVERY_STATE_DEAD: DeliveryState.ValueType  # 3
 """Gave up: attempts exhausted or the receiver refused it for good. An operator can re-drive it."""
+DELIVERY_STATE_DISCARDED: DeliveryState.ValueType  # 4
+"""A dead letter an operator discarded: never sent, purged after the retention period like a delivered one."""
 Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
 
 @_typing.final

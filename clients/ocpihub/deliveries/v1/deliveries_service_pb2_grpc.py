@@ -61,6 +61,11 @@ class DeliveriesServiceStub:
                 request_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.RetryDeliveryRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.RetryDeliveryResponse.FromString,
                 _registered_method=True)
+        self.DiscardDelivery = channel.unary_unary(
+                '/ocpihub.deliveries.v1.DeliveriesService/DiscardDelivery',
+                request_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.DiscardDeliveryRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.DiscardDeliveryResponse.FromString,
+                _registered_method=True)
 
 
 class DeliveriesServiceServicer:
@@ -102,6 +107,13 @@ class DeliveriesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DiscardDelivery(self, request, context):
+        """Discards a dead delivery: it will never be sent (what its receiver should have had is the operator's call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DeliveriesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +141,11 @@ def add_DeliveriesServiceServicer_to_server(servicer, server):
                     servicer.RetryDelivery,
                     request_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.RetryDeliveryRequest.FromString,
                     response_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.RetryDeliveryResponse.SerializeToString,
+            ),
+            'DiscardDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.DiscardDelivery,
+                    request_deserializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.DiscardDeliveryRequest.FromString,
+                    response_serializer=ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.DiscardDeliveryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -268,6 +285,33 @@ class DeliveriesService:
             '/ocpihub.deliveries.v1.DeliveriesService/RetryDelivery',
             ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.RetryDeliveryRequest.SerializeToString,
             ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.RetryDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DiscardDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.deliveries.v1.DeliveriesService/DiscardDelivery',
+            ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.DiscardDeliveryRequest.SerializeToString,
+            ocpihub_dot_deliveries_dot_v1_dot_deliveries__service__pb2.DiscardDeliveryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,8 @@ class DeliveriesServiceStub:
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.ListDeliveriesRequest, _deliveries_service_pb2.ListDeliveriesResponse]
     RetryDelivery: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.RetryDeliveryRequest, _deliveries_service_pb2.RetryDeliveryResponse]
     """Re-drives a dead delivery: it becomes pending again with a fresh set of attempts."""
+    DiscardDelivery: _grpc.UnaryUnaryMultiCallable[_deliveries_service_pb2.DiscardDeliveryRequest, _deliveries_service_pb2.DiscardDeliveryResponse]
+    """Discards a dead delivery: it will never be sent (what its receiver should have had is the operator's call)."""
 
 @_typing.type_check_only
 class DeliveriesServiceAsyncStub(DeliveriesServiceStub):
@@ -63,6 +65,8 @@ class DeliveriesServiceAsyncStub(DeliveriesServiceStub):
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.ListDeliveriesRequest, _deliveries_service_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
     RetryDelivery: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.RetryDeliveryRequest, _deliveries_service_pb2.RetryDeliveryResponse]  # type: ignore[assignment]
     """Re-drives a dead delivery: it becomes pending again with a fresh set of attempts."""
+    DiscardDelivery: _aio.UnaryUnaryMultiCallable[_deliveries_service_pb2.DiscardDeliveryRequest, _deliveries_service_pb2.DiscardDeliveryResponse]  # type: ignore[assignment]
+    """Discards a dead delivery: it will never be sent (what its receiver should have had is the operator's call)."""
 
 class DeliveriesServiceServicer(metaclass=_abc_1.ABCMeta):
     """The durable outbox of messages to parties. Workers (in the facade) lease deliveries, send them and report the
@@ -108,5 +112,13 @@ class DeliveriesServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_deliveries_service_pb2.RetryDeliveryResponse, _abc.Awaitable[_deliveries_service_pb2.RetryDeliveryResponse]]:
         """Re-drives a dead delivery: it becomes pending again with a fresh set of attempts."""
+
+    @_abc_1.abstractmethod
+    def DiscardDelivery(
+        self,
+        request: _deliveries_service_pb2.DiscardDeliveryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_deliveries_service_pb2.DiscardDeliveryResponse, _abc.Awaitable[_deliveries_service_pb2.DiscardDeliveryResponse]]:
+        """Discards a dead delivery: it will never be sent (what its receiver should have had is the operator's call)."""
 
 def add_DeliveriesServiceServicer_to_server(servicer: DeliveriesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
