@@ -103,11 +103,12 @@ async def hub_on(database_url: str, redis_url: str | None) -> AsyncIterator[Hub]
     settings = Settings(core_address=f"127.0.0.1:{port}", public_url=url, redis_url=redis_url, peer_timeout_seconds=2.0)
     try:
         async with (
-            HubClient(f"127.0.0.1:{port}", timeout=3.0, tls=internal_tls.session_client("facade")) as client,
-            loopback.serve(create_app(settings, client), sock),
+            HubClient(f"127.0.0.1:{port}", timeout=3.0, tls=internal_tls.session_client("facade")) as facade,
+            HubClient(f"127.0.0.1:{port}", timeout=3.0) as operator,
+            loopback.serve(create_app(settings, facade), sock),
             httpx.AsyncClient(base_url=url, timeout=10.0) as http,
         ):
-            yield Hub(url, http, client)
+            yield Hub(url, http, operator)
     finally:
         await core.stop(grace=0.5)
 
