@@ -151,8 +151,12 @@ class CoreServer:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception as exc:  # cancelled mid-query, asyncpg may raise its own error: the stop goes on
+                log.warning("background task %s ended with %s while stopping", task.get_name(), type(exc).__name__)
         await self.auth_failures.flush(final=True)
         if self._metrics_server is not None:
             await asyncio.to_thread(self._metrics_server.shutdown)
