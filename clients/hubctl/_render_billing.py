@@ -161,12 +161,12 @@ def totals_table(totals: Sequence[billing_pb2.PartyTotal]) -> str:
 
 
 def pairs_table(pairs: Sequence[billing_pb2.PairSettlement], hub: str) -> str:
-    """Who owes whom, one row per pair and currency: the eMSP pays the CPO, and the Hub its fee with VAT."""
-    rows = [("EMSP", "PAYS", "AMOUNT", "CURRENCY", "CDRS", "PRICED INCL VAT", "EMSP KEEPS", "HUB FEE", "FEE VAT")]
+    """Who owes whom, one row per pair and currency: the eMSP pays the CPO, and pays the Hub its fee with VAT."""
+    rows = [("EMSP", "CPO", "CURRENCY", "CDRS", "PRICED INCL VAT", "EMSP KEEPS", "EMSP PAYS CPO", "HUB FEE", "FEE VAT",
+             f"EMSP PAYS {hub or 'HUB'}")]  # fmt: skip
     for p in pairs:
-        rows.append((p.emsp, p.cpo, p.emsp_pays_cpo, p.currency, str(p.cdrs), p.priced_incl_vat, p.emsp_share,
-                     p.hub_fee, p.hub_fee_vat))  # fmt: skip
-        rows.append((p.emsp, hub or "HUB", p.emsp_pays_hub, p.currency, str(p.cdrs), "", "", "", ""))
+        rows.append((p.emsp, p.cpo, p.currency, str(p.cdrs), p.priced_incl_vat, p.emsp_share, p.emsp_pays_cpo,
+                     p.hub_fee, p.hub_fee_vat, p.emsp_pays_hub))  # fmt: skip
     return table(rows)
 
 

@@ -219,6 +219,17 @@ class BillingService:
             terms = agreement_for(agreements, self._default, cpo, emsp, day)
             if terms.period != cut.kind:
                 continue
+            note = ""
+            if ended < start:
+                own = period_of(day, cut.kind)
+                if own.name not in closed:
+                    continue  # its own period is still open: it is settled there
+                if _first_open_after(own, closed) != cut.name:
+                    continue  # a later open period than this one was next when it arrived
+                note = (
+                    f"ended {day} ({zone}) in period {own.name}, closed before this CDR arrived; "
+                    "settled in the next open period"
+                )
             priced = verification.state in (cdrs_pb2.VERIFICATION_STATE_MATCH, cdrs_pb2.VERIFICATION_STATE_MISMATCH)
             # The Hub's own price when it could price the CDR (R11.2: shares of the Hub-priced total).
             price = verification.computed_total_cost if priced else cdr.total_cost
@@ -229,11 +240,6 @@ class BillingService:
                 share or terms.share,
                 terms.vat_percent,
             )
-            note = ""
-            if ended < start:
-                own = period_of(day, cut.kind).name
-                state = "closed before this CDR arrived" if own in closed else "not closed"
-                note = f"ended {day} ({zone}) in period {own}, {state}; settled in the next open period"
             line = statement.lines.add(
                 cdr=f"cdrs/{cdr.country_code}/{cdr.party_id}/{cdr.id}",
                 cpo=cpo,
@@ -288,6 +294,14 @@ class BillingService:
         result.lines.extend(line for line in statement.lines if party in (line.cpo, line.emsp))
         self._summarize(result)
         return result
+
+
+def _first_open_after(period: Period, closed: set[str]) -> str:
+    """The name of the first period after `period`, of its kind, that is not closed: where its late CDRs go."""
+    following = period_of(period.end, period.kind)
+    while following.name in closed:
+        following = period_of(following.end, following.kind)
+    return following.name
 
 
 def _pair(price: tariffs_pb2.Price) -> tuple[Decimal, Decimal | None]:

@@ -122,6 +122,15 @@ async def test_settle_table_shows_every_cdrs_shares_and_the_hand_computed_totals
     assert totals.startswith("totals:\n")
     assert totals_of(totals) == OCTOBER_TOTALS
     assert status.startswith("period 2026-10: OPEN, 4 CDRs, shares 70/20/10")
+    assert "monthly in Asia/Ho_Chi_Minh, due 2026-11-14" in status
+    # Who owes whom: CDR A alone between EM1 and CP1 (35000 VND, eMSP keeps 7000, Hub 3500 + 10 % VAT).
+    assert owes.startswith("who owes whom:\n")
+    head, *pairs = (re.split(r"\s{2,}", row) for row in owes.splitlines()[1:])
+    assert head[-4:] == ["EMSP PAYS CPO", "HUB FEE", "FEE VAT", "EMSP PAYS VN/HUB"]
+    owed = {(r[0], r[1], r[2]): r[3:] for r in pairs}
+    assert owed[("VN/EM1", "VN/CP1", "VND")] == ["1", "35000", "7000", "24150", "3500", "350", "3850"]
+    # CDR C: 11666 VND, eMSP 2333, fee 1167, VAT 116.7 -> 117: the CPO gets 11666 - 2333 - 1284.
+    assert owed[("VN/EM1", "VN/CP3", "VND")] == ["1", "11666", "2333", "8049", "1167", "117", "1284"]
 
 
 async def test_settle_csv_is_one_row_per_cdr_with_exact_amounts_and_nothing_else(
@@ -185,7 +194,7 @@ async def test_settle_json_is_the_statement(hubctl: Hubctl, month: None, db: asy
     assert (statement["kind"], statement["time_zone"], statement["due_date"]) == (
         "monthly",
         "Asia/Ho_Chi_Minh",
-        "2026-11-13",
+        "2026-11-14",
     )
     assert statement["start_time"] == "2026-09-30T17:00:00Z"
 
