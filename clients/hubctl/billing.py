@@ -176,7 +176,7 @@ async def agreements_set(hub: HubClient, args: argparse.Namespace) -> None:
         valid_from=args.start.isoformat(),
         share=args.shares,
         period=args.period,
-        vat_percent=args.vat_percent,
+        vat_percent=args.vat_percent or "",
     )
     if not args.vat_percent:
         # Unset: the Hub default's VAT on the fee, as the core states it.
@@ -369,7 +369,7 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
         help="settlement period (default: %(default)s)",
     )  # fmt: skip
     sub.add_argument(
-        "--vat-percent", type=vat_percent, default="", metavar="N", help="VAT on the Hub's fee (default: the Hub's)"
+        "--vat-percent", type=vat_percent, metavar="N", help="VAT on the Hub's fee (default: the Hub's)"
     )
     sub = command(agreements, "list", agreements_list, "every agreement and the Hub default", as_json)
     sub.add_argument("--cpo", type=party_ref, metavar="CC/PARTY_ID", help="only this CPO's")
