@@ -168,6 +168,8 @@ async def test_two_agreements_with_different_shares_give_the_right_net_positions
 ) -> None:
     await hub.set_settlement_agreement(agreement("VN/CP1", "80,15,5", "2026-10-01", vat="10"))
     await hub.set_settlement_agreement(agreement("VN/CP1", "60,30,10", "2026-10-15", emsp="VN/EM2", vat="8"))
+    # A newer version of the CPO's terms: it does not beat the pair's, and the CDRs before it keep the older one.
+    await hub.set_settlement_agreement(agreement("VN/CP1", "75,20,5", "2026-10-18", vat="10"))
     cp1 = parties["CP1"]
     await post(hub, cp1, "CP1", "X", "EM1", end="2026-10-20T05:00:00Z", price="10000", kwh="10")
     await post(hub, cp1, "CP1", "Y", "EM2", end="2026-10-20T05:00:00Z", price="10000", kwh="10")
@@ -176,21 +178,23 @@ async def test_two_agreements_with_different_shares_give_the_right_net_positions
     october = await statement(hub, "2026-10")
 
     lines = {line.cdr.removeprefix("cdrs/VN/CP1/"): line for line in october.lines}
-    # X, CPO's 80/15/5: fee 5000, VAT 10 % = 500; the eMSP keeps 15000 and pays the CPO 100000 - 15000 - 5500.
-    assert figures(lines["X"]) == ("100000", "15000", "5000", "500", "79500", "5500")
-    assert lines["X"].agreement == "VN/CP1 (any eMSP) from 2026-10-01"
+    # X, the CPO's 75/20/5 from 18 Oct: fee 5000, VAT 10 % = 500; the eMSP keeps 20000, pays 100000 - 20000 - 5500.
+    assert figures(lines["X"]) == ("100000", "20000", "5000", "500", "74500", "5500")
+    assert lines["X"].agreement == "VN/CP1 (any eMSP) from 2026-10-18"
     # Y, the pair's 60/30/10 at 8 %: fee 10000, VAT 800; 100000 - 30000 - 10800.
     assert figures(lines["Y"]) == ("100000", "30000", "10000", "800", "59200", "10800")
     assert lines["Y"].agreement == "VN/CP1-VN/EM2 from 2026-10-15"
-    # Z ended before the pair's agreement began: the CPO's applies.
+    # Z ended before the pair's agreement began: the CPO's first version (80/15/5) applies; 100000 - 15000 - 5500.
     assert figures(lines["Z"]) == ("100000", "15000", "5000", "500", "79500", "5500")
+    assert lines["Z"].agreement == "VN/CP1 (any eMSP) from 2026-10-01"
     pairs = {(p.cpo, p.emsp): p for p in october.pairs}
-    assert figures(pairs[("VN/CP1", "VN/EM1")]) == ("100000", "15000", "5000", "500", "79500", "5500")
+    assert figures(pairs[("VN/CP1", "VN/EM1")]) == ("100000", "20000", "5000", "500", "74500", "5500")
     assert figures(pairs[("VN/CP1", "VN/EM2")]) == ("200000", "45000", "15000", "1300", "138700", "16300")
     assert pairs[("VN/CP1", "VN/EM2")].cdrs == 2
     listed = await hub.list_settlement_agreements()
     assert [(a.cpo, a.emsp, a.valid_from, a.vat_percent) for a in listed.agreements] == [
         ("VN/CP1", "", "2026-10-01", "10"),
+        ("VN/CP1", "", "2026-10-18", "10"),
         ("VN/CP1", "VN/EM2", "2026-10-15", "8"),
     ]
     assert listed.agreements[0].created_by == "operator"
