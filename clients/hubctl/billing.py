@@ -368,9 +368,7 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
         "--period", choices=("monthly", "biweekly", "weekly"), default="monthly", type=str.lower,
         help="settlement period (default: %(default)s)",
     )  # fmt: skip
-    sub.add_argument(
-        "--vat-percent", type=vat_percent, metavar="N", help="VAT on the Hub's fee (default: the Hub's)"
-    )
+    sub.add_argument("--vat-percent", type=vat_percent, metavar="N", help="VAT on the Hub's fee (default: the Hub's)")
     sub = command(agreements, "list", agreements_list, "every agreement and the Hub default", as_json)
     sub.add_argument("--cpo", type=party_ref, metavar="CC/PARTY_ID", help="only this CPO's")
 

@@ -3,7 +3,10 @@ against the real core; an analyst's certificate reads but never sets."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -133,3 +136,25 @@ async def test_statement_writes_one_partys_printable_html(
     assert "VN/CP2" not in text  # another pair's CDR is not on EM1's statement
     assert page.links == []  # self-contained: no CDN, no external stylesheet or script
     assert unwritable.code == 1 and "cannot write" in unwritable.stderr
+
+
+async def test_the_readme_example_for_analysts_runs_with_an_analyst_certificate(
+    core_address: str, hub: HubClient, parties: dict[str, str]
+) -> None:
+    await post(hub, parties["CP1"], "CP1", "A", "EM1", end="2026-11-05T05:00:00Z", price="3500", kwh="10")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**For analysts, in Python.**") :]
+    start = section.index("```python\n") + len("```python\n")
+    snippet = section[start : section.index("\n```\n", start)]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")} | analyst()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", snippet.replace("hub-core.internal:50051", core_address),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=environ,
+    )  # fmt: skip
+    stdout, stderr = await process.communicate()
+
+    assert process.returncode == 0, stderr.decode()
+    lines = stdout.decode().splitlines()
+    assert lines[0] == "2026-11 Asia/Ho_Chi_Minh due 2026-12-14 open"
+    assert lines[1] == "VN/EM1 pays VN/CP1 24150 VND and the Hub 3850 (fee 3500 + VAT 350)"
+    assert lines[2].startswith("cdrs/VN/CP1/A 35000 24150 hub default from 1970-01-01")
