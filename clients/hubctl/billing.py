@@ -117,6 +117,8 @@ async def settle(hub: HubClient, args: argparse.Namespace) -> None:
         print(
             f"note: {args.period} is closed; it keeps its shares {render.share_text(statement.share)}", file=sys.stderr
         )
+    if args.time_zone and statement.closed and statement.time_zone and statement.time_zone != args.time_zone:
+        print(f"note: {statement.period} is closed; it was cut in {statement.time_zone}", file=sys.stderr)
     if args.format == "json":
         print_json(render.statement_json(statement))
     elif args.format == "csv":

@@ -254,6 +254,7 @@ async def test_close_freezes_the_period_and_settle_then_says_closed(
     november = await hubctl("billing", "settle", "--period", "2026-11")
     what_if = await hubctl("billing", "settle", "--period", "2026-10", "--share", "80,15,5", "--format", "json")
     again = await hubctl("billing", "close", "--period", "2026-10")
+    other_zone = await hubctl("billing", "settle", "--period", "2026-10", "--time-zone", "UTC")
 
     assert closed.code == 0, closed.stderr
     summary, totals = sections(closed.stdout)
@@ -276,6 +277,9 @@ async def test_close_freezes_the_period_and_settle_then_says_closed(
     assert what_if.stderr == "note: 2026-10 is closed; it keeps its shares 70/20/10\n"
     assert (again.code, again.stdout) == (1, "")
     assert again.stderr == "error: period 2026-10 is already closed\n"
+    # Asked in another zone, a closed period answers as it was closed, and says so.
+    assert other_zone.stderr == "note: 2026-10 is closed; it was cut in Asia/Ho_Chi_Minh\n"
+    assert "CLOSED" in other_zone.stdout
 
 
 async def test_close_json_is_the_frozen_statement(hubctl: Hubctl, month: None, db: asyncpg.Pool) -> None:

@@ -116,7 +116,9 @@ class GetStatementRequest(_message.Message):
     """Optional IANA zone the period is cut in; default HUB_TIME_ZONE. A closed period keeps its own."""
     @_builtins.property
     def share(self) -> _billing_pb2.RevenueShare:
-        """Optional: overrides the Hub's revenue share for an open period (what-if); a closed period keeps its own."""
+        """Optional what-if for an open period: replaces every agreement's shares (not its period nor VAT); a closed period
+        keeps its own.
+        """
 
     def __init__(
         self,
