@@ -158,3 +158,24 @@ async def test_the_readme_example_for_analysts_runs_with_an_analyst_certificate(
     assert lines[0] == "2026-11 Asia/Ho_Chi_Minh due 2026-12-14 open"
     assert lines[1] == "VN/EM1 pays VN/CP1 24150 VND and the Hub 3850 (fee 3500 + VAT 350)"
     assert lines[2].startswith("cdrs/VN/CP1/A 35000 24150 hub default from 1970-01-01")
+
+
+async def test_close_a_week_cut_in_another_zone(hubctl: Hubctl, hub: HubClient, parties: dict[str, str]) -> None:
+    await hub.set_settlement_agreement(test_settlement_agreements.agreement("VN/CP1", "70,20,10", "2026-10-01",
+                                                                             period="weekly"))  # fmt: skip
+    # Sunday 11 Oct 20:00 in UTC is Monday 12 Oct 03:00 in Ho Chi Minh City: W41 in UTC, W42 locally.
+    await post(hub, parties["CP1"], "CP1", "EDGE", "EM1", end="2026-10-11T20:00:00Z")
+
+    closed = await hubctl("billing", "close", "--period", "2026-W41", "--time-zone", "UTC", "--json")
+    later = (await hubctl("billing", "settle", "--period", "2026-W41", "--format", "json")).json()
+    local_next = (await hubctl("billing", "settle", "--period", "2026-W42", "--format", "json")).json()
+
+    assert closed.code == 0, closed.stderr
+    frozen = closed.json()
+    assert (frozen["time_zone"], frozen["closed"], [x["cdr"] for x in frozen["lines"]]) == (
+        "UTC",
+        True,
+        ["cdrs/VN/CP1/EDGE"],
+    )
+    assert later == frozen  # asked in the Hub's zone, the closed week is the one frozen in UTC
+    assert local_next["lines"] == []  # settled once: not again in the local W42
