@@ -13,7 +13,8 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; margin: 1
 h1 { font-size: 16pt; margin: 0 0 .3em; } h2 { font-size: 12pt; margin: 1.4em 0 .4em; }
 table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999; padding: 3px 5px; }
 th { background: #eee; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.meta td { border: none; padding: 1px 8px 1px 0; } .owe { font-size: 11pt; } .small { font-size: 8.5pt; color: #444; }
+table.meta { width: auto; } .meta td { border: none; padding: 1px 12px 1px 0; }
+.owe { font-size: 11pt; } .small { font-size: 8.5pt; color: #444; }
 @page { size: A4; margin: 1.2cm; }
 """
 
