@@ -242,7 +242,13 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(AnalyticsService(pool)), server)
     billing_service_pb2_grpc.add_BillingServiceServicer_to_server(
         BillingServicer(
-            BillingService(pool, f"{settings.hub_country_code}/{settings.hub_party_id}", settings.revenue_share)
+            BillingService(
+                pool,
+                f"{settings.hub_country_code}/{settings.hub_party_id}",
+                settings.revenue_share,
+                settings.time_zone,
+                settings.fee_vat_percent,
+            )
         ),
         server,
     )

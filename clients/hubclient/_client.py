@@ -413,8 +413,23 @@ class HubClient:
         response = await self._call(lambda: self._billing.GetStatement(request, timeout=self._timeout), idempotent=True)
         return response.statement
 
-    async def close_settlement_period(self, period: str) -> billing_pb2.Statement:
-        request = billing_rpc.CloseSettlementPeriodRequest(period=period)
+    async def set_settlement_agreement(
+        self, agreement: billing_pb2.SettlementAgreement
+    ) -> billing_pb2.SettlementAgreement:
+        request = billing_rpc.SetSettlementAgreementRequest(agreement=agreement)
+        response = await self._call(
+            lambda: self._billing.SetSettlementAgreement(request, timeout=self._timeout), idempotent=True
+        )
+        return response.agreement
+
+    async def list_settlement_agreements(self, cpo: str = "") -> billing_rpc.ListSettlementAgreementsResponse:
+        request = billing_rpc.ListSettlementAgreementsRequest(cpo=cpo)
+        return await self._call(
+            lambda: self._billing.ListSettlementAgreements(request, timeout=self._timeout), idempotent=True
+        )
+
+    async def close_settlement_period(self, period: str, time_zone: str = "") -> billing_pb2.Statement:
+        request = billing_rpc.CloseSettlementPeriodRequest(period=period, time_zone=time_zone)
         response = await self._call(
             lambda: self._billing.CloseSettlementPeriod(request, timeout=self._timeout), idempotent=False
         )

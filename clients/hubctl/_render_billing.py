@@ -30,6 +30,30 @@ LINE_FIELDS = (
     "late",
     "verification",
     "end_date_time",
+    # Who owes whom (appended, so scripts reading the first columns by position keep working).
+    "reported_excl_vat",
+    "reported_incl_vat",
+    "priced_excl_vat",
+    "priced_incl_vat",
+    "hub_fee",
+    "hub_fee_vat",
+    "vat_percent",
+    "emsp_pays_cpo",
+    "emsp_pays_hub",
+    "agreement",
+    "note",
+)
+PAIR_FIELDS = (
+    "reported_excl_vat",
+    "reported_incl_vat",
+    "priced_excl_vat",
+    "priced_incl_vat",
+    "cpo_share",
+    "emsp_share",
+    "hub_fee",
+    "hub_fee_vat",
+    "emsp_pays_cpo",
+    "emsp_pays_hub",
 )
 
 
@@ -50,6 +74,27 @@ def line_json(line: billing_pb2.StatementLine) -> dict[str, object]:
         "late": line.late,
         "verification": line.verification,
         "end_date_time": when(line.end_date_time),
+        "reported_excl_vat": line.reported_excl_vat,
+        "reported_incl_vat": line.reported_incl_vat,
+        "priced_excl_vat": line.priced_excl_vat,
+        "priced_incl_vat": line.priced_incl_vat,
+        "hub_fee": line.hub_fee,
+        "hub_fee_vat": line.hub_fee_vat,
+        "vat_percent": line.vat_percent,
+        "emsp_pays_cpo": line.emsp_pays_cpo,
+        "emsp_pays_hub": line.emsp_pays_hub,
+        "agreement": line.agreement,
+        "note": line.note or None,
+    }
+
+
+def pair_json(pair: billing_pb2.PairSettlement) -> dict[str, object]:
+    return {
+        "cpo": pair.cpo,
+        "emsp": pair.emsp,
+        "currency": pair.currency,
+        "cdrs": pair.cdrs,
+        **{name: getattr(pair, name) for name in PAIR_FIELDS},
     }
 
 
@@ -65,6 +110,12 @@ def statement_json(statement: billing_pb2.Statement) -> dict[str, object]:
         },
         "closed": statement.closed,
         "create_time": when(statement.create_time),
+        "kind": statement.kind,
+        "time_zone": statement.time_zone,
+        "start_time": when(statement.start_time),
+        "end_time": when(statement.end_time),
+        "due_date": statement.due_date,
+        "pairs": [pair_json(pair) for pair in statement.pairs],
         "lines": [line_json(line) for line in statement.lines],
         "totals": [
             {"party": t.party, "role": t.role, "currency": t.currency, "amount": t.amount, "cdrs": t.cdrs}
@@ -109,9 +160,20 @@ def totals_table(totals: Sequence[billing_pb2.PartyTotal]) -> str:
     return table(rows)
 
 
+def pairs_table(pairs: Sequence[billing_pb2.PairSettlement], hub: str) -> str:
+    """Who owes whom, one row per pair and currency: the eMSP pays the CPO, and pays the Hub its fee with VAT."""
+    rows = [("EMSP", "CPO", "CURRENCY", "CDRS", "PRICED INCL VAT", "EMSP KEEPS", "EMSP PAYS CPO", "HUB FEE", "FEE VAT",
+             f"EMSP PAYS {hub or 'HUB'}")]  # fmt: skip
+    for p in pairs:
+        rows.append((p.emsp, p.cpo, p.currency, str(p.cdrs), p.priced_incl_vat, p.emsp_share, p.emsp_pays_cpo,
+                     p.hub_fee, p.hub_fee_vat, p.emsp_pays_hub))  # fmt: skip
+    return table(rows)
+
+
 def period_status(statement: billing_pb2.Statement) -> str:
     who = f" for {statement.party}" if statement.party else ""
     figures = f"{plural(len(statement.lines), 'CDR')}, shares {share_text(statement.share)} (CPO/EMSP/HUB %)"
+    figures += f", {statement.kind or 'monthly'} in {statement.time_zone or 'UTC'}, due {statement.due_date or '-'}"
     if statement.closed:
         at = when(statement.create_time)
         return f"period {statement.period}{who}: CLOSED{f' at {at}' if at else ''}, {figures}; it will not change"
@@ -122,6 +184,12 @@ def statement_text(statement: billing_pb2.Statement) -> str:
     parts = [lines_table(statement.lines)] if statement.lines else []
     if statement.totals:
         parts.append("totals:\n" + totals_table(statement.totals))
+    if statement.pairs:
+        hub = next((t.party for t in statement.totals if t.role == "HUB"), "HUB")
+        parts.append("who owes whom:\n" + pairs_table(statement.pairs, hub))
+    notes = [f"  {label(line.cdr)}: {line.note}" for line in statement.lines if line.note]
+    if notes:
+        parts.append("notes:\n" + "\n".join(notes))
     parts.append(period_status(statement))
     return "\n\n".join(parts)
 
@@ -134,6 +202,33 @@ def closed_text(statement: billing_pb2.Statement) -> str:
     if late:
         head += f", {late} of them late from earlier periods"
     return head + ("\n\n" + totals_table(statement.totals) if statement.totals else "")
+
+
+# Agreements
+
+
+def agreement_json(agreement: billing_pb2.SettlementAgreement) -> dict[str, object]:
+    return {
+        "cpo": agreement.cpo or None,
+        "emsp": agreement.emsp or None,
+        "valid_from": agreement.valid_from,
+        "shares": share_text(agreement.share),
+        "period": agreement.period,
+        "vat_percent": agreement.vat_percent,
+        "created_by": agreement.created_by or None,
+        "create_time": when(agreement.create_time),
+    }
+
+
+def agreements_table(
+    agreements: Sequence[billing_pb2.SettlementAgreement], default: billing_pb2.SettlementAgreement
+) -> str:
+    rows = [("CPO", "EMSP", "FROM", "SHARES CPO/EMSP/HUB %", "PERIOD", "FEE VAT %", "SET BY")]
+    for a in agreements:
+        rows.append((a.cpo, a.emsp or "(any)", a.valid_from, share_text(a.share), a.period, a.vat_percent,
+                     a.created_by or "-"))  # fmt: skip
+    rows.append(("(hub default)", "(any)", "-", share_text(default.share), default.period, default.vat_percent, "-"))
+    return table(rows)
 
 
 # Which tariff priced each charging period

@@ -1,7 +1,13 @@
 """hubctl commands for the billing and analytics teams: settlement statements, CDR mismatches, quotes and usage.
 
-hubctl billing settle --period YYYY-MM [--party CC/ID] [--share CPO,EMSP,HUB] [--format table|csv|json]
-hubctl billing close --period YYYY-MM [--json]      hubctl billing mismatches [--party CC/ID] [--json]
+hubctl billing settle --period PERIOD [--party CC/ID] [--share CPO,EMSP,HUB] [--time-zone ZONE]
+    [--format table|csv|json]
+hubctl billing close --period PERIOD [--time-zone ZONE] [--json]    hubctl billing mismatches [--party CC/ID] [--json]
+hubctl billing statement --period PERIOD --party CC/ID -o FILE.html [--time-zone ZONE]
+hubctl billing agreements set --cpo CC/ID [--emsp CC/ID] --shares 70,20,10 --from YYYY-MM-DD
+    [--period monthly|biweekly|weekly] [--vat-percent N] [--json]
+hubctl billing agreements list [--cpo CC/ID] [--json]
+(PERIOD: 2026-11 monthly, 2026-W45 weekly, 2026-W45/P2W biweekly, or the Monday 2026-11-02 a week starts)
 hubctl billing quote [sessions/]CC/ID/SESSION_ID [--json]
 hubctl analytics usage --from YYYY-MM-DD --to YYYY-MM-DD [--by party|location|day] [--party CC/ID] [--tz ZONE] [--json]
 """
@@ -15,6 +21,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
@@ -24,6 +31,7 @@ from hubclient import HubClient, HubError
 from hubctl import _render_billing as render
 from hubctl._base import CliError, Command, party_ref, print_json
 from hubctl._render_network import when
+from hubctl._statement_html import statement_html
 from hubctl.network import _object_ref
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.billing.v1 import billing_pb2
@@ -47,9 +55,12 @@ _BATCH = 50
 
 
 def period(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2026-11 (YYYY-MM)")
-    return value.strip()
+    # The form only: the core checks the rest (a real ISO week, a Monday, a two-week start) and says why.
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])|\d{4}-W\d{2}(/P2W)?|\d{4}-\d{2}-\d{2}", value.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a period like 2026-11 (month), 2026-W45 (week), 2026-W45/P2W (two weeks) or 2026-11-02"
+        )
+    return value.strip().upper()
 
 
 def share(value: str) -> billing_pb2.RevenueShare:
@@ -95,7 +106,9 @@ def _utc(day: date, zone: str) -> Timestamp:
 
 
 async def settle(hub: HubClient, args: argparse.Namespace) -> None:
-    request = billing_rpc.GetStatementRequest(period=args.period, party="/".join(args.party) if args.party else "")
+    request = billing_rpc.GetStatementRequest(
+        period=args.period, party="/".join(args.party) if args.party else "", time_zone=args.time_zone or ""
+    )
     if args.share is not None:
         request.share.CopyFrom(args.share)
     statement = await hub.get_statement(request)
@@ -104,6 +117,8 @@ async def settle(hub: HubClient, args: argparse.Namespace) -> None:
         print(
             f"note: {args.period} is closed; it keeps its shares {render.share_text(statement.share)}", file=sys.stderr
         )
+    if args.time_zone and statement.closed and statement.time_zone and statement.time_zone != args.time_zone:
+        print(f"note: {statement.period} is closed; it was cut in {statement.time_zone}", file=sys.stderr)
     if args.format == "json":
         print_json(render.statement_json(statement))
     elif args.format == "csv":
@@ -121,11 +136,75 @@ def _percents(value: billing_pb2.RevenueShare) -> tuple[Decimal, ...]:
 
 
 async def close(hub: HubClient, args: argparse.Namespace) -> None:
-    statement = await hub.close_settlement_period(args.period)
+    statement = await hub.close_settlement_period(args.period, args.time_zone or "")
     if args.json:
         print_json(render.statement_json(statement))
     else:
         print(render.closed_text(statement))
+
+
+async def statement_file(hub: HubClient, args: argparse.Namespace) -> None:
+    request = billing_rpc.GetStatementRequest(
+        period=args.period, party="/".join(args.party), time_zone=args.time_zone or ""
+    )
+    statement = await hub.get_statement(request)
+    hub_party = next((t.party for t in statement.totals if t.role == "HUB"), "the Hub")
+    try:
+        args.output.write_text(statement_html(statement, hub_party), encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+    state = "closed" if statement.closed else "open"
+    print(f"wrote {args.output}: {statement.period} ({state}) for {statement.party}, {len(statement.lines)} CDR(s)")
+
+
+def shares(value: str) -> billing_pb2.RevenueShare:
+    return share(value)
+
+
+def vat_percent(value: str) -> str:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a percent from 0 to 100, e.g. 10")
+    return value.strip()
+
+
+async def agreements_set(hub: HubClient, args: argparse.Namespace) -> None:
+    agreement = billing_pb2.SettlementAgreement(
+        cpo="/".join(args.cpo),
+        emsp="/".join(args.emsp) if args.emsp else "",
+        valid_from=args.start.isoformat(),
+        share=args.shares,
+        period=args.period,
+        vat_percent=args.vat_percent or "",
+    )
+    if not args.vat_percent:
+        # Unset: the Hub default's VAT on the fee, as the core states it.
+        agreement.vat_percent = (await hub.list_settlement_agreements()).hub_default.vat_percent
+    stored = await hub.set_settlement_agreement(agreement)
+    if args.json:
+        print_json(render.agreement_json(stored))
+        return
+    who = f"{stored.cpo} with {stored.emsp}" if stored.emsp else f"{stored.cpo} with any eMSP"
+    print(
+        f"agreement {who} from {stored.valid_from}: shares {render.share_text(stored.share)} (CPO/EMSP/HUB %), "
+        f"{stored.period} periods, VAT {stored.vat_percent} % on the Hub's fee"
+    )
+
+
+async def agreements_list(hub: HubClient, args: argparse.Namespace) -> None:
+    response = await hub.list_settlement_agreements("/".join(args.cpo) if args.cpo else "")
+    if args.json:
+        print_json(
+            {
+                "agreements": [render.agreement_json(a) for a in response.agreements],
+                "hub_default": render.agreement_json(response.hub_default),
+            }
+        )
+        return
+    print(render.agreements_table(response.agreements, response.hub_default))
 
 
 async def _mismatched_names(hub: HubClient, party: tuple[str, str] | None) -> list[str]:
@@ -245,7 +324,17 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
 
     def add_period(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
-            "--period", type=period, required=True, metavar="YYYY-MM", help="sessions ended in this UTC month"
+            "--period",
+            type=period,
+            required=True,
+            metavar="PERIOD",
+            help="2026-11 (month), 2026-W45 (ISO week), 2026-W45/P2W (two weeks) or a Monday 2026-11-02, in the zone",
+        )
+        sub.add_argument(
+            "--time-zone",
+            type=time_zone,
+            metavar="ZONE",
+            help="cut the period at midnight in this IANA zone (default: the Hub's HUB_TIME_ZONE)",
         )
 
     billing = group("billing", "settlement statements, CDR verification and session prices")
@@ -260,6 +349,31 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
         billing, "close", close, "close a period: its statement is frozen, later CDRs go to the next", as_json
     )
     add_period(sub)
+    sub = command(billing, "statement", statement_file, "write one party's printable statement (self-contained HTML)")
+    add_period(sub)
+    sub.add_argument("--party", type=party_ref, required=True, metavar="CC/PARTY_ID", help="e.g. VN/CP1")
+    sub.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.html", help="the file to write")
+
+    agreements = billing.add_parser(
+        "agreements", help="settlement agreements per CPO or CPO-eMSP pair", description="settlement agreements"
+    ).add_subparsers(dest="agreements_action", required=True, metavar="ACTION")
+    sub = command(agreements, "set", agreements_set, "record an agreement from a date on (billing, operators)", as_json)
+    sub.add_argument("--cpo", type=party_ref, required=True, metavar="CC/PARTY_ID", help="e.g. VN/CP1")
+    sub.add_argument(
+        "--emsp", type=party_ref, metavar="CC/PARTY_ID", help="only with this eMSP (wins over the CPO's agreement)"
+    )
+    sub.add_argument("--shares", type=shares, required=True, metavar="CPO,EMSP,HUB", help="percents, e.g. 70,20,10")
+    sub.add_argument(
+        "--from", dest="start", type=local_date, required=True, metavar="YYYY-MM-DD", help="first day, Hub time zone"
+    )
+    sub.add_argument(
+        "--period", choices=("monthly", "biweekly", "weekly"), default="monthly", type=str.lower,
+        help="settlement period (default: %(default)s)",
+    )  # fmt: skip
+    sub.add_argument("--vat-percent", type=vat_percent, metavar="N", help="VAT on the Hub's fee (default: the Hub's)")
+    sub = command(agreements, "list", agreements_list, "every agreement and the Hub default", as_json)
+    sub.add_argument("--cpo", type=party_ref, metavar="CC/PARTY_ID", help="only this CPO's")
+
     sub = command(billing, "mismatches", mismatches, "CDRs whose reported cost differs from their tariff", as_json)
     add_party(sub, "only the CDRs this party is CPO or eMSP of, e.g. VN/CPA")
     sub = command(billing, "quote", quote, "the Hub's price of a stored session so far", as_json)

@@ -49,7 +49,11 @@ OCTOBER_TOTALS = {
     ("VN/HUB", "HUB", "EUR"): "0.36",
     ("VN/HUB", "HUB", "VND"): "4667",
 }
-CSV_HEADER = "cdr,cpo,emsp,currency,amount,cpo_share,emsp_share,hub_share,late,verification,end_date_time"
+CSV_HEADER = (
+    "cdr,cpo,emsp,currency,amount,cpo_share,emsp_share,hub_share,late,verification,end_date_time,"
+    "reported_excl_vat,reported_incl_vat,priced_excl_vat,priced_incl_vat,hub_fee,hub_fee_vat,vat_percent,"
+    "emsp_pays_cpo,emsp_pays_hub,agreement,note"
+)
 
 
 def sections(stdout: str) -> list[str]:
@@ -108,7 +112,7 @@ async def test_settle_table_shows_every_cdrs_shares_and_the_hand_computed_totals
     result = await hubctl("billing", "settle", "--period", "2026-10")
 
     assert result.code == 0, result.stderr
-    lines, totals, status = sections(result.stdout)
+    lines, totals, owes, status = sections(result.stdout)
     header = lines.splitlines()[0]
     assert re.split(r"\s{2,}", header) == [
         "CDR", "CPO", "EMSP", "CURRENCY", "AMOUNT", "CPO SHARE", "EMSP SHARE", "HUB SHARE", "LATE", "VERIFICATION",
@@ -118,6 +122,15 @@ async def test_settle_table_shows_every_cdrs_shares_and_the_hand_computed_totals
     assert totals.startswith("totals:\n")
     assert totals_of(totals) == OCTOBER_TOTALS
     assert status.startswith("period 2026-10: OPEN, 4 CDRs, shares 70/20/10")
+    assert "monthly in Asia/Ho_Chi_Minh, due 2026-11-14" in status
+    # Who owes whom: CDR A alone between EM1 and CP1 (35000 VND, eMSP keeps 7000, Hub 3500 + 10 % VAT).
+    assert owes.startswith("who owes whom:\n")
+    head, *pairs = (re.split(r"\s{2,}", row) for row in owes.splitlines()[1:])
+    assert head[-4:] == ["EMSP PAYS CPO", "HUB FEE", "FEE VAT", "EMSP PAYS VN/HUB"]
+    owed = {(r[0], r[1], r[2]): r[3:] for r in pairs}
+    assert owed[("VN/EM1", "VN/CP1", "VND")] == ["1", "35000", "7000", "24150", "3500", "350", "3850"]
+    # CDR C: 11666 VND, eMSP 2333, fee 1167, VAT 116.7 -> 117: the CPO gets 11666 - 2333 - 1284.
+    assert owed[("VN/EM1", "VN/CP3", "VND")] == ["1", "11666", "2333", "8049", "1167", "117", "1284"]
 
 
 async def test_settle_csv_is_one_row_per_cdr_with_exact_amounts_and_nothing_else(
@@ -163,8 +176,27 @@ async def test_settle_json_is_the_statement(hubctl: Hubctl, month: None, db: asy
         "late": False,
         "verification": "MATCH",
         "end_date_time": "2026-10-10T09:00:00Z",
+        # No VAT in the CDR nor its tariff: incl. = excl. The Hub's fee is 10 % of 35000, its VAT 10 % of that; the
+        # eMSP keeps its 7000 and pays the CPO 35000 - 7000 - (3500 + 350).
+        "reported_excl_vat": "35000",
+        "reported_incl_vat": "35000",
+        "priced_excl_vat": "35000",
+        "priced_incl_vat": "35000",
+        "hub_fee": "3500",
+        "hub_fee_vat": "350",
+        "vat_percent": "10",
+        "emsp_pays_cpo": "24150",
+        "emsp_pays_hub": "3850",
+        "agreement": "hub default from 1970-01-01",
+        "note": None,
     }
     assert len(statement["lines"]) == 4
+    assert (statement["kind"], statement["time_zone"], statement["due_date"]) == (
+        "monthly",
+        "Asia/Ho_Chi_Minh",
+        "2026-11-14",
+    )
+    assert statement["start_time"] == "2026-09-30T17:00:00Z"
 
 
 async def test_settle_of_one_party_and_with_a_what_if_share(hubctl: Hubctl, month: None, db: asyncpg.Pool) -> None:
@@ -174,7 +206,7 @@ async def test_settle_of_one_party_and_with_a_what_if_share(hubctl: Hubctl, mont
     ).json()
 
     assert em2.code == 0, em2.stderr
-    lines, totals, status = sections(em2.stdout)
+    lines, totals, _owes, status = sections(em2.stdout)
     assert sorted(rows(lines)) == ["VN/CP1/D", "VN/CP2/B"]
     assert totals_of(totals)[("VN/EM2", "EMSP", "EUR")] == "0.72"
     assert status.startswith("period 2026-10 for VN/EM2: OPEN, 2 CDRs")
@@ -195,7 +227,7 @@ async def test_settle_of_an_empty_month_says_so(hubctl: Hubctl, month: None, db:
 
 async def test_settle_usage_errors_exit_2_and_name_the_option(hubctl: Hubctl, db: asyncpg.Pool) -> None:
     cases = [
-        (("--period", "2026-13"), "--period: '2026-13' is not a month like 2026-11"),
+        (("--period", "2026-13"), "--period: '2026-13' is not a period like 2026-11 (month), 2026-W45 (week)"),
         (("--period", "2026-10", "--share", "70,20,20"), "adding up to 100"),
         (("--period", "2026-10", "--share", "70,30"), "e.g. 70,20,10"),
         (("--period", "2026-10", "--format", "xml"), "invalid choice: 'xml'"),
@@ -222,6 +254,7 @@ async def test_close_freezes_the_period_and_settle_then_says_closed(
     november = await hubctl("billing", "settle", "--period", "2026-11")
     what_if = await hubctl("billing", "settle", "--period", "2026-10", "--share", "80,15,5", "--format", "json")
     again = await hubctl("billing", "close", "--period", "2026-10")
+    other_zone = await hubctl("billing", "settle", "--period", "2026-10", "--time-zone", "UTC")
 
     assert closed.code == 0, closed.stderr
     summary, totals = sections(closed.stdout)
@@ -236,7 +269,7 @@ async def test_close_freezes_the_period_and_settle_then_says_closed(
     assert as_json["closed"] is True
     assert as_json["create_time"] is not None
     assert totals_json(as_json) == OCTOBER_TOTALS
-    lines, _totals, status = sections(november.stdout)
+    lines, _totals, _owes, _notes, status = sections(november.stdout)
     assert rows(lines)["VN/CP1/LATE"][8:] == ["late", "MATCH"]
     assert status.startswith("period 2026-11: OPEN, 1 CDR,")
     # A what-if share cannot change a closed period, and the operator is told so.
@@ -244,6 +277,9 @@ async def test_close_freezes_the_period_and_settle_then_says_closed(
     assert what_if.stderr == "note: 2026-10 is closed; it keeps its shares 70/20/10\n"
     assert (again.code, again.stdout) == (1, "")
     assert again.stderr == "error: period 2026-10 is already closed\n"
+    # Asked in another zone, a closed period answers as it was closed, and says so.
+    assert other_zone.stderr == "note: 2026-10 is closed; it was cut in Asia/Ho_Chi_Minh\n"
+    assert "CLOSED" in other_zone.stdout
 
 
 async def test_close_json_is_the_frozen_statement(hubctl: Hubctl, month: None, db: asyncpg.Pool) -> None:
@@ -259,7 +295,7 @@ async def test_close_of_a_period_that_has_not_ended_is_refused(hubctl: Hubctl, d
     result = await hubctl("billing", "close", "--period", "2099-01")
 
     assert (result.code, result.stdout) == (1, "")
-    assert result.stderr == "error: period 2099-01 has not ended yet\n"
+    assert result.stderr == "error: period 2099-01 has not ended yet (ends 2099-01-31T17:00:00Z)\n"
     assert await db.fetchval("SELECT count(*) FROM settlement_statements") == 0
 
 

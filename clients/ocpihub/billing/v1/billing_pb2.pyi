@@ -70,6 +70,17 @@ class StatementLine(_message.Message):
     HUB_SHARE_FIELD_NUMBER: _builtins.int
     LATE_FIELD_NUMBER: _builtins.int
     VERIFICATION_FIELD_NUMBER: _builtins.int
+    REPORTED_EXCL_VAT_FIELD_NUMBER: _builtins.int
+    REPORTED_INCL_VAT_FIELD_NUMBER: _builtins.int
+    PRICED_EXCL_VAT_FIELD_NUMBER: _builtins.int
+    PRICED_INCL_VAT_FIELD_NUMBER: _builtins.int
+    HUB_FEE_FIELD_NUMBER: _builtins.int
+    HUB_FEE_VAT_FIELD_NUMBER: _builtins.int
+    EMSP_PAYS_CPO_FIELD_NUMBER: _builtins.int
+    EMSP_PAYS_HUB_FIELD_NUMBER: _builtins.int
+    AGREEMENT_FIELD_NUMBER: _builtins.int
+    VAT_PERCENT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
     cdr: _builtins.str
     """"cdrs/{cc}/{pid}/{id}" """
     cpo: _builtins.str
@@ -85,6 +96,26 @@ class StatementLine(_message.Message):
     """True when the CDR ended in an earlier, already closed period and arrived late."""
     verification: _builtins.str
     """MATCH, MISMATCH or NOT_VERIFIED."""
+    reported_excl_vat: _builtins.str
+    """Who owes whom for this CDR (see Statement). Each figure rounded half-up to the currency's minor unit.
+    The CDR's total_cost as the CPO reported it (incl. VAT = excl. VAT when the CDR gives none).
+    """
+    reported_incl_vat: _builtins.str
+    priced_excl_vat: _builtins.str
+    """The Hub's price of it (its tariff), else the reported figures; `amount` is priced_excl_vat."""
+    priced_incl_vat: _builtins.str
+    hub_fee: _builtins.str
+    """The Hub's share of priced_excl_vat and the VAT the Hub charges on it (at the agreement's vat_percent)."""
+    hub_fee_vat: _builtins.str
+    emsp_pays_cpo: _builtins.str
+    """priced_incl_vat - emsp_share - emsp_pays_hub: the fee and its VAT are deducted from what the CPO is paid."""
+    emsp_pays_hub: _builtins.str
+    """hub_fee + hub_fee_vat, paid by the eMSP on the CPO's behalf."""
+    agreement: _builtins.str
+    """The agreement that applied, e.g. "VN/CP1-VN/EM1 from 2026-11-01" or "hub default from 1970-01-01"."""
+    vat_percent: _builtins.str
+    note: _builtins.str
+    """Why the CDR is here, e.g. it ended in the closed period 2026-10 and arrived after the closing."""
     @_builtins.property
     def end_date_time(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -101,14 +132,137 @@ class StatementLine(_message.Message):
         hub_share: _builtins.str = ...,
         late: _builtins.bool = ...,
         verification: _builtins.str = ...,
+        reported_excl_vat: _builtins.str = ...,
+        reported_incl_vat: _builtins.str = ...,
+        priced_excl_vat: _builtins.str = ...,
+        priced_incl_vat: _builtins.str = ...,
+        hub_fee: _builtins.str = ...,
+        hub_fee_vat: _builtins.str = ...,
+        emsp_pays_cpo: _builtins.str = ...,
+        emsp_pays_hub: _builtins.str = ...,
+        agreement: _builtins.str = ...,
+        vat_percent: _builtins.str = ...,
+        note: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["end_date_time", b"end_date_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "cdr", b"cdr", "cpo", b"cpo", "cpo_share", b"cpo_share", "currency", b"currency", "emsp", b"emsp", "emsp_share", b"emsp_share", "end_date_time", b"end_date_time", "hub_share", b"hub_share", "late", b"late", "verification", b"verification"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreement", b"agreement", "amount", b"amount", "cdr", b"cdr", "cpo", b"cpo", "cpo_share", b"cpo_share", "currency", b"currency", "emsp", b"emsp", "emsp_pays_cpo", b"emsp_pays_cpo", "emsp_pays_hub", b"emsp_pays_hub", "emsp_share", b"emsp_share", "end_date_time", b"end_date_time", "hub_fee", b"hub_fee", "hub_fee_vat", b"hub_fee_vat", "hub_share", b"hub_share", "late", b"late", "note", b"note", "priced_excl_vat", b"priced_excl_vat", "priced_incl_vat", b"priced_incl_vat", "reported_excl_vat", b"reported_excl_vat", "reported_incl_vat", b"reported_incl_vat", "vat_percent", b"vat_percent", "verification", b"verification"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StatementLine: _TypeAlias = StatementLine  # noqa: Y015
+
+@_typing.final
+class PairSettlement(_message.Message):
+    """Per counterparty pair and currency over a statement: the sums of its lines' figures (same meaning as a line's)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CPO_FIELD_NUMBER: _builtins.int
+    EMSP_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    CDRS_FIELD_NUMBER: _builtins.int
+    REPORTED_EXCL_VAT_FIELD_NUMBER: _builtins.int
+    REPORTED_INCL_VAT_FIELD_NUMBER: _builtins.int
+    PRICED_EXCL_VAT_FIELD_NUMBER: _builtins.int
+    PRICED_INCL_VAT_FIELD_NUMBER: _builtins.int
+    CPO_SHARE_FIELD_NUMBER: _builtins.int
+    EMSP_SHARE_FIELD_NUMBER: _builtins.int
+    HUB_FEE_FIELD_NUMBER: _builtins.int
+    HUB_FEE_VAT_FIELD_NUMBER: _builtins.int
+    EMSP_PAYS_CPO_FIELD_NUMBER: _builtins.int
+    EMSP_PAYS_HUB_FIELD_NUMBER: _builtins.int
+    cpo: _builtins.str
+    emsp: _builtins.str
+    currency: _builtins.str
+    cdrs: _builtins.int
+    reported_excl_vat: _builtins.str
+    reported_incl_vat: _builtins.str
+    priced_excl_vat: _builtins.str
+    priced_incl_vat: _builtins.str
+    cpo_share: _builtins.str
+    emsp_share: _builtins.str
+    hub_fee: _builtins.str
+    hub_fee_vat: _builtins.str
+    emsp_pays_cpo: _builtins.str
+    emsp_pays_hub: _builtins.str
+    def __init__(
+        self,
+        *,
+        cpo: _builtins.str = ...,
+        emsp: _builtins.str = ...,
+        currency: _builtins.str = ...,
+        cdrs: _builtins.int = ...,
+        reported_excl_vat: _builtins.str = ...,
+        reported_incl_vat: _builtins.str = ...,
+        priced_excl_vat: _builtins.str = ...,
+        priced_incl_vat: _builtins.str = ...,
+        cpo_share: _builtins.str = ...,
+        emsp_share: _builtins.str = ...,
+        hub_fee: _builtins.str = ...,
+        hub_fee_vat: _builtins.str = ...,
+        emsp_pays_cpo: _builtins.str = ...,
+        emsp_pays_hub: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cdrs", b"cdrs", "cpo", b"cpo", "cpo_share", b"cpo_share", "currency", b"currency", "emsp", b"emsp", "emsp_pays_cpo", b"emsp_pays_cpo", "emsp_pays_hub", b"emsp_pays_hub", "emsp_share", b"emsp_share", "hub_fee", b"hub_fee", "hub_fee_vat", b"hub_fee_vat", "priced_excl_vat", b"priced_excl_vat", "priced_incl_vat", b"priced_incl_vat", "reported_excl_vat", b"reported_excl_vat", "reported_incl_vat", b"reported_incl_vat"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PairSettlement: _TypeAlias = PairSettlement  # noqa: Y015
+
+@_typing.final
+class SettlementAgreement(_message.Message):
+    """Settlement terms of a CPO (with every eMSP, or one), from a local date on. A pair's wins over the CPO's, which wins
+    over the Hub default; a later valid_from supersedes an earlier one from that date on.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CPO_FIELD_NUMBER: _builtins.int
+    EMSP_FIELD_NUMBER: _builtins.int
+    VALID_FROM_FIELD_NUMBER: _builtins.int
+    SHARE_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    VAT_PERCENT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    cpo: _builtins.str
+    """"VN/CP1"; empty in the Hub default."""
+    emsp: _builtins.str
+    """"VN/EM1", or empty: every eMSP without an agreement of its own with this CPO."""
+    valid_from: _builtins.str
+    """"YYYY-MM-DD" in the Hub's time zone."""
+    period: _builtins.str
+    """"monthly", "biweekly" or "weekly"."""
+    vat_percent: _builtins.str
+    """VAT the Hub charges on its fee, percent, e.g. "10"."""
+    created_by: _builtins.str
+    """Who set it (the caller's certificate or named person)."""
+    @_builtins.property
+    def share(self) -> Global___RevenueShare: ...
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        cpo: _builtins.str = ...,
+        emsp: _builtins.str = ...,
+        valid_from: _builtins.str = ...,
+        share: Global___RevenueShare | None = ...,
+        period: _builtins.str = ...,
+        vat_percent: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        created_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "share", b"share"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cpo", b"cpo", "create_time", b"create_time", "created_by", b"created_by", "emsp", b"emsp", "period", b"period", "share", b"share", "valid_from", b"valid_from", "vat_percent", b"vat_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SettlementAgreement: _TypeAlias = SettlementAgreement  # noqa: Y015
 
 @_typing.final
 class PartyTotal(_message.Message):
@@ -155,11 +309,25 @@ class Statement(_message.Message):
     TOTALS_FIELD_NUMBER: _builtins.int
     CLOSED_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    DUE_DATE_FIELD_NUMBER: _builtins.int
+    PAIRS_FIELD_NUMBER: _builtins.int
     period: _builtins.str
-    """"2026-11": CDRs whose session ended in that UTC month."""
+    """Named by its start in `time_zone`: "2026-11" (monthly), "2026-W45" (weekly), "2026-W45/P2W" (biweekly). Holds the
+    CDRs whose agreement has this kind of period and whose session ended in it (or earlier, arriving late).
+    """
     party: _builtins.str
     """Empty: the whole network; else the statement of one party ("VN/ABC")."""
     closed: _builtins.bool
+    time_zone: _builtins.str
+    """IANA zone the period is cut in (HUB_TIME_ZONE or the request's)."""
+    kind: _builtins.str
+    """"monthly", "biweekly" or "weekly"."""
+    due_date: _builtins.str
+    """"YYYY-MM-DD": the last day to pay, 14 days from the period's end."""
     @_builtins.property
     def share(self) -> Global___RevenueShare: ...
     @_builtins.property
@@ -168,6 +336,14 @@ class Statement(_message.Message):
     def totals(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartyTotal]: ...
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Exclusive."""
+
+    @_builtins.property
+    def pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___PairSettlement]: ...
     def __init__(
         self,
         *,
@@ -178,10 +354,16 @@ class Statement(_message.Message):
         totals: _abc.Iterable[Global___PartyTotal] | None = ...,
         closed: _builtins.bool = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        time_zone: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        due_date: _builtins.str = ...,
+        pairs: _abc.Iterable[Global___PairSettlement] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "share", b"share"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "end_time", b"end_time", "share", b"share", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed", b"closed", "create_time", b"create_time", "lines", b"lines", "party", b"party", "period", b"period", "share", b"share", "totals", b"totals"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed", b"closed", "create_time", b"create_time", "due_date", b"due_date", "end_time", b"end_time", "kind", b"kind", "lines", b"lines", "pairs", b"pairs", "party", b"party", "period", b"period", "share", b"share", "start_time", b"start_time", "time_zone", b"time_zone", "totals", b"totals"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

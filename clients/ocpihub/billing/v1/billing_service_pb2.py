@@ -26,7 +26,7 @@ from ocpihub.billing.v1 import billing_pb2 as ocpihub_dot_billing_dot_v1_dot_bil
 from ocpihub.cdrs.v1 import cdrs_pb2 as ocpihub_dot_cdrs_dot_v1_dot_cdrs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ocpihub/billing/v1/billing_service.proto\x12\x12ocpihub.billing.v1\x1a ocpihub/billing/v1/billing.proto\x1a\x1aocpihub/cdrs/v1/cdrs.proto\"&\n\x13QuoteSessionRequest\x12\x0f\n\x07session\x18\x01 \x01(\t\"@\n\x14QuoteSessionResponse\x12(\n\x05quote\x18\x01 \x01(\x0b\x32\x19.ocpihub.billing.v1.Quote\"\x1f\n\x10VerifyCdrRequest\x12\x0b\n\x03\x63\x64r\x18\x01 \x01(\t\"K\n\x11VerifyCdrResponse\x12\x36\n\x0cverification\x18\x01 \x01(\x0b\x32 .ocpihub.cdrs.v1.CdrVerification\"e\n\x13GetStatementRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05party\x18\x02 \x01(\t\x12/\n\x05share\x18\x03 \x01(\x0b\x32 .ocpihub.billing.v1.RevenueShare\"H\n\x14GetStatementResponse\x12\x30\n\tstatement\x18\x01 \x01(\x0b\x32\x1d.ocpihub.billing.v1.Statement\".\n\x1c\x43loseSettlementPeriodRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\"Q\n\x1d\x43loseSettlementPeriodResponse\x12\x30\n\tstatement\x18\x01 \x01(\x0b\x32\x1d.ocpihub.billing.v1.Statement2\xae\x03\n\x0e\x42illingService\x12\x61\n\x0cQuoteSession\x12\'.ocpihub.billing.v1.QuoteSessionRequest\x1a(.ocpihub.billing.v1.QuoteSessionResponse\x12X\n\tVerifyCdr\x12$.ocpihub.billing.v1.VerifyCdrRequest\x1a%.ocpihub.billing.v1.VerifyCdrResponse\x12\x61\n\x0cGetStatement\x12\'.ocpihub.billing.v1.GetStatementRequest\x1a(.ocpihub.billing.v1.GetStatementResponse\x12|\n\x15\x43loseSettlementPeriod\x12\x30.ocpihub.billing.v1.CloseSettlementPeriodRequest\x1a\x31.ocpihub.billing.v1.CloseSettlementPeriodResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ocpihub/billing/v1/billing_service.proto\x12\x12ocpihub.billing.v1\x1a ocpihub/billing/v1/billing.proto\x1a\x1aocpihub/cdrs/v1/cdrs.proto\"&\n\x13QuoteSessionRequest\x12\x0f\n\x07session\x18\x01 \x01(\t\"@\n\x14QuoteSessionResponse\x12(\n\x05quote\x18\x01 \x01(\x0b\x32\x19.ocpihub.billing.v1.Quote\"\x1f\n\x10VerifyCdrRequest\x12\x0b\n\x03\x63\x64r\x18\x01 \x01(\t\"K\n\x11VerifyCdrResponse\x12\x36\n\x0cverification\x18\x01 \x01(\x0b\x32 .ocpihub.cdrs.v1.CdrVerification\"x\n\x13GetStatementRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05party\x18\x02 \x01(\t\x12/\n\x05share\x18\x03 \x01(\x0b\x32 .ocpihub.billing.v1.RevenueShare\x12\x11\n\ttime_zone\x18\x04 \x01(\t\"H\n\x14GetStatementResponse\x12\x30\n\tstatement\x18\x01 \x01(\x0b\x32\x1d.ocpihub.billing.v1.Statement\"A\n\x1c\x43loseSettlementPeriodRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x11\n\ttime_zone\x18\x02 \x01(\t\"[\n\x1dSetSettlementAgreementRequest\x12:\n\tagreement\x18\x01 \x01(\x0b\x32\'.ocpihub.billing.v1.SettlementAgreement\"\\\n\x1eSetSettlementAgreementResponse\x12:\n\tagreement\x18\x01 \x01(\x0b\x32\'.ocpihub.billing.v1.SettlementAgreement\".\n\x1fListSettlementAgreementsRequest\x12\x0b\n\x03\x63po\x18\x01 \x01(\t\"\x9d\x01\n ListSettlementAgreementsResponse\x12;\n\nagreements\x18\x01 \x03(\x0b\x32\'.ocpihub.billing.v1.SettlementAgreement\x12<\n\x0bhub_default\x18\x02 \x01(\x0b\x32\'.ocpihub.billing.v1.SettlementAgreement\"Q\n\x1d\x43loseSettlementPeriodResponse\x12\x30\n\tstatement\x18\x01 \x01(\x0b\x32\x1d.ocpihub.billing.v1.Statement2\xb7\x05\n\x0e\x42illingService\x12\x61\n\x0cQuoteSession\x12\'.ocpihub.billing.v1.QuoteSessionRequest\x1a(.ocpihub.billing.v1.QuoteSessionResponse\x12X\n\tVerifyCdr\x12$.ocpihub.billing.v1.VerifyCdrRequest\x1a%.ocpihub.billing.v1.VerifyCdrResponse\x12\x61\n\x0cGetStatement\x12\'.ocpihub.billing.v1.GetStatementRequest\x1a(.ocpihub.billing.v1.GetStatementResponse\x12|\n\x15\x43loseSettlementPeriod\x12\x30.ocpihub.billing.v1.CloseSettlementPeriodRequest\x1a\x31.ocpihub.billing.v1.CloseSettlementPeriodResponse\x12\x7f\n\x16SetSettlementAgreement\x12\x31.ocpihub.billing.v1.SetSettlementAgreementRequest\x1a\x32.ocpihub.billing.v1.SetSettlementAgreementResponse\x12\x85\x01\n\x18ListSettlementAgreements\x12\x33.ocpihub.billing.v1.ListSettlementAgreementsRequest\x1a\x34.ocpihub.billing.v1.ListSettlementAgreementsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,13 +42,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VERIFYCDRRESPONSE']._serialized_start=265
   _globals['_VERIFYCDRRESPONSE']._serialized_end=340
   _globals['_GETSTATEMENTREQUEST']._serialized_start=342
-  _globals['_GETSTATEMENTREQUEST']._serialized_end=443
-  _globals['_GETSTATEMENTRESPONSE']._serialized_start=445
-  _globals['_GETSTATEMENTRESPONSE']._serialized_end=517
-  _globals['_CLOSESETTLEMENTPERIODREQUEST']._serialized_start=519
-  _globals['_CLOSESETTLEMENTPERIODREQUEST']._serialized_end=565
-  _globals['_CLOSESETTLEMENTPERIODRESPONSE']._serialized_start=567
-  _globals['_CLOSESETTLEMENTPERIODRESPONSE']._serialized_end=648
-  _globals['_BILLINGSERVICE']._serialized_start=651
-  _globals['_BILLINGSERVICE']._serialized_end=1081
+  _globals['_GETSTATEMENTREQUEST']._serialized_end=462
+  _globals['_GETSTATEMENTRESPONSE']._serialized_start=464
+  _globals['_GETSTATEMENTRESPONSE']._serialized_end=536
+  _globals['_CLOSESETTLEMENTPERIODREQUEST']._serialized_start=538
+  _globals['_CLOSESETTLEMENTPERIODREQUEST']._serialized_end=603
+  _globals['_SETSETTLEMENTAGREEMENTREQUEST']._serialized_start=605
+  _globals['_SETSETTLEMENTAGREEMENTREQUEST']._serialized_end=696
+  _globals['_SETSETTLEMENTAGREEMENTRESPONSE']._serialized_start=698
+  _globals['_SETSETTLEMENTAGREEMENTRESPONSE']._serialized_end=790
+  _globals['_LISTSETTLEMENTAGREEMENTSREQUEST']._serialized_start=792
+  _globals['_LISTSETTLEMENTAGREEMENTSREQUEST']._serialized_end=838
+  _globals['_LISTSETTLEMENTAGREEMENTSRESPONSE']._serialized_start=841
+  _globals['_LISTSETTLEMENTAGREEMENTSRESPONSE']._serialized_end=998
+  _globals['_CLOSESETTLEMENTPERIODRESPONSE']._serialized_start=1000
+  _globals['_CLOSESETTLEMENTPERIODRESPONSE']._serialized_end=1081
+  _globals['_BILLINGSERVICE']._serialized_start=1084
+  _globals['_BILLINGSERVICE']._serialized_end=1779
 # @@protoc_insertion_point(module_scope)

@@ -3,8 +3,10 @@
 isort:skip_file
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 from ocpihub.billing.v1 import billing_pb2 as _billing_pb2
 from ocpihub.cdrs.v1 import cdrs_pb2 as _cdrs_pb2
 import builtins as _builtins
@@ -105,13 +107,18 @@ class GetStatementRequest(_message.Message):
     PERIOD_FIELD_NUMBER: _builtins.int
     PARTY_FIELD_NUMBER: _builtins.int
     SHARE_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     period: _builtins.str
-    """"YYYY-MM" """
+    """"2026-11", "2026-W45", "2026-W45/P2W", or a Monday "2026-11-02" (a weekly period)."""
     party: _builtins.str
     """Optional "VN/ABC": only the lines where that party is CPO or eMSP."""
+    time_zone: _builtins.str
+    """Optional IANA zone the period is cut in; default HUB_TIME_ZONE. A closed period keeps its own."""
     @_builtins.property
     def share(self) -> _billing_pb2.RevenueShare:
-        """Optional: overrides the Hub's revenue share for an open period (what-if); a closed period keeps its own."""
+        """Optional what-if for an open period: replaces every agreement's shares (not its period nor VAT); a closed period
+        keeps its own.
+        """
 
     def __init__(
         self,
@@ -119,10 +126,11 @@ class GetStatementRequest(_message.Message):
         period: _builtins.str = ...,
         party: _builtins.str = ...,
         share: _billing_pb2.RevenueShare | None = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["share", b"share"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["party", b"party", "period", b"period", "share", b"share"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["party", b"party", "period", b"period", "share", b"share", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -153,19 +161,108 @@ class CloseSettlementPeriodRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PERIOD_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     period: _builtins.str
+    time_zone: _builtins.str
     def __init__(
         self,
         *,
         period: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["period", b"period"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["period", b"period", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CloseSettlementPeriodRequest: _TypeAlias = CloseSettlementPeriodRequest  # noqa: Y015
+
+@_typing.final
+class SetSettlementAgreementRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGREEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agreement(self) -> _billing_pb2.SettlementAgreement:
+        """create_time and created_by are the Hub's."""
+
+    def __init__(
+        self,
+        *,
+        agreement: _billing_pb2.SettlementAgreement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agreement", b"agreement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreement", b"agreement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSettlementAgreementRequest: _TypeAlias = SetSettlementAgreementRequest  # noqa: Y015
+
+@_typing.final
+class SetSettlementAgreementResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGREEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agreement(self) -> _billing_pb2.SettlementAgreement: ...
+    def __init__(
+        self,
+        *,
+        agreement: _billing_pb2.SettlementAgreement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agreement", b"agreement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreement", b"agreement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSettlementAgreementResponse: _TypeAlias = SetSettlementAgreementResponse  # noqa: Y015
+
+@_typing.final
+class ListSettlementAgreementsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CPO_FIELD_NUMBER: _builtins.int
+    cpo: _builtins.str
+    """Optional "VN/CP1": only this CPO's."""
+    def __init__(
+        self,
+        *,
+        cpo: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cpo", b"cpo"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSettlementAgreementsRequest: _TypeAlias = ListSettlementAgreementsRequest  # noqa: Y015
+
+@_typing.final
+class ListSettlementAgreementsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGREEMENTS_FIELD_NUMBER: _builtins.int
+    HUB_DEFAULT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agreements(self) -> _containers.RepeatedCompositeFieldContainer[_billing_pb2.SettlementAgreement]: ...
+    @_builtins.property
+    def hub_default(self) -> _billing_pb2.SettlementAgreement: ...
+    def __init__(
+        self,
+        *,
+        agreements: _abc.Iterable[_billing_pb2.SettlementAgreement] | None = ...,
+        hub_default: _billing_pb2.SettlementAgreement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hub_default", b"hub_default"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreements", b"agreements", "hub_default", b"hub_default"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSettlementAgreementsResponse: _TypeAlias = ListSettlementAgreementsResponse  # noqa: Y015
 
 @_typing.final
 class CloseSettlementPeriodResponse(_message.Message):

@@ -55,6 +55,16 @@ class BillingServiceStub:
                 request_serializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.CloseSettlementPeriodRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.CloseSettlementPeriodResponse.FromString,
                 _registered_method=True)
+        self.SetSettlementAgreement = channel.unary_unary(
+                '/ocpihub.billing.v1.BillingService/SetSettlementAgreement',
+                request_serializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.SetSettlementAgreementRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.SetSettlementAgreementResponse.FromString,
+                _registered_method=True)
+        self.ListSettlementAgreements = channel.unary_unary(
+                '/ocpihub.billing.v1.BillingService/ListSettlementAgreements',
+                request_serializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.ListSettlementAgreementsRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.ListSettlementAgreementsResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -89,6 +99,20 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetSettlementAgreement(self, request, context):
+        """Records an agreement (billing and operators only); refused if it would start inside a closed period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSettlementAgreements(self, request, context):
+        """Every agreement, oldest first, and the Hub default.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +135,16 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.CloseSettlementPeriod,
                     request_deserializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.CloseSettlementPeriodRequest.FromString,
                     response_serializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.CloseSettlementPeriodResponse.SerializeToString,
+            ),
+            'SetSettlementAgreement': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSettlementAgreement,
+                    request_deserializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.SetSettlementAgreementRequest.FromString,
+                    response_serializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.SetSettlementAgreementResponse.SerializeToString,
+            ),
+            'ListSettlementAgreements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSettlementAgreements,
+                    request_deserializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.ListSettlementAgreementsRequest.FromString,
+                    response_serializer=ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.ListSettlementAgreementsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +256,60 @@ class BillingService:
             '/ocpihub.billing.v1.BillingService/CloseSettlementPeriod',
             ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.CloseSettlementPeriodRequest.SerializeToString,
             ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.CloseSettlementPeriodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSettlementAgreement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.billing.v1.BillingService/SetSettlementAgreement',
+            ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.SetSettlementAgreementRequest.SerializeToString,
+            ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.SetSettlementAgreementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSettlementAgreements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.billing.v1.BillingService/ListSettlementAgreements',
+            ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.ListSettlementAgreementsRequest.SerializeToString,
+            ocpihub_dot_billing_dot_v1_dot_billing__service__pb2.ListSettlementAgreementsResponse.FromString,
             options,
             channel_credentials,
             insecure,

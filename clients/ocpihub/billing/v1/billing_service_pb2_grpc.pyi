@@ -41,6 +41,10 @@ class BillingServiceStub:
     """The statement of a period: every CDR with the shares owed between CPO, eMSP and Hub, and totals per party."""
     CloseSettlementPeriod: _grpc.UnaryUnaryMultiCallable[_billing_service_pb2.CloseSettlementPeriodRequest, _billing_service_pb2.CloseSettlementPeriodResponse]
     """Freezes a period: its statement never changes again; CDRs arriving later go to the next open period."""
+    SetSettlementAgreement: _grpc.UnaryUnaryMultiCallable[_billing_service_pb2.SetSettlementAgreementRequest, _billing_service_pb2.SetSettlementAgreementResponse]
+    """Records an agreement (billing and operators only); refused if it would start inside a closed period."""
+    ListSettlementAgreements: _grpc.UnaryUnaryMultiCallable[_billing_service_pb2.ListSettlementAgreementsRequest, _billing_service_pb2.ListSettlementAgreementsResponse]
+    """Every agreement, oldest first, and the Hub default."""
 
 @_typing.type_check_only
 class BillingServiceAsyncStub(BillingServiceStub):
@@ -55,6 +59,10 @@ class BillingServiceAsyncStub(BillingServiceStub):
     """The statement of a period: every CDR with the shares owed between CPO, eMSP and Hub, and totals per party."""
     CloseSettlementPeriod: _aio.UnaryUnaryMultiCallable[_billing_service_pb2.CloseSettlementPeriodRequest, _billing_service_pb2.CloseSettlementPeriodResponse]  # type: ignore[assignment]
     """Freezes a period: its statement never changes again; CDRs arriving later go to the next open period."""
+    SetSettlementAgreement: _aio.UnaryUnaryMultiCallable[_billing_service_pb2.SetSettlementAgreementRequest, _billing_service_pb2.SetSettlementAgreementResponse]  # type: ignore[assignment]
+    """Records an agreement (billing and operators only); refused if it would start inside a closed period."""
+    ListSettlementAgreements: _aio.UnaryUnaryMultiCallable[_billing_service_pb2.ListSettlementAgreementsRequest, _billing_service_pb2.ListSettlementAgreementsResponse]  # type: ignore[assignment]
+    """Every agreement, oldest first, and the Hub default."""
 
 class BillingServiceServicer(metaclass=_abc_1.ABCMeta):
     """For the billing team: real-time session prices, CDR verification and settlement statements."""
@@ -90,5 +98,21 @@ class BillingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_billing_service_pb2.CloseSettlementPeriodResponse, _abc.Awaitable[_billing_service_pb2.CloseSettlementPeriodResponse]]:
         """Freezes a period: its statement never changes again; CDRs arriving later go to the next open period."""
+
+    @_abc_1.abstractmethod
+    def SetSettlementAgreement(
+        self,
+        request: _billing_service_pb2.SetSettlementAgreementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_billing_service_pb2.SetSettlementAgreementResponse, _abc.Awaitable[_billing_service_pb2.SetSettlementAgreementResponse]]:
+        """Records an agreement (billing and operators only); refused if it would start inside a closed period."""
+
+    @_abc_1.abstractmethod
+    def ListSettlementAgreements(
+        self,
+        request: _billing_service_pb2.ListSettlementAgreementsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_billing_service_pb2.ListSettlementAgreementsResponse, _abc.Awaitable[_billing_service_pb2.ListSettlementAgreementsResponse]]:
+        """Every agreement, oldest first, and the Hub default."""
 
 def add_BillingServiceServicer_to_server(servicer: BillingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
