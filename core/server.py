@@ -236,7 +236,9 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         SessionsServicer(SessionsService(pool, directory)), server
     )
     tokens_service_pb2_grpc.add_TokensServiceServicer_to_server(TokensServicer(TokensService(pool, directory)), server)
-    analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(AnalyticsService(pool)), server)
+    analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(
+        AnalyticsServicer(AnalyticsService(pool), settings.time_zone), server
+    )
     billing_service_pb2_grpc.add_BillingServiceServicer_to_server(
         BillingServicer(
             BillingService(pool, f"{settings.hub_country_code}/{settings.hub_party_id}", settings.revenue_share)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.billing.settlement import DEFAULT_SHARE, Share
 from core.qr.uri import hub_hosts
@@ -40,6 +41,8 @@ class Settings:
     cdr_mismatch_policy: str = "accept"
     # Shares of each CDR's Hub-priced total: CPO / eMSP / Hub percent (R11.2).
     revenue_share: Share = DEFAULT_SHARE
+    # Settlement periods are cut at midnight in this zone (HUB_TIME_ZONE); a run may name another.
+    time_zone: str = "Asia/Ho_Chi_Minh"
     # How long a relayed command may wait for the CPO's synchronous answer before its requester is sent TIMEOUT.
     command_response_wait: timedelta = timedelta(seconds=120)
     # How long a delivery to a failing party keeps being retried (slowly, after 5 quick attempts) before it is dead.
@@ -108,6 +111,7 @@ class Settings:
             db_pool_max=int(environ.get("HUB_DB_POOL_MAX", "10")),
             cdr_mismatch_policy=_choice(environ, "HUB_CDR_MISMATCH_POLICY", ("accept", "reject")),
             revenue_share=_share(environ.get("HUB_REVENUE_SHARE", "70,20,10")),
+            time_zone=_time_zone(environ.get("HUB_TIME_ZONE", "Asia/Ho_Chi_Minh")),
             command_response_wait=timedelta(seconds=float(environ.get("HUB_COMMAND_RESPONSE_WAIT_SECONDS", 120))),
             delivery_patience=timedelta(seconds=float(environ.get("HUB_DELIVERY_PATIENCE_SECONDS", 86400))),
             qr_api_deadline=timedelta(seconds=float(environ.get("HUB_QR_API_DEADLINE_SECONDS", 2))),
@@ -146,6 +150,14 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> 
     value = environ.get(name, allowed[0])
     if value not in allowed:
         raise SystemExit(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SystemExit(f"HUB_TIME_ZONE must be an IANA time zone like Asia/Ho_Chi_Minh, not {value!r}") from None
     return value
 
 

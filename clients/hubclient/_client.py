@@ -423,6 +423,11 @@ class HubClient:
     async def get_usage(self, request: analytics_rpc.GetUsageRequest) -> analytics_rpc.GetUsageResponse:
         return await self._call(lambda: self._analytics.GetUsage(request, timeout=self._timeout), idempotent=True)
 
+    async def get_utilisation(
+        self, request: analytics_rpc.GetUtilisationRequest
+    ) -> analytics_rpc.GetUtilisationResponse:
+        return await self._call(lambda: self._analytics.GetUtilisation(request, timeout=self._timeout), idempotent=True)
+
     async def update_token(self, request: tokens_rpc.UpdateTokenRequest) -> tokens_rpc.UpdateTokenResponse:
         return await self._call(lambda: self._tokens.UpdateToken(request, timeout=self._timeout), idempotent=False)
 
