@@ -212,7 +212,9 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         changed=auth_changes.changed,
     )
     deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience, clock)
-    commands = CommandsService(pool, vault, clock, settings.command_response_wait)
+    commands = CommandsService(
+        pool, vault, clock, settings.command_response_wait, (settings.hub_country_code, settings.hub_party_id)
+    )
     audit = AuditService(pool, settings.audit_retention)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     # The observability interceptor is outermost: it sees the status code the others decided, refusals included.
