@@ -106,6 +106,20 @@ class AnalyticsRepository:
             time_zone,
         )
 
+    async def verifications(
+        self, grouping: str, start: datetime, end: datetime, party: tuple[str, str], time_zone: str
+    ) -> list[asyncpg.Record]:
+        """Each CDR's key, currency and reported figures with the Hub's verification of it."""
+        key = KEYS[grouping]
+        return await self._conn.fetch(
+            f"SELECT {key} AS key, c.currency, c.total_cost, c.verification_state, c.verification, c.data,"
+            f" extract(epoch FROM c.end_date_time - c.start_date_time) / 3600 AS hours{_CDRS}",
+            start,
+            end,
+            *party,
+            time_zone,
+        )
+
     async def evses(self, grouping: str, party: tuple[str, str]) -> dict[str | None, int]:
         where = " WHERE ($1 = '' OR (l.country_code = $1 AND l.party_id = $2))"
         rows = await self._conn.fetch(_EVSES[grouping].format(n=_USABLE, where=where), *party)

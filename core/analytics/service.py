@@ -14,8 +14,50 @@ import asyncpg
 from core.analytics.repository import AnalyticsRepository
 from core.errors import InvalidArgument
 from core.names import location_triple, party_pair
+from ocpihub.cdrs.v1 import cdrs_pb2
 
 _PLACES = Decimal("0.0001")
+
+
+@dataclass(slots=True)
+class Verified:
+    """Figures as the Hub's tariff engine verified them (see GetUsage's UsageRow)."""
+
+    energy: Decimal = Decimal(0)
+    hours: Decimal = Decimal(0)
+    revenue: dict[str, Decimal] = field(default_factory=dict)
+    mismatched: int = 0
+    unverified: int = 0
+
+    def add(self, other: Verified) -> None:
+        self.energy += other.energy
+        self.hours += other.hours
+        for currency, amount in other.revenue.items():
+            self.revenue[currency] = self.revenue.get(currency, Decimal(0)) + amount
+        self.mismatched += other.mismatched
+        self.unverified += other.unverified
+
+
+def verified_figures(row: asyncpg.Record) -> Verified:
+    """One CDR as the Hub verified it: its own figures where they differed from the CPO's, else the CPO's."""
+    cdr = cdrs_pb2.Cdr.FromString(row["data"])
+    check = cdrs_pb2.CdrVerification.FromString(row["verification"])
+    computed = {d.field: Decimal(d.computed) for d in check.differences}
+    energy = Decimal(cdr.total_energy or 0)
+    hours = Decimal(row["hours"] or 0)
+    if "total_time" in computed:
+        hours += computed["total_time"] - Decimal(cdr.total_time or 0)
+    revenue = row["total_cost"]
+    mismatch = row["verification_state"] == "MISMATCH"
+    if mismatch and "total_cost.excl_vat" in computed and check.computed_total_cost.excl_vat:
+        revenue = Decimal(check.computed_total_cost.excl_vat)
+    return Verified(
+        energy=computed.get("total_energy", energy),
+        hours=hours,
+        revenue={row["currency"]: revenue},
+        mismatched=int(mismatch),
+        unverified=int(row["verification_state"] == "NOT_VERIFIED"),
+    )
 
 
 @dataclass(slots=True)
@@ -27,6 +69,7 @@ class Usage:
     revenue: dict[str, Decimal] = field(default_factory=dict)
     evses: int | None = None
     window_hours: Decimal = Decimal(0)
+    verified: Verified = field(default_factory=lambda: Verified())
 
     @property
     def average_hours(self) -> Decimal:
@@ -76,6 +119,7 @@ class AnalyticsService:
             usage_rows = await repo.usage(grouping, start, end, owner, time_zone)
             revenue_rows = await repo.revenue(grouping, start, end, owner, time_zone)
             evses = await repo.evses(grouping, owner)
+            checked = await repo.verifications(grouping, start, end, owner, time_zone)
         window = Decimal((end - start).total_seconds()) / 3600
         rows: dict[str, Usage] = {}
         for row in usage_rows:
@@ -86,6 +130,8 @@ class AnalyticsService:
             rows[usage.key] = usage
         for row in revenue_rows:
             rows[row["key"]].revenue[row["currency"]] = row["amount"]
+        for row in checked:
+            rows[row["key"]].verified.add(verified_figures(row))
         total = Usage("TOTAL", window_hours=window, evses=sum(v for v in evses.values()) if evses else None)
         revenue: dict[str, Decimal] = defaultdict(Decimal)
         for usage in rows.values():
@@ -94,6 +140,7 @@ class AnalyticsService:
             total.hours += usage.hours
             for currency, amount in usage.revenue.items():
                 revenue[currency] += amount
+            total.verified.add(usage.verified)
         total.revenue = dict(revenue)
         return list(rows.values()), total
 

@@ -18,6 +18,8 @@ _HOURS = Decimal("0.0001")
 
 def _row(usage: Usage) -> rpc.UsageRow:
     utilisation = usage.utilisation
+    verified = usage.verified
+    verified_average = (verified.hours / usage.sessions).quantize(_HOURS) if usage.sessions else Decimal(0)
     return rpc.UsageRow(
         key=usage.key,
         sessions=usage.sessions,
@@ -25,6 +27,17 @@ def _row(usage: Usage) -> rpc.UsageRow:
         revenue=[rpc.Revenue(currency=c, amount=str(a)) for c, a in sorted(usage.revenue.items())],
         average_duration_hours=str(usage.average_hours),
         utilisation="" if utilisation is None else str(utilisation),
+        verified_energy=str(verified.energy),
+        verified_revenue=[rpc.Revenue(currency=c, amount=str(a)) for c, a in sorted(verified.revenue.items())],
+        verified_average_duration_hours=str(verified_average),
+        mismatched_sessions=verified.mismatched,
+        unverified_sessions=verified.unverified,
+        energy_difference=str(verified.energy - usage.energy),
+        revenue_difference=[
+            rpc.Revenue(currency=c, amount=str(a - usage.revenue.get(c, 0)))
+            for c, a in sorted(verified.revenue.items())
+        ],
+        average_duration_difference_hours=str(verified_average - usage.average_hours),
     )
 
 

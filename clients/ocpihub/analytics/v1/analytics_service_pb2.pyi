@@ -139,6 +139,14 @@ class UsageRow(_message.Message):
     REVENUE_FIELD_NUMBER: _builtins.int
     AVERAGE_DURATION_HOURS_FIELD_NUMBER: _builtins.int
     UTILISATION_FIELD_NUMBER: _builtins.int
+    VERIFIED_ENERGY_FIELD_NUMBER: _builtins.int
+    VERIFIED_REVENUE_FIELD_NUMBER: _builtins.int
+    VERIFIED_AVERAGE_DURATION_HOURS_FIELD_NUMBER: _builtins.int
+    MISMATCHED_SESSIONS_FIELD_NUMBER: _builtins.int
+    UNVERIFIED_SESSIONS_FIELD_NUMBER: _builtins.int
+    ENERGY_DIFFERENCE_FIELD_NUMBER: _builtins.int
+    REVENUE_DIFFERENCE_FIELD_NUMBER: _builtins.int
+    AVERAGE_DURATION_DIFFERENCE_HOURS_FIELD_NUMBER: _builtins.int
     key: _builtins.str
     sessions: _builtins.int
     energy: _builtins.str
@@ -147,8 +155,23 @@ class UsageRow(_message.Message):
     """Mean session duration in hours, decimal string."""
     utilisation: _builtins.str
     """Charging hours / (EVSEs × hours in the window), 0 to 1, decimal string; empty when the EVSE count is unknown."""
+    verified_energy: _builtins.str
+    """The same figures as verified by the Hub's tariff engine: per CDR, the Hub's figure where it differed from the
+    CPO's (MISMATCH), the CPO's where it matched or could not be checked (NOT_VERIFIED, counted below). Energy is
+    total_energy, revenue total_cost excl. VAT, duration corrected by the Hub's total_time difference.
+    """
+    verified_average_duration_hours: _builtins.str
+    mismatched_sessions: _builtins.int
+    unverified_sessions: _builtins.int
+    energy_difference: _builtins.str
+    """Verified − reported."""
+    average_duration_difference_hours: _builtins.str
     @_builtins.property
     def revenue(self) -> _containers.RepeatedCompositeFieldContainer[Global___Revenue]: ...
+    @_builtins.property
+    def verified_revenue(self) -> _containers.RepeatedCompositeFieldContainer[Global___Revenue]: ...
+    @_builtins.property
+    def revenue_difference(self) -> _containers.RepeatedCompositeFieldContainer[Global___Revenue]: ...
     def __init__(
         self,
         *,
@@ -158,10 +181,18 @@ class UsageRow(_message.Message):
         revenue: _abc.Iterable[Global___Revenue] | None = ...,
         average_duration_hours: _builtins.str = ...,
         utilisation: _builtins.str = ...,
+        verified_energy: _builtins.str = ...,
+        verified_revenue: _abc.Iterable[Global___Revenue] | None = ...,
+        verified_average_duration_hours: _builtins.str = ...,
+        mismatched_sessions: _builtins.int = ...,
+        unverified_sessions: _builtins.int = ...,
+        energy_difference: _builtins.str = ...,
+        revenue_difference: _abc.Iterable[Global___Revenue] | None = ...,
+        average_duration_difference_hours: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_duration_hours", b"average_duration_hours", "energy", b"energy", "key", b"key", "revenue", b"revenue", "sessions", b"sessions", "utilisation", b"utilisation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_duration_difference_hours", b"average_duration_difference_hours", "average_duration_hours", b"average_duration_hours", "energy", b"energy", "energy_difference", b"energy_difference", "key", b"key", "mismatched_sessions", b"mismatched_sessions", "revenue", b"revenue", "revenue_difference", b"revenue_difference", "sessions", b"sessions", "unverified_sessions", b"unverified_sessions", "utilisation", b"utilisation", "verified_average_duration_hours", b"verified_average_duration_hours", "verified_energy", b"verified_energy", "verified_revenue", b"verified_revenue"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
