@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import re
+import sys
+from asyncio.subprocess import PIPE
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -13,6 +19,7 @@ from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.locations.v1 import locations_pb2 as loc
 from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
 from ocpihub.parties.v1 import parties_pb2 as pb
+from tests import internal_tls
 from tests.clients.test_hubctl import Hubctl, hubctl
 from tests.clients.test_hubctl_network import register
 from tests.core.test_billing_service import stamp
@@ -115,3 +122,29 @@ async def test_hubctl_analytics_utilisation(hubctl: Hubctl) -> None:
     table = await hubctl("analytics", "utilisation", "--from", "2026-11-02", "--to", "2026-11-03", "--by", "location")
     assert table.code == 0, table.stderr
     assert "VN/CPU/LOC1" in table.stdout and "0.2500" in table.stdout
+
+
+@pytest.mark.usefixtures("history")
+async def test_the_readmes_python_example_runs_as_an_analyst(core_address: str, tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    [example] = [
+        block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "GetUtilisationRequest" in block
+    ]
+    pki = internal_tls.session_dir()
+    script = (
+        example.replace("hub-core.internal:50051", core_address)
+        .replace('"analyst.crt"', repr(str(pki / "analyst.crt")))
+        .replace('"analyst.key"', repr(str(pki / "analyst.key")))
+        .replace('"ca.crt"', repr(str(pki / "ca.crt")))
+        .replace('stamp("2026-11-01")', 'stamp("2026-11-02")')
+        .replace('stamp("2026-12-01")', 'stamp("2026-11-03")')
+        .replace('party="VN/CPA"', 'party="VN/CPU"')
+    )
+    (tmp_path / "example.py").write_text(script)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(tmp_path / "example.py"), stdout=PIPE, stderr=PIPE, env=environ
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    assert "VN/CPU/LOC1 7.0000 28.0000 0.2500" in stdout.decode()
