@@ -7,8 +7,9 @@ hubctl cdrs show CC/ID/CDR_ID [--json]
 hubctl tokens list [--party CC/ID] [--status valid|invalid] [--from T] [--to T] [--json]
 hubctl tokens show CC/ID/UID [--type RFID] [--json]
 
---from/--to bound last_updated (UTC ISO 8601 or YYYY-MM-DD). The core filters by owner, eMSP, period and (CDRs)
-verification state; location and session/token status are matched here on the pages the core returns.
+--from/--to bound last_updated (UTC ISO 8601 or YYYY-MM-DD). The core filters sessions by every option and CDRs by
+owner, eMSP, period and verification state; a CDR's location and a token's validity are matched here on the pages the
+core returns.
 """
 
 from __future__ import annotations
@@ -85,7 +86,12 @@ def _at(location: str | None, value: str) -> bool:
 
 
 async def list_sessions(hub: HubClient, args: argparse.Namespace) -> None:
-    request = sessions_rpc.ListSessionsRequest(page_size=PAGE, token_owner="/".join(args.emsp) if args.emsp else "")
+    request = sessions_rpc.ListSessionsRequest(
+        page_size=PAGE,
+        token_owner="/".join(args.emsp) if args.emsp else "",
+        location_id=args.location or "",
+        status=sessions_pb2.SessionStatus.Value(f"SESSION_STATUS_{args.status or 'UNSPECIFIED'}"),
+    )
     _common(request, args)
 
     async def fetch(skip: int) -> tuple[Sequence[sessions_pb2.Session], int]:
@@ -93,10 +99,7 @@ async def list_sessions(hub: HubClient, args: argparse.Namespace) -> None:
         page = await hub.list_sessions(request)
         return page.sessions, page.total_size
 
-    status = sessions_pb2.SessionStatus.Value(f"SESSION_STATUS_{args.status}") if args.status else None
-    found: list[sessions_pb2.Session] = [
-        s async for s in _pages(fetch) if _at(args.location, s.location_id) and (status is None or s.status == status)
-    ]
+    found: list[sessions_pb2.Session] = [s async for s in _pages(fetch)]
     if args.json:
         print_json([ocpi_dict(s) for s in found])
         return
