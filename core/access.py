@@ -70,7 +70,17 @@ _FACADE: Mapping[str, frozenset[str]] = {
     "sessions.v1.SessionsService": _ALL,
     "cdrs.v1.CdrsService": _ALL,
     "tokens.v1.TokensService": _ALL,
-    "commands.v1.CommandsService": _ALL,
+    # Not IssueCommand: the Hub issues commands for operators only (hubctl commands start-session …).
+    "commands.v1.CommandsService": frozenset(
+        {
+            "CreateCommand",
+            "RecordCommandResponse",
+            "RecordCommandResult",
+            "GetCommand",
+            "ListCommands",
+            "ClaimIssuedCommands",
+        }
+    ),
     "deliveries.v1.DeliveriesService": frozenset({"LeaseDeliveries", "CompleteDelivery", "CompleteDeliveries"}),
     "qr.v1.QrService": frozenset({"ResolveQr", "CompleteQrMapping"}),
     "billing.v1.BillingService": frozenset({"QuoteSession", "VerifyCdr"}),

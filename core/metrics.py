@@ -39,6 +39,12 @@ DELIVERY_DEAD_LETTERS = Counter("ocpihub_delivery_dead_letters_total", "Deliveri
 DELIVERY_PURGED = Counter(
     "ocpihub_delivery_purged_total", "Delivered deliveries deleted past HUB_DELIVERY_RETENTION_SECONDS."
 )
+# Minutes to a day: a fast top-up to a car left overnight.
+SESSION_DURATION = Histogram(
+    "ocpihub_session_duration_seconds",
+    "Duration of charging sessions (end_date_time - start_date_time), observed when a session becomes COMPLETED.",
+    buckets=(300, 900, 1800, 3600, 7200, 14400, 28800, 86400),
+)
 SESSIONS_CREATED = Counter("ocpihub_sessions_created_total", "Charging sessions the core stored for the first time.")
 CDRS_STORED = Counter("ocpihub_cdrs_stored_total", "CDRs the core stored.")
 ENERGY = Counter("ocpihub_energy_kwh_total", "Energy charged, kWh: the total_energy of every CDR stored.")

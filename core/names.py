@@ -30,3 +30,13 @@ def party_pair(text: str, field: str) -> tuple[str, str] | None:
     if len(parts) != 2 or not all(parts):
         raise InvalidArgument([(field, "must be COUNTRY_CODE/PARTY_ID, e.g. VN/ABC")])
     return parts[0], parts[1]
+
+
+def location_triple(text: str, field: str) -> tuple[str, str, str] | None:
+    """ "VN/CPA/LOC1" → ("VN", "CPA", "LOC1"); "" → None (no filter)."""
+    if not text:
+        return None
+    parts = text.split("/")
+    if len(parts) != 3 or not all(parts):
+        raise InvalidArgument([(field, "must be COUNTRY_CODE/PARTY_ID/LOCATION_ID, e.g. VN/ABC/LOC1")])
+    return parts[0].upper(), parts[1].upper(), parts[2].upper()

@@ -215,7 +215,9 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         changed=auth_changes.changed,
     )
     deliveries = DeliveriesService(pool, settings.database_url, settings.delivery_patience, clock)
-    commands = CommandsService(pool, vault, clock, settings.command_response_wait)
+    commands = CommandsService(
+        pool, vault, clock, settings.command_response_wait, (settings.hub_country_code, settings.hub_party_id)
+    )
     audit = AuditService(pool, settings.audit_retention)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     # The observability interceptor is outermost: it sees the status code the others decided, refusals included.
@@ -239,7 +241,9 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         SessionsServicer(SessionsService(pool, directory)), server
     )
     tokens_service_pb2_grpc.add_TokensServiceServicer_to_server(TokensServicer(TokensService(pool, directory)), server)
-    analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(AnalyticsService(pool)), server)
+    analytics_service_pb2_grpc.add_AnalyticsServiceServicer_to_server(
+        AnalyticsServicer(AnalyticsService(pool), settings.time_zone), server
+    )
     billing_service_pb2_grpc.add_BillingServiceServicer_to_server(
         BillingServicer(
             BillingService(

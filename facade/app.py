@@ -20,6 +20,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from facade import tls
 from facade.cdrs.routes import CdrsReceiver, CdrsSender
 from facade.chargingprofiles.routes import ChargingProfilesReceiver, ChargingProfilesSender
+from facade.commands.issued import IssuedCommandSender
 from facade.commands.routes import CommandsReceiver, CommandsSender
 from facade.credentials.rotation import CredentialsRotator
 from facade.credentials.routes import CredentialsController
@@ -127,6 +128,15 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
             )
             if rotator is not None:
                 tasks.append(asyncio.create_task(rotator.run(), name="credentials-rotator"))
+            issued = (
+                IssuedCommandSender(
+                    client, app.state.peers, settings.public_url, interval=settings.issued_command_interval_seconds
+                )
+                if settings.issued_command_interval_seconds > 0
+                else None
+            )
+            if issued is not None:
+                tasks.append(asyncio.create_task(issued.run(), name="issued-commands"))
             try:
                 yield
             finally:
@@ -136,6 +146,8 @@ def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
                     checker.stop()
                 if rotator is not None:
                     rotator.stop()
+                if issued is not None:
+                    issued.stop()
                 for watch in watches:
                     watch.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -49,6 +49,8 @@ class Settings:
     alive_check_seconds: float = 300.0
     # How often this replica asks the core for due still-alive checks.
     alive_check_interval_seconds: float = 30.0
+    # How often this replica asks the core for commands the Hub issued (hubctl commands …) to send; 0: never.
+    issued_command_interval_seconds: float = 1.0
     # How often this replica asks the core for due rotations of the Hub's credentials (the core decides which are due:
     # HUB_TOKEN_MAX_AGE_SECONDS); 0: none from this replica.
     token_rotation_interval_seconds: float = 60.0
@@ -101,6 +103,7 @@ class Settings:
             delivery_lease_seconds=float(environ.get("HUB_DELIVERY_LEASE_SECONDS", "60")),
             alive_check_seconds=float(environ.get("HUB_ALIVE_CHECK_SECONDS", "300")),
             alive_check_interval_seconds=float(environ.get("HUB_ALIVE_CHECK_INTERVAL_SECONDS", "30")),
+            issued_command_interval_seconds=float(environ.get("HUB_ISSUED_COMMAND_INTERVAL_SECONDS", "1")),
             token_rotation_interval_seconds=float(environ.get("HUB_TOKEN_ROTATION_INTERVAL_SECONDS", "60")),
             tls_cert_file=tls_cert_file,
             tls_key_file=environ.get("HUB_TLS_KEY_FILE") or None,

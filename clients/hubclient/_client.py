@@ -438,6 +438,21 @@ class HubClient:
     async def get_usage(self, request: analytics_rpc.GetUsageRequest) -> analytics_rpc.GetUsageResponse:
         return await self._call(lambda: self._analytics.GetUsage(request, timeout=self._timeout), idempotent=True)
 
+    async def issue_command(self, request: commands_rpc.IssueCommandRequest) -> commands_rpc.IssueCommandResponse:
+        # Not retried: a second call would issue a second command.
+        return await self._call(lambda: self._commands.IssueCommand(request, timeout=self._timeout), idempotent=False)
+
+    async def claim_issued_commands(self, limit: int) -> commands_rpc.ClaimIssuedCommandsResponse:
+        request = commands_rpc.ClaimIssuedCommandsRequest(limit=limit)
+        return await self._call(
+            lambda: self._commands.ClaimIssuedCommands(request, timeout=self._timeout), idempotent=False
+        )
+
+    async def get_utilisation(
+        self, request: analytics_rpc.GetUtilisationRequest
+    ) -> analytics_rpc.GetUtilisationResponse:
+        return await self._call(lambda: self._analytics.GetUtilisation(request, timeout=self._timeout), idempotent=True)
+
     async def update_token(self, request: tokens_rpc.UpdateTokenRequest) -> tokens_rpc.UpdateTokenResponse:
         return await self._call(lambda: self._tokens.UpdateToken(request, timeout=self._timeout), idempotent=False)
 

@@ -4,9 +4,9 @@
     hubctl [--core HOST:PORT] keys reencrypt
     hubctl [--core HOST:PORT] locations list|show ...   tariffs list|show ...   deliveries list|retry ...
     hubctl [--core HOST:PORT] commands list|show ...   qr resolve|import|pattern|api|check|sticker|batch ...
-    hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage ...
+    hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage|utilisation ...
     hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...   denylist add|list|remove CIDR
-    hubctl [--core HOST:PORT] sessions show CC/ID/SESSION_ID   cdrs show CC/ID/CDR_ID
+    hubctl [--core HOST:PORT] sessions list|show ...   cdrs list|show ...   tokens list|show ...
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
 """
@@ -25,7 +25,7 @@ from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import audit, billing, command_log, denylist, lifecycle, network, party_limits, qr, records
+from hubctl import analytics, audit, billing, command_log, denylist, lifecycle, network, party_limits, qr, records
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     network.add_commands(groups, as_json)
     billing.add_commands(groups, as_json)
+    analytics.add_commands(groups, as_json)
     command_log.add_commands(groups, as_json)
     qr.add_commands(groups, as_json)
     audit.add_commands(groups, as_json)

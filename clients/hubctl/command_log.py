@@ -1,17 +1,20 @@
-"""hubctl commands about the command log: what eMSPs asked CPOs to do through the Hub, and what came of it.
+"""hubctl commands about the command log: what eMSPs (or the Hub) asked CPOs to do through the Hub, and what came of it.
 
 hubctl commands list [--party CC/ID] [--state S] [--type T] [--limit N] [--json]
 hubctl commands show ID [--json]
+hubctl commands start-session|stop-session|reserve-now|cancel-reservation|unlock-connector … (hubctl/issue.py)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from hubclient import HubClient
 from hubctl._base import Command, party_ref, positive_int, print_json
 from hubctl._render import table, timestamp
+from hubctl.issue import add_issue_commands
 from ocpihub.commands.v1 import commands_pb2 as pb
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
 
@@ -79,7 +82,20 @@ def command_json(command: pb.Command) -> dict[str, object]:
         "correlation_id": command.correlation_id,
         "create_time": timestamp(command.create_time),
         "update_time": timestamp(command.update_time),
+        "issued_by": command.issued_by or None,
+        "answer": {"status": command.answer_status, "body": _body(command.answer_body)}
+        if command.answer_status
+        else None,
+        "last_result": _body(command.last_result_body) if command.last_result_body else None,
     }
+
+
+def _body(content: bytes) -> object:
+    """A body the CPO sent, as JSON when it is JSON (the Hub stores it as received)."""
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode(errors="replace")
 
 
 def command_table(commands: list[pb.Command]) -> str:
@@ -150,3 +166,4 @@ def add_commands(groups: argparse._SubParsersAction[argparse.ArgumentParser], as
     sub.add_argument("--limit", type=positive_int, metavar="N", help="show at most N (default: all)")
     sub = command("show", show_command, "show one command: its answer, result, deadline and callback validity")
     sub.add_argument("command", type=command_ref, metavar="ID", help="commands/ID or ID")
+    add_issue_commands(actions, as_json)

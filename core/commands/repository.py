@@ -16,7 +16,7 @@ _COLUMNS = (
     " target_country_code, target_party_id, target_platform_id, state, response, response_timeout_seconds, result,"
     " result_count, last_result_body, response_url, location_id, evse_uid, connector_id, session_id, reservation_id,"
     " reservation_expiry, deadline, callback_valid_until, correlation_id, create_time, update_time, request_id,"
-    " answer_status, answer_body, result_sent_as"
+    " answer_status, answer_body, result_sent_as, issued_by, issued_token"
 )
 
 
@@ -56,6 +56,10 @@ def to_pb(row: asyncpg.Record) -> pb.Command:
         create_time=_timestamp(row["create_time"]),
         update_time=_timestamp(row["update_time"]),
         result_sent_as=row["result_sent_as"],
+        issued_by=row["issued_by"],
+        answer_status=row["answer_status"] or 0,
+        answer_body=bytes(row["answer_body"] or b""),
+        last_result_body=bytes(row["last_result_body"] or b""),
     )
 
 
@@ -127,6 +131,18 @@ class CommandRepository:
             f"SELECT {_COLUMNS} FROM commands WHERE state IN ('SENT', 'ACCEPTED') AND deadline <= $1"
             " ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED",
             now,
+            limit,
+        )
+        return rows
+
+    async def claim_queued(self, now: datetime, deadline: datetime, limit: int) -> list[asyncpg.Record]:
+        """Hub-issued commands waiting to be sent, moved to SENT for this caller alone (other replicas skip them)."""
+        rows: list[asyncpg.Record] = await self._conn.fetch(
+            "UPDATE commands SET state = 'SENT', update_time = $1, deadline = $2, callback_valid_until = $2"
+            " WHERE id IN (SELECT id FROM commands WHERE state = 'QUEUED' ORDER BY create_time LIMIT $3"
+            f" FOR UPDATE SKIP LOCKED) RETURNING {_COLUMNS}",
+            now,
+            deadline,
             limit,
         )
         return rows

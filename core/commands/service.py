@@ -28,9 +28,13 @@ from core.names import page_offset
 from core.parties.model import PartyKey, Role
 from core.parties.secrets import TokenVault
 from core.routing import policy
+from core.sessions.repository import SessionRepository
+from core.tokens.repository import TokenRepository
 from ocpihub.commands.v1 import commands_pb2 as pb
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
 from ocpihub.errors.v1.error_reason_pb2 import ErrorReason
+from ocpihub.tokens.v1 import tokens_pb2
+from ocpihub.types.v1 import types_pb2
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +73,17 @@ def _replay(row: asyncpg.Record) -> Created:
 
 
 class CommandsService:
-    def __init__(self, pool: asyncpg.Pool, vault: TokenVault, clock: Clock, response_wait: timedelta) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        vault: TokenVault,
+        clock: Clock,
+        response_wait: timedelta,
+        hub_party: tuple[str, str] = ("VN", "HUB"),
+    ) -> None:
         self._pool = pool
+        # The requester of the commands the Hub issues for itself.
+        self._hub_party = hub_party
         self._vault = vault
         self._clock = clock
         # How long a command may stay without the CPO's answer before the requester gets TIMEOUT (a facade that
@@ -130,6 +143,87 @@ class CommandsService:
             to_pb(row), route.endpoint_url, self._vault.decrypt(route.token_b_encrypted), route.encode_auth_token
         )
 
+    async def issue(self, request: rpc.IssueCommandRequest, actor: str) -> pb.Command:
+        """A command the Hub sends itself (support work): checked as an eMSP's would be, QUEUED for a facade."""
+        command_type = type_name(request.type)
+        if command_type not in _COMMANDS:
+            raise InvalidArgument([("type", f"one of {', '.join(_COMMANDS)}")])
+        async with self._pool.acquire() as conn, conn.transaction():
+            repo = CommandRepository(conn)
+            on_behalf = request.HasField("on_behalf_of") and bool(request.on_behalf_of.country_code)
+            platform: uuid.UUID | None = None
+            if on_behalf:
+                requester = (request.on_behalf_of.country_code.upper(), request.on_behalf_of.party_id.upper())
+                try:
+                    platform, role = await repo.platform_of(*requester, ("EMSP",))
+                except LookupError:
+                    raise FailedPrecondition(
+                        ErrorReason.ERROR_REASON_NOT_OWNER, f"{requester[0]}/{requester[1]} is not an active eMSP"
+                    ) from None
+            else:
+                requester, role = self._hub_party, "HUB"
+            token = await _issued_token(conn, request, command_type, requester if on_behalf else None)
+            cpo = (request.cpo.country_code.upper(), request.cpo.party_id.upper()) if request.cpo.country_code else None
+            target = await _issued_target(conn, request, command_type, requester, cpo)
+            route = await policy.resolve(conn, "commands", "RECEIVER", *target)
+            now = self._clock.now()
+            expiry = request.reservation_expiry.ToDatetime(tzinfo=now.tzinfo) if command_type == "RESERVE_NOW" else None
+            if command_type == "RESERVE_NOW" and (expiry is None or expiry <= now):
+                raise InvalidArgument([("reservation_expiry", "is required and must be in the future")])
+            row = await repo.insert(
+                {
+                    "id": secrets.token_hex(16),
+                    "type": command_type,
+                    "requester_country_code": requester[0],
+                    "requester_party_id": requester[1],
+                    "requester_role": role,
+                    "requester_platform_id": platform,
+                    "target_country_code": route.receiver.party.country_code,
+                    "target_party_id": route.receiver.party.party_id,
+                    "target_platform_id": route.receiver.platform_id,
+                    "state": "QUEUED",
+                    # Nobody's response_url: results are recorded and shown (hubctl commands show), not relayed.
+                    "response_url": "",
+                    "location_id": request.location_id,
+                    "evse_uid": request.evse_uid,
+                    "connector_id": request.connector_id,
+                    "session_id": request.session_id,
+                    "reservation_id": request.reservation_id,
+                    "reservation_expiry": expiry,
+                    "deadline": now + self._response_wait,
+                    "callback_valid_until": now + self._response_wait,
+                    "correlation_id": str(uuid.uuid4()),
+                    "create_time": now,
+                    "update_time": now,
+                    "request_id": "",
+                    "issued_by": actor,
+                    "issued_token": token.SerializeToString() if token is not None else None,
+                }
+            )
+            assert row is not None  # no request_id: never a retry
+            return to_pb(row)
+
+    async def claim_issued(self, limit: int) -> list[rpc.IssuedCommand]:
+        """Queued Hub-issued commands for the caller to send, each with where to send it."""
+        claimed: list[rpc.IssuedCommand] = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            now = self._clock.now()
+            rows = await CommandRepository(conn).claim_queued(now, now + self._response_wait, max(1, min(limit, 50)))
+            for row in rows:
+                route = await policy.resolve(
+                    conn, "commands", "RECEIVER", row["target_country_code"], row["target_party_id"]
+                )
+                issued = rpc.IssuedCommand(
+                    command=to_pb(row),
+                    endpoint_url=route.endpoint_url,
+                    token=self._vault.decrypt(route.token_b_encrypted),
+                    encode_auth_token=route.encode_auth_token,
+                )
+                if row["issued_token"] is not None:
+                    issued.ocpi_token.ParseFromString(bytes(row["issued_token"]))
+                claimed.append(issued)
+        return claimed
+
     async def record_response(
         self, command_id: str, response: str, timeout_seconds: int, unreachable: str, answer: tuple[int, bytes]
     ) -> pb.Command:
@@ -170,7 +264,8 @@ class CommandsService:
             if disposition != rpc.RESULT_DISPOSITION_RELAYED:
                 return to_pb(row), disposition
             target = PartyKey(row["target_country_code"], row["target_party_id"], Role.CPO)
-            await _relay_result(conn, row, target, body, correlation_id)
+            if row["response_url"]:  # a Hub-issued command has no requester URL: its result is recorded only
+                await _relay_result(conn, row, target, body, correlation_id)
             changes: dict[str, object] = {
                 "result": result,
                 "result_sent_as": sent_as,
@@ -191,7 +286,7 @@ class CommandsService:
             for row in overdue:
                 changes: dict[str, object] = {"state": "TIMED_OUT", "update_time": now}
                 # ChargingProfiles results have no TIMEOUT value: the requester just gets nothing, as OCPI expects.
-                if module_of(row["type"]) == "commands":
+                if module_of(row["type"]) == "commands" and row["response_url"]:
                     waited = f"within {row['response_timeout_seconds']} s" if row["response"] else "in time"
                     body = json.dumps(
                         {
@@ -260,6 +355,71 @@ async def _relay_result(
         url=row["response_url"],
     )
     await DeliveryRepository(conn).enqueue(relay, [policy.Receiver(row["requester_platform_id"], requester)])
+
+
+async def _issued_token(
+    conn: asyncpg.Connection, request: rpc.IssueCommandRequest, command_type: str, owner: tuple[str, str] | None
+) -> tokens_pb2.Token | None:
+    """START_SESSION / RESERVE_NOW: a token the Hub holds, of the eMSP the command is for (any eMSP's for the Hub)."""
+    if command_type not in ("START_SESSION", "RESERVE_NOW"):
+        return None
+    if not request.token_uid:
+        raise InvalidArgument([("token_uid", f"is required for {command_type}")])
+    token_type = types_pb2.TokenType.Name(request.token_type or types_pb2.TOKEN_TYPE_RFID).removeprefix("TOKEN_TYPE_")
+    found = await TokenRepository(conn).find(request.token_uid, token_type)
+    if owner is not None:
+        found = [t for t in found if (t.country_code, t.party_id) == owner]
+    if not found:
+        whose = f" of {owner[0]}/{owner[1]}" if owner else ""
+        raise NotFound(
+            ErrorReason.ERROR_REASON_OBJECT_NOT_FOUND, f"the Hub holds no {token_type} token {request.token_uid}{whose}"
+        )
+    if len(found) > 1:
+        owners = ", ".join(f"{t.country_code}/{t.party_id}" for t in found)
+        raise InvalidArgument([("token_uid", f"several eMSPs have it ({owners}): name one with --on-behalf-of")])
+    return found[0]
+
+
+async def _issued_target(
+    conn: asyncpg.Connection,
+    request: rpc.IssueCommandRequest,
+    command_type: str,
+    requester: tuple[str, str],
+    cpo: tuple[str, str] | None,
+) -> tuple[str, str]:
+    """The CPO of a Hub-issued command: checked like an eMSP's (location, EVSE, connector, session, reservation)."""
+    check = rpc.CreateCommandRequest(
+        location_id=request.location_id,
+        evse_uid=request.evse_uid,
+        connector_id=request.connector_id,
+        session_id=request.session_id,
+        reservation_id=request.reservation_id,
+    )
+    if cpo is not None:
+        check.to.CopyFrom(types_pb2.PartyRef(country_code=cpo[0], party_id=cpo[1]))
+    if command_type in _LOCATION_COMMANDS:
+        if not request.location_id:
+            raise InvalidArgument([("location_id", f"is required for {command_type}")])
+        return await _location_owner(conn, check, cpo)
+    if command_type == "STOP_SESSION":
+        if not request.session_id:
+            raise InvalidArgument([("session_id", "is required for STOP_SESSION")])
+        repo = SessionRepository(conn)
+        if cpo is not None:
+            found = await repo.get(*cpo, request.session_id)
+            sessions = [found] if found is not None else []
+        else:
+            sessions = await repo.find(request.session_id)
+        if not sessions:
+            raise NotFound(ErrorReason.ERROR_REASON_UNKNOWN_SESSION, f"unknown session {request.session_id}")
+        if len(sessions) > 1:
+            owners = ", ".join(f"{s.country_code}/{s.party_id}" for s in sessions)
+            raise InvalidArgument([("session_id", f"several CPOs have it ({owners}): name one, CC/PARTY_ID/ID")])
+        return sessions[0].country_code, sessions[0].party_id
+    if not request.reservation_id:
+        raise InvalidArgument([("reservation_id", "is required for CANCEL_RESERVATION")])
+    check.requester.CopyFrom(types_pb2.PartyRef(country_code=requester[0], party_id=requester[1]))
+    return await _target(conn, check, command_type)
 
 
 async def _get(repo: CommandRepository, command_id: str, *, for_update: bool = False) -> asyncpg.Record:

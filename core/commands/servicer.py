@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 
+from core.access import current_caller
 from core.commands.service import CommandsService, type_name
 from core.errors import InvalidArgument
 from core.names import party_pair, split_name
@@ -104,3 +105,16 @@ class CommandsServicer(rpc_grpc.CommandsServiceServicer):
             request.session_id,
         )
         return rpc.ListCommandsResponse(commands=commands, next_page_token=next_token)
+
+    async def IssueCommand(
+        self, request: rpc.IssueCommandRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.IssueCommandResponse:
+        if request.type == pb.COMMAND_TYPE_UNSPECIFIED:
+            raise InvalidArgument([("type", "is required")])
+        caller = current_caller.get()
+        return rpc.IssueCommandResponse(command=await self._service.issue(request, caller.actor if caller else ""))
+
+    async def ClaimIssuedCommands(
+        self, request: rpc.ClaimIssuedCommandsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ClaimIssuedCommandsResponse:
+        return rpc.ClaimIssuedCommandsResponse(commands=await self._service.claim_issued(request.limit or 8))

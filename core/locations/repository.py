@@ -56,6 +56,10 @@ def _filter_args(f: LocationFilter) -> list[object]:
     ]
 
 
+# (country_code, party_id, location id_key, EVSE uid, status, when the CPO reported it)
+StatusRow = tuple[str, str, str, str, str, datetime]
+
+
 def evse_statuses(location: pb.Location) -> list[str]:
     return [pb.EvseStatus.Name(evse.status).removeprefix("EVSE_STATUS_") for evse in location.evses]
 
@@ -86,6 +90,15 @@ class LocationRepository:
             [k[2] for k in keys],
         )
         return {(r["country_code"], r["party_id"], r["id_key"]): pb.Location.FromString(r["data"]) for r in rows}
+
+    async def record_statuses(self, rows: list[StatusRow]) -> None:
+        """One statement for a whole batch's status changes: this is the hot path of a status storm."""
+        if rows:
+            await self._conn.execute(
+                "INSERT INTO evse_status_history (country_code, party_id, location_id, evse_uid, status, reported_at)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])",
+                *(list(column) for column in zip(*rows, strict=True)),
+            )
 
     async def find(self, location_id: str) -> list[pb.Location]:
         """Every CPO's location with this id (ids are unique per CPO only)."""

@@ -18,7 +18,7 @@ import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import asyncpg
 
@@ -27,7 +27,7 @@ from core.deliveries.model import Relay, relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import DomainError, NotFound
-from core.locations.repository import LocationRepository
+from core.locations.repository import LocationRepository, StatusRow
 from core.parties.model import PartyKey
 from core.routing import addressed, policy
 from core.routing.policy import Receiver
@@ -120,15 +120,19 @@ class LocationWrites:
             changed: dict[Key, pb.Location] = {}
             audiences: dict[Key, list[str] | None] = {}
             relays: list[tuple[int, Relay, list[Receiver], timedelta | None]] = []
+            history: list[StatusRow] = []
             for index, write in enumerate(writes):
                 if index in refusals:
                     answers.append(refusals[index])
                     continue
                 try:
-                    answers.append(await self._apply(conn, write, len(answers), current, changed, audiences, relays))
+                    answers.append(
+                        await self._apply(conn, write, len(answers), current, changed, audiences, relays, history)
+                    )
                 except DomainError as exc:
                     answers.append(exc)
             await repo.upsert_many([(location, audiences[key]) for key, location in changed.items()])
+            await repo.record_statuses(history)
             for index, name in await _enqueue(conn, relays):
                 answer = answers[index]
                 assert isinstance(answer, WriteOutcome)
@@ -144,6 +148,7 @@ class LocationWrites:
         changed: dict[Key, pb.Location],
         audiences: dict[Key, list[str] | None],
         relays: list[tuple[int, Relay, list[Receiver], timedelta | None]],
+        history: list[StatusRow],
     ) -> WriteOutcome:
         before = current.get(write.key)
         if before is None and not write.creates:
@@ -166,6 +171,7 @@ class LocationWrites:
             ]
             lease = addressed.forward_lease(write.relay)
         current[write.key] = changed[write.key] = after
+        history.extend(status_changes(write.key, before, after))
         # Anyone's once one write of the batch was sent to the Hub; else the addressees so far.
         shown_to = audiences.get(write.key, [])
         audiences[write.key] = None if to is None or shown_to is None else sorted({*shown_to, to})
@@ -192,6 +198,24 @@ async def _enqueue(
         leased.append((index, f"deliveries/{await repo.enqueue_leased(relay, receivers[0], lease)}"))
     await repo.enqueue_many(run)
     return leased
+
+
+def status_changes(key: Key, before: pb.Location | None, after: pb.Location) -> list[StatusRow]:
+    """The EVSEs whose status this write changed (or that it added), with the time the CPO says it changed."""
+    was = {evse.uid: evse.status for evse in before.evses} if before is not None else {}
+    rows = []
+    for evse in after.evses:
+        if was.get(evse.uid) != evse.status:
+            stamp = evse.last_updated if evse.HasField("last_updated") else after.last_updated
+            rows.append(
+                (
+                    *key,
+                    evse.uid,
+                    pb.EvseStatus.Name(evse.status).removeprefix("EVSE_STATUS_"),
+                    stamp.ToDatetime(tzinfo=UTC),
+                )
+            )
+    return rows
 
 
 def unknown(kind: str, what: str) -> NotFound:

@@ -20,6 +20,9 @@ class SessionFilter:
     last_updated_to: datetime | None = None
     # (country_code, party_id) of the eMSP that owns the tokens.
     token_owner: tuple[str, str] | None = None
+    # Support filters (hubctl sessions list): one location, one status ("ACTIVE").
+    location_id: str = ""
+    status: str = ""
 
 
 _WHERE = (
@@ -29,12 +32,13 @@ _WHERE = (
     # addressed to it.
     " AND ($5::text IS NULL OR (audience IS NULL AND token_country_code = $5 AND token_party_id = $6)"
     " OR $5 || '/' || $6 = ANY(audience))"
+    " AND ($7 = '' OR upper(location_id) = upper($7)) AND ($8 = '' OR status = $8)"
 )
 
 
 def _args(f: SessionFilter) -> list[object]:
     owner = f.token_owner or (None, None)
-    return [f.country_code, f.party_id, f.last_updated_from, f.last_updated_to, *owner]
+    return [f.country_code, f.party_id, f.last_updated_from, f.last_updated_to, *owner, f.location_id, f.status]
 
 
 class SessionRepository:
@@ -92,8 +96,8 @@ class SessionRepository:
 
     async def list(self, f: SessionFilter, *, offset: int, limit: int) -> tuple[list[pb.Session], int]:
         rows = await self._conn.fetch(
-            f"SELECT data FROM sessions WHERE seq IN (SELECT seq FROM sessions{_WHERE} ORDER BY seq OFFSET $7 LIMIT $8)"
-            " ORDER BY seq",
+            f"SELECT data FROM sessions WHERE seq IN (SELECT seq FROM sessions{_WHERE}"
+            " ORDER BY seq OFFSET $9 LIMIT $10) ORDER BY seq",
             *_args(f),
             offset,
             limit,

@@ -8,6 +8,7 @@ from core.errors import InvalidArgument
 from core.names import page_offset, party_pair, split_name
 from core.sessions.repository import SessionFilter
 from core.sessions.service import SessionsService
+from ocpihub.sessions.v1 import sessions_pb2
 from ocpihub.sessions.v1 import sessions_service_pb2 as rpc
 from ocpihub.sessions.v1 import sessions_service_pb2_grpc as rpc_grpc
 
@@ -32,6 +33,10 @@ class SessionsServicer(rpc_grpc.SessionsServiceServicer):
             last_updated_from=request.last_updated_from.ToDatetime() if request.HasField("last_updated_from") else None,
             last_updated_to=request.last_updated_to.ToDatetime() if request.HasField("last_updated_to") else None,
             token_owner=owner,
+            location_id=request.location_id,
+            status=sessions_pb2.SessionStatus.Name(request.status).removeprefix("SESSION_STATUS_")
+            if request.status
+            else "",
         )
         offset = page_offset(request.page_token, request.skip)
         sessions, total = await self._service.list_sessions(f, offset=offset, limit=request.page_size or 100)

@@ -71,13 +71,13 @@ async def send_to_cpo(
             method, url, created.token, encode=created.encode_auth_token, headers=headers, body=content
         )
     except PeerTimeout:
-        await _record(hub, command.name, "", 0, "timed out")
+        await record_answer(hub, command.name, "", 0, "timed out")
         raise OcpiError(OcpiStatus.FORWARD_TIMEOUT, f"{target} did not answer in time") from None
     except PeerUnreachable as exc:
-        await _record(hub, command.name, "", 0, f"cannot connect: {exc.reason}")
+        await record_answer(hub, command.name, "", 0, f"cannot connect: {exc.reason}")
         raise OcpiError(OcpiStatus.CONNECTION_PROBLEM, f"cannot reach {target}") from None
     response, timeout, problem = read_answer(answer)
-    await _record(hub, command.name, response, timeout, problem, (answer.status_code, answer.content))
+    await record_answer(hub, command.name, response, timeout, problem, (answer.status_code, answer.content))
     return _relayed(command, answer.status_code, answer.content)
 
 
@@ -120,7 +120,7 @@ def read_answer(answer: PeerAnswer) -> tuple[str, int, str]:
     return response, timeout, ""
 
 
-async def _record(
+async def record_answer(
     hub: HubClient,
     name: str,
     response: str,

@@ -18,6 +18,8 @@ from core.settings import Settings
 from hubclient import ClientTls, HubClient, HubError, HubUnavailable
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
+from ocpihub.commands.v1 import commands_pb2
+from ocpihub.commands.v1 import commands_service_pb2 as commands_rpc
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
@@ -197,3 +199,21 @@ async def test_a_sandbox_core_without_tls_serves_plain_text(
             assert await hub.health()
     finally:
         await server.stop(grace=0.5)
+
+
+async def test_analysts_read_utilisation_and_only_operators_issue_commands(core_address: str, db: asyncpg.Pool) -> None:
+    request = analytics_rpc.GetUtilisationRequest(to=USAGE.to)
+    getattr(request, "from").CopyFrom(getattr(USAGE, "from"))
+    async with as_role(core_address, "analyst") as analyst:
+        assert (await analyst.get_utilisation(request)).total.utilisation == ""  # no EVSE has reported yet
+    issue = commands_rpc.IssueCommandRequest(
+        type=commands_pb2.COMMAND_TYPE_UNLOCK_CONNECTOR, location_id="LOC1", evse_uid="E1", connector_id="1"
+    )
+    for role in ("analyst", "facade"):
+        with pytest.raises(HubError) as refused:
+            async with as_role(core_address, role) as caller:
+                await caller.issue_command(issue)
+        assert denied(refused.value), (role, refused.value)
+    async with as_role(core_address, "facade") as facade:
+        assert list((await facade.claim_issued_commands(4)).commands) == []
+    assert await db.fetchval("SELECT count(*) FROM commands") == 0

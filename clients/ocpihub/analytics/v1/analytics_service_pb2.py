@@ -25,23 +25,31 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,ocpihub/analytics/v1/analytics_service.proto\x12\x14ocpihub.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x01\n\x0fGetUsageRequest\x12(\n\x04\x66rom\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x08group_by\x18\x03 \x01(\x0e\x32\x1e.ocpihub.analytics.v1.Grouping\x12\r\n\x05party\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\"+\n\x07Revenue\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\"\x9e\x01\n\x08UsageRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x10\n\x08sessions\x18\x02 \x01(\x05\x12\x0e\n\x06\x65nergy\x18\x03 \x01(\t\x12.\n\x07revenue\x18\x04 \x03(\x0b\x32\x1d.ocpihub.analytics.v1.Revenue\x12\x1e\n\x16\x61verage_duration_hours\x18\x05 \x01(\t\x12\x13\n\x0butilisation\x18\x06 \x01(\t\"o\n\x10GetUsageResponse\x12,\n\x04rows\x18\x01 \x03(\x0b\x32\x1e.ocpihub.analytics.v1.UsageRow\x12-\n\x05total\x18\x02 \x01(\x0b\x32\x1e.ocpihub.analytics.v1.UsageRow*a\n\x08Grouping\x12\x18\n\x14GROUPING_UNSPECIFIED\x10\x00\x12\x12\n\x0eGROUPING_PARTY\x10\x01\x12\x15\n\x11GROUPING_LOCATION\x10\x02\x12\x10\n\x0cGROUPING_DAY\x10\x03\x32m\n\x10\x41nalyticsService\x12Y\n\x08GetUsage\x12%.ocpihub.analytics.v1.GetUsageRequest\x1a&.ocpihub.analytics.v1.GetUsageResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,ocpihub/analytics/v1/analytics_service.proto\x12\x14ocpihub.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x01\n\x0fGetUsageRequest\x12(\n\x04\x66rom\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x08group_by\x18\x03 \x01(\x0e\x32\x1e.ocpihub.analytics.v1.Grouping\x12\r\n\x05party\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\"+\n\x07Revenue\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\"\xd4\x03\n\x08UsageRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x10\n\x08sessions\x18\x02 \x01(\x05\x12\x0e\n\x06\x65nergy\x18\x03 \x01(\t\x12.\n\x07revenue\x18\x04 \x03(\x0b\x32\x1d.ocpihub.analytics.v1.Revenue\x12\x1e\n\x16\x61verage_duration_hours\x18\x05 \x01(\t\x12\x13\n\x0butilisation\x18\x06 \x01(\t\x12\x17\n\x0fverified_energy\x18\x07 \x01(\t\x12\x37\n\x10verified_revenue\x18\x08 \x03(\x0b\x32\x1d.ocpihub.analytics.v1.Revenue\x12\'\n\x1fverified_average_duration_hours\x18\t \x01(\t\x12\x1b\n\x13mismatched_sessions\x18\n \x01(\x05\x12\x1b\n\x13unverified_sessions\x18\x0b \x01(\x05\x12\x19\n\x11\x65nergy_difference\x18\x0c \x01(\t\x12\x39\n\x12revenue_difference\x18\r \x03(\x0b\x32\x1d.ocpihub.analytics.v1.Revenue\x12)\n!average_duration_difference_hours\x18\x0e \x01(\t\"o\n\x10GetUsageResponse\x12,\n\x04rows\x18\x01 \x03(\x0b\x32\x1e.ocpihub.analytics.v1.UsageRow\x12-\n\x05total\x18\x02 \x01(\x0b\x32\x1e.ocpihub.analytics.v1.UsageRow\"\xda\x01\n\x15GetUtilisationRequest\x12(\n\x04\x66rom\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12;\n\x08group_by\x18\x03 \x01(\x0e\x32).ocpihub.analytics.v1.UtilisationGrouping\x12\r\n\x05party\x18\x04 \x01(\t\x12\x10\n\x08location\x18\x05 \x01(\t\x12\x11\n\ttime_zone\x18\x06 \x01(\t\"`\n\x0eUtilisationRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x16\n\x0e\x63harging_hours\x18\x02 \x01(\t\x12\x14\n\x0cusable_hours\x18\x03 \x01(\t\x12\x13\n\x0butilisation\x18\x04 \x01(\t\"\x81\x01\n\x16GetUtilisationResponse\x12\x32\n\x04rows\x18\x01 \x03(\x0b\x32$.ocpihub.analytics.v1.UtilisationRow\x12\x33\n\x05total\x18\x02 \x01(\x0b\x32$.ocpihub.analytics.v1.UtilisationRow*a\n\x08Grouping\x12\x18\n\x14GROUPING_UNSPECIFIED\x10\x00\x12\x12\n\x0eGROUPING_PARTY\x10\x01\x12\x15\n\x11GROUPING_LOCATION\x10\x02\x12\x10\n\x0cGROUPING_DAY\x10\x03*\xbb\x01\n\x13UtilisationGrouping\x12$\n UTILISATION_GROUPING_UNSPECIFIED\x10\x00\x12\x1e\n\x1aUTILISATION_GROUPING_PARTY\x10\x01\x12!\n\x1dUTILISATION_GROUPING_LOCATION\x10\x02\x12\x1d\n\x19UTILISATION_GROUPING_EVSE\x10\x03\x12\x1c\n\x18UTILISATION_GROUPING_DAY\x10\x04\x32\xda\x01\n\x10\x41nalyticsService\x12Y\n\x08GetUsage\x12%.ocpihub.analytics.v1.GetUsageRequest\x1a&.ocpihub.analytics.v1.GetUsageResponse\x12k\n\x0eGetUtilisation\x12+.ocpihub.analytics.v1.GetUtilisationRequest\x1a,.ocpihub.analytics.v1.GetUtilisationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.analytics.v1.analytics_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GROUPING']._serialized_start=608
-  _globals['_GROUPING']._serialized_end=705
+  _globals['_GROUPING']._serialized_start=1369
+  _globals['_GROUPING']._serialized_end=1466
+  _globals['_UTILISATIONGROUPING']._serialized_start=1469
+  _globals['_UTILISATIONGROUPING']._serialized_end=1656
   _globals['_GETUSAGEREQUEST']._serialized_start=104
   _globals['_GETUSAGEREQUEST']._serialized_end=287
   _globals['_REVENUE']._serialized_start=289
   _globals['_REVENUE']._serialized_end=332
   _globals['_USAGEROW']._serialized_start=335
-  _globals['_USAGEROW']._serialized_end=493
-  _globals['_GETUSAGERESPONSE']._serialized_start=495
-  _globals['_GETUSAGERESPONSE']._serialized_end=606
-  _globals['_ANALYTICSSERVICE']._serialized_start=707
-  _globals['_ANALYTICSSERVICE']._serialized_end=816
+  _globals['_USAGEROW']._serialized_end=803
+  _globals['_GETUSAGERESPONSE']._serialized_start=805
+  _globals['_GETUSAGERESPONSE']._serialized_end=916
+  _globals['_GETUTILISATIONREQUEST']._serialized_start=919
+  _globals['_GETUTILISATIONREQUEST']._serialized_end=1137
+  _globals['_UTILISATIONROW']._serialized_start=1139
+  _globals['_UTILISATIONROW']._serialized_end=1235
+  _globals['_GETUTILISATIONRESPONSE']._serialized_start=1238
+  _globals['_GETUTILISATIONRESPONSE']._serialized_end=1367
+  _globals['_ANALYTICSSERVICE']._serialized_start=1659
+  _globals['_ANALYTICSSERVICE']._serialized_end=1877
 # @@protoc_insertion_point(module_scope)

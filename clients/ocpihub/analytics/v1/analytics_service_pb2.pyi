@@ -45,6 +45,35 @@ GROUPING_DAY: Grouping.ValueType  # 3
 """One row per day ("2026-11-01", in `time_zone`)."""
 Global___Grouping: _TypeAlias = Grouping  # noqa: Y015
 
+class _UtilisationGrouping:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _UtilisationGroupingEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_UtilisationGrouping.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    UTILISATION_GROUPING_UNSPECIFIED: _UtilisationGrouping.ValueType  # 0
+    UTILISATION_GROUPING_PARTY: _UtilisationGrouping.ValueType  # 1
+    """"VN/CPA" """
+    UTILISATION_GROUPING_LOCATION: _UtilisationGrouping.ValueType  # 2
+    """"VN/CPA/LOC1" """
+    UTILISATION_GROUPING_EVSE: _UtilisationGrouping.ValueType  # 3
+    """"VN/CPA/LOC1/EVSE_UID" """
+    UTILISATION_GROUPING_DAY: _UtilisationGrouping.ValueType  # 4
+    """"2026-11-01", in `time_zone`"""
+
+class UtilisationGrouping(_UtilisationGrouping, metaclass=_UtilisationGroupingEnumTypeWrapper): ...
+
+UTILISATION_GROUPING_UNSPECIFIED: UtilisationGrouping.ValueType  # 0
+UTILISATION_GROUPING_PARTY: UtilisationGrouping.ValueType  # 1
+""""VN/CPA" """
+UTILISATION_GROUPING_LOCATION: UtilisationGrouping.ValueType  # 2
+""""VN/CPA/LOC1" """
+UTILISATION_GROUPING_EVSE: UtilisationGrouping.ValueType  # 3
+""""VN/CPA/LOC1/EVSE_UID" """
+UTILISATION_GROUPING_DAY: UtilisationGrouping.ValueType  # 4
+""""2026-11-01", in `time_zone`"""
+Global___UtilisationGrouping: _TypeAlias = UtilisationGrouping  # noqa: Y015
+
 @_typing.final
 class GetUsageRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -110,6 +139,14 @@ class UsageRow(_message.Message):
     REVENUE_FIELD_NUMBER: _builtins.int
     AVERAGE_DURATION_HOURS_FIELD_NUMBER: _builtins.int
     UTILISATION_FIELD_NUMBER: _builtins.int
+    VERIFIED_ENERGY_FIELD_NUMBER: _builtins.int
+    VERIFIED_REVENUE_FIELD_NUMBER: _builtins.int
+    VERIFIED_AVERAGE_DURATION_HOURS_FIELD_NUMBER: _builtins.int
+    MISMATCHED_SESSIONS_FIELD_NUMBER: _builtins.int
+    UNVERIFIED_SESSIONS_FIELD_NUMBER: _builtins.int
+    ENERGY_DIFFERENCE_FIELD_NUMBER: _builtins.int
+    REVENUE_DIFFERENCE_FIELD_NUMBER: _builtins.int
+    AVERAGE_DURATION_DIFFERENCE_HOURS_FIELD_NUMBER: _builtins.int
     key: _builtins.str
     sessions: _builtins.int
     energy: _builtins.str
@@ -118,8 +155,23 @@ class UsageRow(_message.Message):
     """Mean session duration in hours, decimal string."""
     utilisation: _builtins.str
     """Charging hours / (EVSEs × hours in the window), 0 to 1, decimal string; empty when the EVSE count is unknown."""
+    verified_energy: _builtins.str
+    """The same figures as verified by the Hub's tariff engine: per CDR, the Hub's figure where it differed from the
+    CPO's (MISMATCH), the CPO's where it matched or could not be checked (NOT_VERIFIED, counted below). Energy is
+    total_energy, revenue total_cost excl. VAT, duration corrected by the Hub's total_time difference.
+    """
+    verified_average_duration_hours: _builtins.str
+    mismatched_sessions: _builtins.int
+    unverified_sessions: _builtins.int
+    energy_difference: _builtins.str
+    """Verified − reported."""
+    average_duration_difference_hours: _builtins.str
     @_builtins.property
     def revenue(self) -> _containers.RepeatedCompositeFieldContainer[Global___Revenue]: ...
+    @_builtins.property
+    def verified_revenue(self) -> _containers.RepeatedCompositeFieldContainer[Global___Revenue]: ...
+    @_builtins.property
+    def revenue_difference(self) -> _containers.RepeatedCompositeFieldContainer[Global___Revenue]: ...
     def __init__(
         self,
         *,
@@ -129,10 +181,18 @@ class UsageRow(_message.Message):
         revenue: _abc.Iterable[Global___Revenue] | None = ...,
         average_duration_hours: _builtins.str = ...,
         utilisation: _builtins.str = ...,
+        verified_energy: _builtins.str = ...,
+        verified_revenue: _abc.Iterable[Global___Revenue] | None = ...,
+        verified_average_duration_hours: _builtins.str = ...,
+        mismatched_sessions: _builtins.int = ...,
+        unverified_sessions: _builtins.int = ...,
+        energy_difference: _builtins.str = ...,
+        revenue_difference: _abc.Iterable[Global___Revenue] | None = ...,
+        average_duration_difference_hours: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_duration_hours", b"average_duration_hours", "energy", b"energy", "key", b"key", "revenue", b"revenue", "sessions", b"sessions", "utilisation", b"utilisation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_duration_difference_hours", b"average_duration_difference_hours", "average_duration_hours", b"average_duration_hours", "energy", b"energy", "energy_difference", b"energy_difference", "key", b"key", "mismatched_sessions", b"mismatched_sessions", "revenue", b"revenue", "revenue_difference", b"revenue_difference", "sessions", b"sessions", "unverified_sessions", b"unverified_sessions", "utilisation", b"utilisation", "verified_average_duration_hours", b"verified_average_duration_hours", "verified_energy", b"verified_energy", "verified_revenue", b"verified_revenue"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -161,3 +221,99 @@ class GetUsageResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetUsageResponse: _TypeAlias = GetUsageResponse  # noqa: Y015
+
+@_typing.final
+class GetUtilisationRequest(_message.Message):
+    """Utilisation from what the EVSEs reported (their status history): time CHARGING over time AVAILABLE, CHARGING,
+    RESERVED or BLOCKED, in [from, to). Each EVSE starts in the last status it reported before `from`; time before an
+    EVSE's first report, and time INOPERATIVE, OUTOFORDER, PLANNED, REMOVED or UNKNOWN, counts for neither.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    GROUP_BY_FIELD_NUMBER: _builtins.int
+    PARTY_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    group_by: Global___UtilisationGrouping.ValueType
+    party: _builtins.str
+    """Optional "VN/CPA": one CPO's EVSEs only."""
+    location: _builtins.str
+    """Optional "VN/CPA/LOC1": one location's EVSEs only."""
+    time_zone: _builtins.str
+    """IANA zone days are cut in; default the Hub's (HUB_TIME_ZONE)."""
+    @_builtins.property
+    def to(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        to: _timestamp_pb2.Timestamp | None = ...,
+        group_by: Global___UtilisationGrouping.ValueType = ...,
+        party: _builtins.str = ...,
+        location: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "group_by", b"group_by", "location", b"location", "party", b"party", "time_zone", b"time_zone", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUtilisationRequest: _TypeAlias = GetUtilisationRequest  # noqa: Y015
+
+@_typing.final
+class UtilisationRow(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    CHARGING_HOURS_FIELD_NUMBER: _builtins.int
+    USABLE_HOURS_FIELD_NUMBER: _builtins.int
+    UTILISATION_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    charging_hours: _builtins.str
+    """Hours CHARGING, decimal string."""
+    usable_hours: _builtins.str
+    """Hours AVAILABLE, CHARGING, RESERVED or BLOCKED, decimal string."""
+    utilisation: _builtins.str
+    """charging_hours / usable_hours, 0 to 1, decimal string; empty when usable_hours is 0."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        charging_hours: _builtins.str = ...,
+        usable_hours: _builtins.str = ...,
+        utilisation: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["charging_hours", b"charging_hours", "key", b"key", "usable_hours", b"usable_hours", "utilisation", b"utilisation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UtilisationRow: _TypeAlias = UtilisationRow  # noqa: Y015
+
+@_typing.final
+class GetUtilisationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROWS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___UtilisationRow]: ...
+    @_builtins.property
+    def total(self) -> Global___UtilisationRow: ...
+    def __init__(
+        self,
+        *,
+        rows: _abc.Iterable[Global___UtilisationRow] | None = ...,
+        total: Global___UtilisationRow | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rows", b"rows", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUtilisationResponse: _TypeAlias = GetUtilisationResponse  # noqa: Y015

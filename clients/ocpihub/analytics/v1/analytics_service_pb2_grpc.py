@@ -40,6 +40,11 @@ class AnalyticsServiceStub:
                 request_serializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUsageRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUsageResponse.FromString,
                 _registered_method=True)
+        self.GetUtilisation = channel.unary_unary(
+                '/ocpihub.analytics.v1.AnalyticsService/GetUtilisation',
+                request_serializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUtilisationRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUtilisationResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -52,6 +57,12 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUtilisation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -59,6 +70,11 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.GetUsage,
                     request_deserializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUsageRequest.FromString,
                     response_serializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUsageResponse.SerializeToString,
+            ),
+            'GetUtilisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUtilisation,
+                    request_deserializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUtilisationRequest.FromString,
+                    response_serializer=ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUtilisationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -89,6 +105,33 @@ class AnalyticsService:
             '/ocpihub.analytics.v1.AnalyticsService/GetUsage',
             ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUsageRequest.SerializeToString,
             ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUtilisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.analytics.v1.AnalyticsService/GetUtilisation',
+            ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUtilisationRequest.SerializeToString,
+            ocpihub_dot_analytics_dot_v1_dot_analytics__service__pb2.GetUtilisationResponse.FromString,
             options,
             channel_credentials,
             insecure,

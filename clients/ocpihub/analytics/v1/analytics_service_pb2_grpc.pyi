@@ -34,6 +34,7 @@ class AnalyticsServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AnalyticsServiceAsyncStub: ...
     GetUsage: _grpc.UnaryUnaryMultiCallable[_analytics_service_pb2.GetUsageRequest, _analytics_service_pb2.GetUsageResponse]
+    GetUtilisation: _grpc.UnaryUnaryMultiCallable[_analytics_service_pb2.GetUtilisationRequest, _analytics_service_pb2.GetUtilisationResponse]
 
 @_typing.type_check_only
 class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
@@ -41,6 +42,7 @@ class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetUsage: _aio.UnaryUnaryMultiCallable[_analytics_service_pb2.GetUsageRequest, _analytics_service_pb2.GetUsageResponse]  # type: ignore[assignment]
+    GetUtilisation: _aio.UnaryUnaryMultiCallable[_analytics_service_pb2.GetUtilisationRequest, _analytics_service_pb2.GetUtilisationResponse]  # type: ignore[assignment]
 
 class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Figures for the analytics team (R11.3), from the CDRs the Hub holds (completed sessions) and its locations."""
@@ -51,5 +53,12 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _analytics_service_pb2.GetUsageRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_analytics_service_pb2.GetUsageResponse, _abc.Awaitable[_analytics_service_pb2.GetUsageResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetUtilisation(
+        self,
+        request: _analytics_service_pb2.GetUtilisationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_service_pb2.GetUtilisationResponse, _abc.Awaitable[_analytics_service_pb2.GetUtilisationResponse]]: ...
 
 def add_AnalyticsServiceServicer_to_server(servicer: AnalyticsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -77,6 +77,8 @@ class _CommandStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CommandS
     """A result arrived and is relayed to the requester."""
     COMMAND_STATE_TIMED_OUT: _CommandState.ValueType  # 6
     """No result by the deadline; for Commands the requester is sent a TIMEOUT result."""
+    COMMAND_STATE_QUEUED: _CommandState.ValueType  # 7
+    """Issued by the Hub (hubctl commands …), waiting for a facade to send it to the CPO."""
 
 class CommandState(_CommandState, metaclass=_CommandStateEnumTypeWrapper): ...
 
@@ -95,6 +97,8 @@ COMMAND_STATE_COMPLETED: CommandState.ValueType  # 5
 """A result arrived and is relayed to the requester."""
 COMMAND_STATE_TIMED_OUT: CommandState.ValueType  # 6
 """No result by the deadline; for Commands the requester is sent a TIMEOUT result."""
+COMMAND_STATE_QUEUED: CommandState.ValueType  # 7
+"""Issued by the Hub (hubctl commands …), waiting for a facade to send it to the CPO."""
 Global___CommandState: _TypeAlias = CommandState  # noqa: Y015
 
 @_typing.final
@@ -123,6 +127,10 @@ class Command(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     RESULT_SENT_AS_FIELD_NUMBER: _builtins.int
+    ISSUED_BY_FIELD_NUMBER: _builtins.int
+    ANSWER_STATUS_FIELD_NUMBER: _builtins.int
+    ANSWER_BODY_FIELD_NUMBER: _builtins.int
+    LAST_RESULT_BODY_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     type: Global___CommandType.ValueType
     state: Global___CommandState.ValueType
@@ -147,6 +155,13 @@ class Command(_message.Message):
     ACCEPTED, "FAILED" with a plain-text message → FAILED); empty when the CPO spoke OCPI. The CPO should be asked
     to fix it.
     """
+    issued_by: _builtins.str
+    """Who issued it at the Hub (operator or person), for commands the Hub sent itself; empty for an eMSP's own."""
+    answer_status: _builtins.int
+    """The CPO's synchronous answer as received (HTTP status and body)."""
+    answer_body: _builtins.bytes
+    last_result_body: _builtins.bytes
+    """The CPO's last CommandResult body."""
     @_builtins.property
     def requester(self) -> _types_pb2.PartyRef:
         """The eMSP/SCSP that sent it."""
@@ -196,10 +211,14 @@ class Command(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
         result_sent_as: _builtins.str = ...,
+        issued_by: _builtins.str = ...,
+        answer_status: _builtins.int = ...,
+        answer_body: _builtins.bytes = ...,
+        last_result_body: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["callback_valid_until", b"callback_valid_until", "create_time", b"create_time", "deadline", b"deadline", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "target", b"target", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_valid_until", b"callback_valid_until", "connector_id", b"connector_id", "correlation_id", b"correlation_id", "create_time", b"create_time", "deadline", b"deadline", "evse_uid", b"evse_uid", "location_id", b"location_id", "name", b"name", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "response", b"response", "response_timeout_seconds", b"response_timeout_seconds", "response_url", b"response_url", "result", b"result", "result_count", b"result_count", "result_sent_as", b"result_sent_as", "session_id", b"session_id", "state", b"state", "target", b"target", "type", b"type", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_body", b"answer_body", "answer_status", b"answer_status", "callback_valid_until", b"callback_valid_until", "connector_id", b"connector_id", "correlation_id", b"correlation_id", "create_time", b"create_time", "deadline", b"deadline", "evse_uid", b"evse_uid", "issued_by", b"issued_by", "last_result_body", b"last_result_body", "location_id", b"location_id", "name", b"name", "requester", b"requester", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "response", b"response", "response_timeout_seconds", b"response_timeout_seconds", "response_url", b"response_url", "result", b"result", "result_count", b"result_count", "result_sent_as", b"result_sent_as", "session_id", b"session_id", "state", b"state", "target", b"target", "type", b"type", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

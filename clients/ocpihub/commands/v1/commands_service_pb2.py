@@ -24,38 +24,49 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from ocpihub.commands.v1 import commands_pb2 as ocpihub_dot_commands_dot_v1_dot_commands__pb2
+from ocpihub.tokens.v1 import tokens_pb2 as ocpihub_dot_tokens_dot_v1_dot_tokens__pb2
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*ocpihub/commands/v1/commands_service.proto\x12\x13ocpihub.commands.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ocpihub/commands/v1/commands.proto\x1a\x1cocpihub/types/v1/types.proto\"\xca\x03\n\x14\x43reateCommandRequest\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\trequester\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12/\n\x0btoken_owner\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x13\n\x0blocation_id\x18\x06 \x01(\t\x12\x10\n\x08\x65vse_uid\x18\x07 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x08 \x01(\t\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x16\n\x0ereservation_id\x18\n \x01(\t\x12\x36\n\x12reservation_expiry\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cresponse_url\x18\x0c \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\r \x01(\t\x12\x12\n\nrequest_id\x18\x0e \x01(\t\"\xc4\x01\n\x15\x43reateCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08\x12\x10\n\x08replayed\x18\x05 \x01(\x08\x12\x15\n\ranswer_status\x18\x06 \x01(\x05\x12\x13\n\x0b\x61nswer_body\x18\x07 \x01(\x0c\"\x9f\x01\n\x1cRecordCommandResponseRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08response\x18\x02 \x01(\t\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x05\x12\x1a\n\x12unreachable_detail\x18\x04 \x01(\t\x12\x15\n\ranswer_status\x18\x05 \x01(\x05\x12\x13\n\x0b\x61nswer_body\x18\x06 \x01(\x0c\"N\n\x1dRecordCommandResponseResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"\x91\x01\n\x1aRecordCommandResultRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12\x0e\n\x06result\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12\x16\n\x0e\x63orrelation_id\x18\x05 \x01(\t\x12\x16\n\x0eresult_sent_as\x18\x06 \x01(\t\"\x89\x01\n\x1bRecordCommandResultResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12;\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32&.ocpihub.commands.v1.ResultDisposition\"!\n\x11GetCommandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"C\n\x12GetCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"\xc1\x01\n\x13ListCommandsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05party\x18\x03 \x01(\t\x12\x30\n\x05state\x18\x04 \x01(\x0e\x32!.ocpihub.commands.v1.CommandState\x12.\n\x04type\x18\x05 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x12\n\nsession_id\x18\x06 \x01(\t\"_\n\x14ListCommandsResponse\x12.\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\x96\x01\n\x11ResultDisposition\x12\"\n\x1eRESULT_DISPOSITION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRESULT_DISPOSITION_RELAYED\x10\x01\x12 \n\x1cRESULT_DISPOSITION_DUPLICATE\x10\x02\x12\x1b\n\x17RESULT_DISPOSITION_LATE\x10\x03\x32\xb7\x04\n\x0f\x43ommandsService\x12\x66\n\rCreateCommand\x12).ocpihub.commands.v1.CreateCommandRequest\x1a*.ocpihub.commands.v1.CreateCommandResponse\x12~\n\x15RecordCommandResponse\x12\x31.ocpihub.commands.v1.RecordCommandResponseRequest\x1a\x32.ocpihub.commands.v1.RecordCommandResponseResponse\x12x\n\x13RecordCommandResult\x12/.ocpihub.commands.v1.RecordCommandResultRequest\x1a\x30.ocpihub.commands.v1.RecordCommandResultResponse\x12]\n\nGetCommand\x12&.ocpihub.commands.v1.GetCommandRequest\x1a\'.ocpihub.commands.v1.GetCommandResponse\x12\x63\n\x0cListCommands\x12(.ocpihub.commands.v1.ListCommandsRequest\x1a).ocpihub.commands.v1.ListCommandsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*ocpihub/commands/v1/commands_service.proto\x12\x13ocpihub.commands.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ocpihub/commands/v1/commands.proto\x1a\x1eocpihub/tokens/v1/tokens.proto\x1a\x1cocpihub/types/v1/types.proto\"\xca\x03\n\x14\x43reateCommandRequest\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12-\n\trequester\x18\x03 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12/\n\x0btoken_owner\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x13\n\x0blocation_id\x18\x06 \x01(\t\x12\x10\n\x08\x65vse_uid\x18\x07 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x08 \x01(\t\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x16\n\x0ereservation_id\x18\n \x01(\t\x12\x36\n\x12reservation_expiry\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cresponse_url\x18\x0c \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\r \x01(\t\x12\x12\n\nrequest_id\x18\x0e \x01(\t\"\xc4\x01\n\x15\x43reateCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08\x12\x10\n\x08replayed\x18\x05 \x01(\x08\x12\x15\n\ranswer_status\x18\x06 \x01(\x05\x12\x13\n\x0b\x61nswer_body\x18\x07 \x01(\x0c\"\x9f\x01\n\x1cRecordCommandResponseRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08response\x18\x02 \x01(\t\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x05\x12\x1a\n\x12unreachable_detail\x18\x04 \x01(\t\x12\x15\n\ranswer_status\x18\x05 \x01(\x05\x12\x13\n\x0b\x61nswer_body\x18\x06 \x01(\x0c\"N\n\x1dRecordCommandResponseResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"\x91\x01\n\x1aRecordCommandResultRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ller_platform\x18\x02 \x01(\t\x12\x0e\n\x06result\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12\x16\n\x0e\x63orrelation_id\x18\x05 \x01(\t\x12\x16\n\x0eresult_sent_as\x18\x06 \x01(\t\"\x89\x01\n\x1bRecordCommandResultResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12;\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32&.ocpihub.commands.v1.ResultDisposition\"!\n\x11GetCommandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"C\n\x12GetCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"\xc1\x01\n\x13ListCommandsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05party\x18\x03 \x01(\t\x12\x30\n\x05state\x18\x04 \x01(\x0e\x32!.ocpihub.commands.v1.CommandState\x12.\n\x04type\x18\x05 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x12\n\nsession_id\x18\x06 \x01(\t\"_\n\x14ListCommandsResponse\x12.\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x03\n\x13IssueCommandRequest\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .ocpihub.commands.v1.CommandType\x12\x30\n\x0con_behalf_of\x18\x02 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x11\n\ttoken_uid\x18\x03 \x01(\t\x12/\n\ntoken_type\x18\x04 \x01(\x0e\x32\x1b.ocpihub.types.v1.TokenType\x12\'\n\x03\x63po\x18\x05 \x01(\x0b\x32\x1a.ocpihub.types.v1.PartyRef\x12\x13\n\x0blocation_id\x18\x06 \x01(\t\x12\x10\n\x08\x65vse_uid\x18\x07 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x08 \x01(\t\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x16\n\x0ereservation_id\x18\n \x01(\t\x12\x36\n\x12reservation_expiry\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x14IssueCommandResponse\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\"+\n\x1a\x43laimIssuedCommandsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\"\xac\x01\n\rIssuedCommand\x12-\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1c.ocpihub.commands.v1.Command\x12\x14\n\x0c\x65ndpoint_url\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x19\n\x11\x65ncode_auth_token\x18\x04 \x01(\x08\x12,\n\nocpi_token\x18\x05 \x01(\x0b\x32\x18.ocpihub.tokens.v1.Token\"S\n\x1b\x43laimIssuedCommandsResponse\x12\x34\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\".ocpihub.commands.v1.IssuedCommand*\x96\x01\n\x11ResultDisposition\x12\"\n\x1eRESULT_DISPOSITION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRESULT_DISPOSITION_RELAYED\x10\x01\x12 \n\x1cRESULT_DISPOSITION_DUPLICATE\x10\x02\x12\x1b\n\x17RESULT_DISPOSITION_LATE\x10\x03\x32\x96\x06\n\x0f\x43ommandsService\x12\x66\n\rCreateCommand\x12).ocpihub.commands.v1.CreateCommandRequest\x1a*.ocpihub.commands.v1.CreateCommandResponse\x12~\n\x15RecordCommandResponse\x12\x31.ocpihub.commands.v1.RecordCommandResponseRequest\x1a\x32.ocpihub.commands.v1.RecordCommandResponseResponse\x12x\n\x13RecordCommandResult\x12/.ocpihub.commands.v1.RecordCommandResultRequest\x1a\x30.ocpihub.commands.v1.RecordCommandResultResponse\x12]\n\nGetCommand\x12&.ocpihub.commands.v1.GetCommandRequest\x1a\'.ocpihub.commands.v1.GetCommandResponse\x12\x63\n\x0cListCommands\x12(.ocpihub.commands.v1.ListCommandsRequest\x1a).ocpihub.commands.v1.ListCommandsResponse\x12\x63\n\x0cIssueCommand\x12(.ocpihub.commands.v1.IssueCommandRequest\x1a).ocpihub.commands.v1.IssueCommandResponse\x12x\n\x13\x43laimIssuedCommands\x12/.ocpihub.commands.v1.ClaimIssuedCommandsRequest\x1a\x30.ocpihub.commands.v1.ClaimIssuedCommandsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocpihub.commands.v1.commands_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESULTDISPOSITION']._serialized_start=1754
-  _globals['_RESULTDISPOSITION']._serialized_end=1904
-  _globals['_CREATECOMMANDREQUEST']._serialized_start=167
-  _globals['_CREATECOMMANDREQUEST']._serialized_end=625
-  _globals['_CREATECOMMANDRESPONSE']._serialized_start=628
-  _globals['_CREATECOMMANDRESPONSE']._serialized_end=824
-  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_start=827
-  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_end=986
-  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_start=988
-  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_end=1066
-  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_start=1069
-  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_end=1214
-  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_start=1217
-  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_end=1354
-  _globals['_GETCOMMANDREQUEST']._serialized_start=1356
-  _globals['_GETCOMMANDREQUEST']._serialized_end=1389
-  _globals['_GETCOMMANDRESPONSE']._serialized_start=1391
-  _globals['_GETCOMMANDRESPONSE']._serialized_end=1458
-  _globals['_LISTCOMMANDSREQUEST']._serialized_start=1461
-  _globals['_LISTCOMMANDSREQUEST']._serialized_end=1654
-  _globals['_LISTCOMMANDSRESPONSE']._serialized_start=1656
-  _globals['_LISTCOMMANDSRESPONSE']._serialized_end=1751
-  _globals['_COMMANDSSERVICE']._serialized_start=1907
-  _globals['_COMMANDSSERVICE']._serialized_end=2474
+  _globals['_RESULTDISPOSITION']._serialized_start=2554
+  _globals['_RESULTDISPOSITION']._serialized_end=2704
+  _globals['_CREATECOMMANDREQUEST']._serialized_start=199
+  _globals['_CREATECOMMANDREQUEST']._serialized_end=657
+  _globals['_CREATECOMMANDRESPONSE']._serialized_start=660
+  _globals['_CREATECOMMANDRESPONSE']._serialized_end=856
+  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_start=859
+  _globals['_RECORDCOMMANDRESPONSEREQUEST']._serialized_end=1018
+  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_start=1020
+  _globals['_RECORDCOMMANDRESPONSERESPONSE']._serialized_end=1098
+  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_start=1101
+  _globals['_RECORDCOMMANDRESULTREQUEST']._serialized_end=1246
+  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_start=1249
+  _globals['_RECORDCOMMANDRESULTRESPONSE']._serialized_end=1386
+  _globals['_GETCOMMANDREQUEST']._serialized_start=1388
+  _globals['_GETCOMMANDREQUEST']._serialized_end=1421
+  _globals['_GETCOMMANDRESPONSE']._serialized_start=1423
+  _globals['_GETCOMMANDRESPONSE']._serialized_end=1490
+  _globals['_LISTCOMMANDSREQUEST']._serialized_start=1493
+  _globals['_LISTCOMMANDSREQUEST']._serialized_end=1686
+  _globals['_LISTCOMMANDSRESPONSE']._serialized_start=1688
+  _globals['_LISTCOMMANDSRESPONSE']._serialized_end=1783
+  _globals['_ISSUECOMMANDREQUEST']._serialized_start=1786
+  _globals['_ISSUECOMMANDREQUEST']._serialized_end=2175
+  _globals['_ISSUECOMMANDRESPONSE']._serialized_start=2177
+  _globals['_ISSUECOMMANDRESPONSE']._serialized_end=2246
+  _globals['_CLAIMISSUEDCOMMANDSREQUEST']._serialized_start=2248
+  _globals['_CLAIMISSUEDCOMMANDSREQUEST']._serialized_end=2291
+  _globals['_ISSUEDCOMMAND']._serialized_start=2294
+  _globals['_ISSUEDCOMMAND']._serialized_end=2466
+  _globals['_CLAIMISSUEDCOMMANDSRESPONSE']._serialized_start=2468
+  _globals['_CLAIMISSUEDCOMMANDSRESPONSE']._serialized_end=2551
+  _globals['_COMMANDSSERVICE']._serialized_start=2707
+  _globals['_COMMANDSSERVICE']._serialized_end=3497
 # @@protoc_insertion_point(module_scope)

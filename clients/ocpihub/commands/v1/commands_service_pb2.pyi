@@ -10,6 +10,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from ocpihub.commands.v1 import commands_pb2 as _commands_pb2
+from ocpihub.tokens.v1 import tokens_pb2 as _tokens_pb2
 from ocpihub.types.v1 import types_pb2 as _types_pb2
 import builtins as _builtins
 import sys
@@ -373,3 +374,156 @@ class ListCommandsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListCommandsResponse: _TypeAlias = ListCommandsResponse  # noqa: Y015
+
+@_typing.final
+class IssueCommandRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TYPE_FIELD_NUMBER: _builtins.int
+    ON_BEHALF_OF_FIELD_NUMBER: _builtins.int
+    TOKEN_UID_FIELD_NUMBER: _builtins.int
+    TOKEN_TYPE_FIELD_NUMBER: _builtins.int
+    CPO_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    EVSE_UID_FIELD_NUMBER: _builtins.int
+    CONNECTOR_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    RESERVATION_ID_FIELD_NUMBER: _builtins.int
+    RESERVATION_EXPIRY_FIELD_NUMBER: _builtins.int
+    type: _commands_pb2.CommandType.ValueType
+    """START_SESSION, STOP_SESSION, RESERVE_NOW, CANCEL_RESERVATION or UNLOCK_CONNECTOR."""
+    token_uid: _builtins.str
+    """START_SESSION / RESERVE_NOW: a token the Hub holds (of `on_behalf_of` when set)."""
+    token_type: _types_pb2.TokenType.ValueType
+    location_id: _builtins.str
+    evse_uid: _builtins.str
+    connector_id: _builtins.str
+    session_id: _builtins.str
+    reservation_id: _builtins.str
+    @_builtins.property
+    def on_behalf_of(self) -> _types_pb2.PartyRef:
+        """An eMSP the command is sent for; unset: the Hub itself."""
+
+    @_builtins.property
+    def cpo(self) -> _types_pb2.PartyRef:
+        """The CPO: owner of the location (START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR) or session (STOP_SESSION)."""
+
+    @_builtins.property
+    def reservation_expiry(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        type: _commands_pb2.CommandType.ValueType = ...,
+        on_behalf_of: _types_pb2.PartyRef | None = ...,
+        token_uid: _builtins.str = ...,
+        token_type: _types_pb2.TokenType.ValueType = ...,
+        cpo: _types_pb2.PartyRef | None = ...,
+        location_id: _builtins.str = ...,
+        evse_uid: _builtins.str = ...,
+        connector_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        reservation_id: _builtins.str = ...,
+        reservation_expiry: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cpo", b"cpo", "on_behalf_of", b"on_behalf_of", "reservation_expiry", b"reservation_expiry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector_id", b"connector_id", "cpo", b"cpo", "evse_uid", b"evse_uid", "location_id", b"location_id", "on_behalf_of", b"on_behalf_of", "reservation_expiry", b"reservation_expiry", "reservation_id", b"reservation_id", "session_id", b"session_id", "token_type", b"token_type", "token_uid", b"token_uid", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueCommandRequest: _TypeAlias = IssueCommandRequest  # noqa: Y015
+
+@_typing.final
+class IssueCommandResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMMAND_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def command(self) -> _commands_pb2.Command: ...
+    def __init__(
+        self,
+        *,
+        command: _commands_pb2.Command | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["command", b"command"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["command", b"command"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueCommandResponse: _TypeAlias = IssueCommandResponse  # noqa: Y015
+
+@_typing.final
+class ClaimIssuedCommandsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
+    def __init__(
+        self,
+        *,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimIssuedCommandsRequest: _TypeAlias = ClaimIssuedCommandsRequest  # noqa: Y015
+
+@_typing.final
+class IssuedCommand(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMMAND_FIELD_NUMBER: _builtins.int
+    ENDPOINT_URL_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    ENCODE_AUTH_TOKEN_FIELD_NUMBER: _builtins.int
+    OCPI_TOKEN_FIELD_NUMBER: _builtins.int
+    endpoint_url: _builtins.str
+    """The CPO's commands endpoint and its TOKEN_B."""
+    token: _builtins.str
+    encode_auth_token: _builtins.bool
+    @_builtins.property
+    def command(self) -> _commands_pb2.Command: ...
+    @_builtins.property
+    def ocpi_token(self) -> _tokens_pb2.Token:
+        """START_SESSION / RESERVE_NOW: the token, as the Hub held it when the command was issued."""
+
+    def __init__(
+        self,
+        *,
+        command: _commands_pb2.Command | None = ...,
+        endpoint_url: _builtins.str = ...,
+        token: _builtins.str = ...,
+        encode_auth_token: _builtins.bool = ...,
+        ocpi_token: _tokens_pb2.Token | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["command", b"command", "ocpi_token", b"ocpi_token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["command", b"command", "encode_auth_token", b"encode_auth_token", "endpoint_url", b"endpoint_url", "ocpi_token", b"ocpi_token", "token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssuedCommand: _TypeAlias = IssuedCommand  # noqa: Y015
+
+@_typing.final
+class ClaimIssuedCommandsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMMANDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def commands(self) -> _containers.RepeatedCompositeFieldContainer[Global___IssuedCommand]: ...
+    def __init__(
+        self,
+        *,
+        commands: _abc.Iterable[Global___IssuedCommand] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["commands", b"commands"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimIssuedCommandsResponse: _TypeAlias = ClaimIssuedCommandsResponse  # noqa: Y015

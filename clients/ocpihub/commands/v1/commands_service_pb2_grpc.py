@@ -61,6 +61,16 @@ class CommandsServiceStub:
                 request_serializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ListCommandsRequest.SerializeToString,
                 response_deserializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ListCommandsResponse.FromString,
                 _registered_method=True)
+        self.IssueCommand = channel.unary_unary(
+                '/ocpihub.commands.v1.CommandsService/IssueCommand',
+                request_serializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.IssueCommandRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.IssueCommandResponse.FromString,
+                _registered_method=True)
+        self.ClaimIssuedCommands = channel.unary_unary(
+                '/ocpihub.commands.v1.CommandsService/ClaimIssuedCommands',
+                request_serializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ClaimIssuedCommandsRequest.SerializeToString,
+                response_deserializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ClaimIssuedCommandsResponse.FromString,
+                _registered_method=True)
 
 
 class CommandsServiceServicer:
@@ -102,6 +112,22 @@ class CommandsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueCommand(self, request, context):
+        """The Hub issues a command itself (support work, R6.1), for itself or on behalf of an eMSP: checked, recorded
+        QUEUED with the OCPI request to send; a facade claims and sends it (operators only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimIssuedCommands(self, request, context):
+        """Facades claim queued Hub-issued commands (each to one caller) and send them; the CPO's answer is recorded with
+        RecordCommandResponse as for any command.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CommandsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +155,16 @@ def add_CommandsServiceServicer_to_server(servicer, server):
                     servicer.ListCommands,
                     request_deserializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ListCommandsRequest.FromString,
                     response_serializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ListCommandsResponse.SerializeToString,
+            ),
+            'IssueCommand': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueCommand,
+                    request_deserializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.IssueCommandRequest.FromString,
+                    response_serializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.IssueCommandResponse.SerializeToString,
+            ),
+            'ClaimIssuedCommands': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimIssuedCommands,
+                    request_deserializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ClaimIssuedCommandsRequest.FromString,
+                    response_serializer=ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ClaimIssuedCommandsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -268,6 +304,60 @@ class CommandsService:
             '/ocpihub.commands.v1.CommandsService/ListCommands',
             ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ListCommandsRequest.SerializeToString,
             ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ListCommandsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueCommand(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.commands.v1.CommandsService/IssueCommand',
+            ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.IssueCommandRequest.SerializeToString,
+            ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.IssueCommandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimIssuedCommands(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ocpihub.commands.v1.CommandsService/ClaimIssuedCommands',
+            ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ClaimIssuedCommandsRequest.SerializeToString,
+            ocpihub_dot_commands_dot_v1_dot_commands__service__pb2.ClaimIssuedCommandsResponse.FromString,
             options,
             channel_credentials,
             insecure,

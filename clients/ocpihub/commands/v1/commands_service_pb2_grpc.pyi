@@ -45,6 +45,14 @@ class CommandsServiceStub:
     """A result the CPO posted to the Hub's response_url: recorded and queued for the requester's response_url."""
     GetCommand: _grpc.UnaryUnaryMultiCallable[_commands_service_pb2.GetCommandRequest, _commands_service_pb2.GetCommandResponse]
     ListCommands: _grpc.UnaryUnaryMultiCallable[_commands_service_pb2.ListCommandsRequest, _commands_service_pb2.ListCommandsResponse]
+    IssueCommand: _grpc.UnaryUnaryMultiCallable[_commands_service_pb2.IssueCommandRequest, _commands_service_pb2.IssueCommandResponse]
+    """The Hub issues a command itself (support work, R6.1), for itself or on behalf of an eMSP: checked, recorded
+    QUEUED with the OCPI request to send; a facade claims and sends it (operators only).
+    """
+    ClaimIssuedCommands: _grpc.UnaryUnaryMultiCallable[_commands_service_pb2.ClaimIssuedCommandsRequest, _commands_service_pb2.ClaimIssuedCommandsResponse]
+    """Facades claim queued Hub-issued commands (each to one caller) and send them; the CPO's answer is recorded with
+    RecordCommandResponse as for any command.
+    """
 
 @_typing.type_check_only
 class CommandsServiceAsyncStub(CommandsServiceStub):
@@ -63,6 +71,14 @@ class CommandsServiceAsyncStub(CommandsServiceStub):
     """A result the CPO posted to the Hub's response_url: recorded and queued for the requester's response_url."""
     GetCommand: _aio.UnaryUnaryMultiCallable[_commands_service_pb2.GetCommandRequest, _commands_service_pb2.GetCommandResponse]  # type: ignore[assignment]
     ListCommands: _aio.UnaryUnaryMultiCallable[_commands_service_pb2.ListCommandsRequest, _commands_service_pb2.ListCommandsResponse]  # type: ignore[assignment]
+    IssueCommand: _aio.UnaryUnaryMultiCallable[_commands_service_pb2.IssueCommandRequest, _commands_service_pb2.IssueCommandResponse]  # type: ignore[assignment]
+    """The Hub issues a command itself (support work, R6.1), for itself or on behalf of an eMSP: checked, recorded
+    QUEUED with the OCPI request to send; a facade claims and sends it (operators only).
+    """
+    ClaimIssuedCommands: _aio.UnaryUnaryMultiCallable[_commands_service_pb2.ClaimIssuedCommandsRequest, _commands_service_pb2.ClaimIssuedCommandsResponse]  # type: ignore[assignment]
+    """Facades claim queued Hub-issued commands (each to one caller) and send them; the CPO's answer is recorded with
+    RecordCommandResponse as for any command.
+    """
 
 class CommandsServiceServicer(metaclass=_abc_1.ABCMeta):
     """The command log and its correlation: created before the facade relays a command to the CPO, answered with the
@@ -108,5 +124,25 @@ class CommandsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _commands_service_pb2.ListCommandsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_commands_service_pb2.ListCommandsResponse, _abc.Awaitable[_commands_service_pb2.ListCommandsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def IssueCommand(
+        self,
+        request: _commands_service_pb2.IssueCommandRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_commands_service_pb2.IssueCommandResponse, _abc.Awaitable[_commands_service_pb2.IssueCommandResponse]]:
+        """The Hub issues a command itself (support work, R6.1), for itself or on behalf of an eMSP: checked, recorded
+        QUEUED with the OCPI request to send; a facade claims and sends it (operators only).
+        """
+
+    @_abc_1.abstractmethod
+    def ClaimIssuedCommands(
+        self,
+        request: _commands_service_pb2.ClaimIssuedCommandsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_commands_service_pb2.ClaimIssuedCommandsResponse, _abc.Awaitable[_commands_service_pb2.ClaimIssuedCommandsResponse]]:
+        """Facades claim queued Hub-issued commands (each to one caller) and send them; the CPO's answer is recorded with
+        RecordCommandResponse as for any command.
+        """
 
 def add_CommandsServiceServicer_to_server(servicer: CommandsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -29,7 +29,7 @@ from ocpihub.sessions.v1 import sessions_pb2 as ocpihub_dot_sessions_dot_v1_dot_
 from ocpihub.types.v1 import types_pb2 as ocpihub_dot_types_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*ocpihub/sessions/v1/sessions_service.proto\x12\x13ocpihub.sessions.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\x1a\"ocpihub/sessions/v1/sessions.proto\x1a\x1cocpihub/types/v1/types.proto\"!\n\x11GetSessionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"R\n\x12GetSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12\r\n\x05\x66lags\x18\x02 \x03(\t\"\xf3\x01\n\x13ListSessionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btoken_owner\x18\x08 \x01(\t\"s\n\x14ListSessionsResponse\x12.\n\x08sessions\x18\x01 \x03(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"\xd5\x01\n\x14UpdateSessionRequest\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x15\n\rallow_missing\x18\x03 \x01(\x08\x12\x17\n\x0f\x63\x61ller_platform\x18\x04 \x01(\t\x12-\n\x05relay\x18\x05 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\xb2\x01\n\x15UpdateSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12-\n\x06result\x18\x02 \x01(\x0e\x32\x1d.ocpihub.types.v1.WriteResult\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\x12\r\n\x05\x66lags\x18\x04 \x03(\t\x12\x18\n\x10\x66orward_delivery\x18\x05 \x01(\t2\xbd\x02\n\x0fSessionsService\x12]\n\nGetSession\x12&.ocpihub.sessions.v1.GetSessionRequest\x1a\'.ocpihub.sessions.v1.GetSessionResponse\x12\x63\n\x0cListSessions\x12(.ocpihub.sessions.v1.ListSessionsRequest\x1a).ocpihub.sessions.v1.ListSessionsResponse\x12\x66\n\rUpdateSession\x12).ocpihub.sessions.v1.UpdateSessionRequest\x1a*.ocpihub.sessions.v1.UpdateSessionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*ocpihub/sessions/v1/sessions_service.proto\x12\x13ocpihub.sessions.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&ocpihub/deliveries/v1/deliveries.proto\x1a\"ocpihub/sessions/v1/sessions.proto\x1a\x1cocpihub/types/v1/types.proto\"!\n\x11GetSessionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"R\n\x12GetSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12\r\n\x05\x66lags\x18\x02 \x03(\t\"\xbc\x02\n\x13ListSessionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04skip\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ountry_code\x18\x04 \x01(\t\x12\x10\n\x08party_id\x18\x05 \x01(\t\x12\x35\n\x11last_updated_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_updated_to\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btoken_owner\x18\x08 \x01(\t\x12\x13\n\x0blocation_id\x18\t \x01(\t\x12\x32\n\x06status\x18\n \x01(\x0e\x32\".ocpihub.sessions.v1.SessionStatus\"s\n\x14ListSessionsResponse\x12.\n\x08sessions\x18\x01 \x03(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"\xd5\x01\n\x14UpdateSessionRequest\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x15\n\rallow_missing\x18\x03 \x01(\x08\x12\x17\n\x0f\x63\x61ller_platform\x18\x04 \x01(\t\x12-\n\x05relay\x18\x05 \x01(\x0b\x32\x1e.ocpihub.deliveries.v1.Message\"\xb2\x01\n\x15UpdateSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.ocpihub.sessions.v1.Session\x12-\n\x06result\x18\x02 \x01(\x0e\x32\x1d.ocpihub.types.v1.WriteResult\x12\x12\n\ndeliveries\x18\x03 \x01(\x05\x12\r\n\x05\x66lags\x18\x04 \x03(\t\x12\x18\n\x10\x66orward_delivery\x18\x05 \x01(\t2\xbd\x02\n\x0fSessionsService\x12]\n\nGetSession\x12&.ocpihub.sessions.v1.GetSessionRequest\x1a\'.ocpihub.sessions.v1.GetSessionResponse\x12\x63\n\x0cListSessions\x12(.ocpihub.sessions.v1.ListSessionsRequest\x1a).ocpihub.sessions.v1.ListSessionsResponse\x12\x66\n\rUpdateSession\x12).ocpihub.sessions.v1.UpdateSessionRequest\x1a*.ocpihub.sessions.v1.UpdateSessionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,13 +41,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETSESSIONRESPONSE']._serialized_start=275
   _globals['_GETSESSIONRESPONSE']._serialized_end=357
   _globals['_LISTSESSIONSREQUEST']._serialized_start=360
-  _globals['_LISTSESSIONSREQUEST']._serialized_end=603
-  _globals['_LISTSESSIONSRESPONSE']._serialized_start=605
-  _globals['_LISTSESSIONSRESPONSE']._serialized_end=720
-  _globals['_UPDATESESSIONREQUEST']._serialized_start=723
-  _globals['_UPDATESESSIONREQUEST']._serialized_end=936
-  _globals['_UPDATESESSIONRESPONSE']._serialized_start=939
-  _globals['_UPDATESESSIONRESPONSE']._serialized_end=1117
-  _globals['_SESSIONSSERVICE']._serialized_start=1120
-  _globals['_SESSIONSSERVICE']._serialized_end=1437
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=676
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=678
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=793
+  _globals['_UPDATESESSIONREQUEST']._serialized_start=796
+  _globals['_UPDATESESSIONREQUEST']._serialized_end=1009
+  _globals['_UPDATESESSIONRESPONSE']._serialized_start=1012
+  _globals['_UPDATESESSIONRESPONSE']._serialized_end=1190
+  _globals['_SESSIONSSERVICE']._serialized_start=1193
+  _globals['_SESSIONSSERVICE']._serialized_end=1510
 # @@protoc_insertion_point(module_scope)

@@ -83,6 +83,8 @@ class ListSessionsRequest(_message.Message):
     LAST_UPDATED_FROM_FIELD_NUMBER: _builtins.int
     LAST_UPDATED_TO_FIELD_NUMBER: _builtins.int
     TOKEN_OWNER_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     skip: _builtins.int
@@ -91,6 +93,9 @@ class ListSessionsRequest(_message.Message):
     party_id: _builtins.str
     token_owner: _builtins.str
     """Only sessions whose token belongs to this eMSP ("VN/EM1"): what that eMSP may pull."""
+    location_id: _builtins.str
+    """Support filters (hubctl sessions list): sessions at this location (its id as the CPO stored it), in this status."""
+    status: _sessions_pb2.SessionStatus.ValueType
     @_builtins.property
     def last_updated_from(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -106,10 +111,12 @@ class ListSessionsRequest(_message.Message):
         last_updated_from: _timestamp_pb2.Timestamp | None = ...,
         last_updated_to: _timestamp_pb2.Timestamp | None = ...,
         token_owner: _builtins.str = ...,
+        location_id: _builtins.str = ...,
+        status: _sessions_pb2.SessionStatus.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_code", b"country_code", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "skip", b"skip", "token_owner", b"token_owner"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country_code", b"country_code", "last_updated_from", b"last_updated_from", "last_updated_to", b"last_updated_to", "location_id", b"location_id", "page_size", b"page_size", "page_token", b"page_token", "party_id", b"party_id", "skip", b"skip", "status", b"status", "token_owner", b"token_owner"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
