@@ -27,9 +27,9 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators import loopback, proxy
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests import internal_tls
-from tests.simulators import loopback, proxy
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 
 @dataclass
