@@ -1,9 +1,7 @@
 """`make reference-cpo`: the reference CPO (simulators.cpo) on 127.0.0.1:9100, registered with a sandbox Hub.
 
 TOKEN_A comes from --token-a or HUB_REFERENCE_CPO_TOKEN_A; without one, the CPO invites itself as VN/REF through the
-core with the operator certificate `make run` wrote under .hub/pki (as hubctl finds it), which only an operator's
-machine has. A party VN/REF left over from an earlier run is unregistered and invited again: the CPO keeps no state
-between runs, so its old credentials are gone anyway.
+core with the operator certificate `make run` wrote under .hub/pki (simulators.invitation).
 """
 
 from __future__ import annotations
@@ -18,42 +16,13 @@ from collections.abc import Sequence
 
 import httpx
 
-from hubclient import HubClient, HubError, HubUnavailable
-from hubctl.cli import client_tls
-from ocpihub.parties.v1 import parties_pb2 as pb
-from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from hubclient import HubError, HubUnavailable
 from simulators import cpo_network as net
-from simulators import loopback
+from simulators import invitation, loopback
 from simulators.cpo import ReferenceCpo
 from simulators.hub_link import HubLink, HubRefused
 
 log = logging.getLogger("reference-cpo")
-
-
-async def invite_self(core_address: str, name: str) -> str:
-    """TOKEN_A for VN/REF from the core, as an operator: a new sandbox invitation, or a fresh one for a party that
-    registered before (unregistered first)."""
-    async with HubClient(core_address, tls=client_tls()) as hub:
-        try:
-            response = await hub.invite_party(
-                rpc.InvitePartyRequest(
-                    country_code=net.COUNTRY_CODE,
-                    party_id=net.PARTY_ID,
-                    role=pb.ROLE_CPO,
-                    display_name=name,
-                    environment=pb.ENVIRONMENT_SANDBOX,
-                )
-            )
-            return response.token_a
-        except HubError as exc:
-            if exc.code.name != "ALREADY_EXISTS":
-                raise
-        request = rpc.ListPartiesRequest(country_code=net.COUNTRY_CODE, role=pb.ROLE_CPO)
-        [party] = [p async for p in hub.list_parties(request) if p.party_id == net.PARTY_ID]
-        if party.state not in (pb.PARTY_STATE_INVITED, pb.PARTY_STATE_UNREGISTERED):
-            await hub.unregister_party(party.name)
-        rotated = await hub.rotate_invite(rpc.RotateInviteRequest(name=party.name))
-        return rotated.token_a
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,7 +44,10 @@ async def run(args: argparse.Namespace) -> int:
         link = HubLink(http, f"{args.hub_url.rstrip('/')}/ocpi/versions", net.COUNTRY_CODE, net.PARTY_ID)
         cpo = ReferenceCpo(link, base_url=loopback.url_of(sock), meter_interval=args.meter_interval)
         async with loopback.serve(cpo.app(), sock):
-            token_a = args.token_a or await invite_self(args.core, cpo.name)
+            await invitation.wait_for_hub(http, args.hub_url.rstrip("/"))
+            token_a = args.token_a or await invitation.invite(
+                args.core, net.COUNTRY_CODE, net.PARTY_ID, "CPO", cpo.name
+            )
             await cpo.start(token_a)
             log.info(
                 "reference CPO %s/%s registered at %s, serving %s/ocpi/versions; %d locations and tariff %s pushed",

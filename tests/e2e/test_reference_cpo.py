@@ -9,11 +9,10 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from hubclient import HubClient, HubError
@@ -23,7 +22,6 @@ from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from simulators import cpo_network as net
 from simulators import loopback
 from simulators.cpo import ReferenceCpo
-from simulators.hub_link import HubLink
 from simulators.party import EMSP_MODULES, PartySimulator
 from tests import internal_tls
 from tests.e2e.conftest import Hub, token_header
@@ -31,24 +29,6 @@ from tests.waiting import eventually
 
 COMMANDS = "/ocpi/2.2.1/receiver/commands"
 APP = "/ocpi/2.2.1/app"  # where the eMSP wants its command results
-
-
-@pytest.fixture
-async def reference_cpo(hub_http: Hub) -> AsyncIterator[ReferenceCpo]:
-    """The reference CPO on a free port (not 9100), registered with the Hub: invited as the operator would."""
-    invited = await hub_http.core.invite_party(
-        rpc.InvitePartyRequest(country_code="VN", party_id="REF", role=pb.ROLE_CPO, display_name="Hub reference CPO")
-    )
-    sock = loopback.bind_loopback()
-    async with httpx.AsyncClient(timeout=10.0, trust_env=False) as http:
-        link = HubLink(http, hub_http.versions_url, net.COUNTRY_CODE, net.PARTY_ID)
-        cpo = ReferenceCpo(link, base_url=loopback.url_of(sock), meter_interval=0.2)
-        async with loopback.serve(cpo.app(), sock):
-            try:
-                await cpo.start(invited.token_a)
-                yield cpo
-            finally:
-                await cpo.close()
 
 
 @pytest.fixture
