@@ -4,17 +4,25 @@ BLOCKED one (whitelist NEVER) is refused after real-time authorization through t
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from hubclient import ClientTls, HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from simulators import emsp, loopback
 from simulators.cpo import ReferenceCpo
 from simulators.emsp import SimulatedEmsp
 from simulators.hub_link import HubLink
+from tests import services
+from tests.conftest import TOKEN_KEY
 from tests.e2e.conftest import Hub
 from tests.waiting import eventually
 
@@ -75,3 +83,44 @@ async def test_simulated_emsp_charges_with_the_allowed_token_and_is_refused_with
     [cdr] = sim.objects["cdrs"].values()
     assert cdr["session_id"] == session["id"]
     assert reference_cpo.errors == []
+
+
+@pytest.mark.slow
+async def test_make_run_starts_the_simulated_emsp_registered_beside_the_hub(
+    postgres_server_url: str, tmp_path: Path
+) -> None:
+    """`make run` (python -m core.devhub) in sandbox: core, facade and VN/SIM, which invites itself with the
+    operator's certificate of the Hub's own .hub/pki and registers."""
+    database_url = await services.create_database(postgres_server_url)
+    grpc_port = loopback.free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_CLIENT_", "HUB_GRPC_"))}
+    env |= {
+        "HUB_ENV": "sandbox",
+        "HUB_DATA_DIR": str(tmp_path),
+        "HUB_DATABASE_URL": database_url,
+        "HUB_TOKEN_KEYS": TOKEN_KEY,
+        "HUB_GRPC_PORT": str(grpc_port),
+        "HUB_GRPC_HEALTH_PORT": "0",
+        "HUB_CORE_METRICS_PORT": str(loopback.free_port()),
+        "HUB_HTTP_PORT": str(loopback.free_port()),
+        "HUB_SIM_EMSP_PORT": str(loopback.free_port()),
+    }
+    devhub = await asyncio.create_subprocess_exec(sys.executable, "-m", "core.devhub", env=env)
+    try:
+        await eventually(lambda: (tmp_path / "pki" / "operator.crt").exists(), "make run made its PKI", within=30)
+        async with HubClient(f"127.0.0.1:{grpc_port}", tls=ClientTls.from_pki(tmp_path / "pki", "operator")) as hub:
+
+            async def sim_registered() -> bool:
+                assert devhub.returncode is None, f"make run exited with {devhub.returncode}"
+                try:
+                    parties = [p async for p in hub.list_parties(rpc.ListPartiesRequest(country_code="VN"))]
+                except HubError:
+                    return False  # the core is still starting
+                return any(p.party_id == "SIM" and p.state == pb.PARTY_STATE_REGISTERED for p in parties)
+
+            await eventually(sim_registered, "VN/SIM registered under make run", within=60)
+    finally:
+        if devhub.returncode is None:
+            devhub.send_signal(signal.SIGTERM)
+        assert await devhub.wait() == 0
+        await services.drop_database(postgres_server_url, database_url)
