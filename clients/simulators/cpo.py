@@ -192,25 +192,25 @@ class ReferenceCpo:
         return Response(envelope(status_code=3000, message="already registered"), status_code=405)
 
     def _sender_get(self, module: str, rest: list[str]) -> Response[dict[str, Any]]:
-        listing: list[dict[str, Any]] = {
+        listings: dict[str, list[dict[str, Any]]] = {
             "locations": list(self.locations.values()),
             "tariffs": list(self.tariffs.values()),
             "sessions": [c.session for c in self.sessions.values()],
             "cdrs": self.cdrs,
-        }.get(module, [])
-        if module not in ("locations", "tariffs", "sessions", "cdrs"):
+        }
+        if module not in listings:
             return not_found(f"no module {module}")
         if not rest:
-            count = str(len(listing))
-            return Response(envelope(listing), headers={"X-Total-Count": count, "X-Limit": count or "1"})
-        if module != "locations":
-            return not_found(f"{module} are listed, not fetched one by one")
-        found: Any = self.locations.get(rest[0])
-        for key, nested in (("uid", "evses"), ("id", "connectors")):
-            if found is None or len(rest) == (2 if nested == "evses" else 3) - 1:
-                break
-            wanted = rest[1] if nested == "evses" else rest[2]
-            found = next((item for item in found[nested] if item[key] == wanted), None)
+            count = str(len(listings[module]))
+            return Response(envelope(listings[module]), headers={"X-Total-Count": count, "X-Limit": count})
+        if module != "locations" or len(rest) > 3:
+            return not_found(f"no {module} object {'/'.join(rest)}")
+        # {location_id}[/{evse_uid}[/{connector_id}]] (mod_locations Sender interface)
+        found: dict[str, Any] | None = self.locations.get(rest[0])
+        if found is not None and len(rest) > 1:
+            found = next((e for e in found["evses"] if e["uid"] == rest[1]), None)
+        if found is not None and len(rest) > 2:
+            found = next((c for c in found["connectors"] if c["id"] == rest[2]), None)
         return Response(envelope(found)) if found is not None else not_found(f"no location object {'/'.join(rest)}")
 
     def _token(self, method: str, key: tuple[str, str, str], body: Any) -> Response[dict[str, Any]]:
@@ -243,7 +243,7 @@ class ReferenceCpo:
                 return answer("UNKNOWN_SESSION", "no such session")
             work = partial(self._stop_session, body)
         elif kind == "RESERVE_NOW":
-            if self._evse(body.get("location_id"), body.get("evse_uid")) is None and not body.get("location_id"):
+            if str(body.get("location_id")) not in self.locations:
                 return answer("REJECTED", "no such location")
             self.reservations.add(str(body.get("reservation_id")))
             work = partial(self._result, response_url, "ACCEPTED")

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from hubclient import HubClient, HubError
@@ -81,6 +82,17 @@ async def test_reference_cpo_registers_and_its_network_reaches_the_hub(
         location = await hub_http.core.get_location(f"locations/VN/REF/{location_id}")
         assert len(location.evses) == 2
         assert all(c.tariff_ids == [net.TARIFF_ID] for e in location.evses for c in e.connectors)
+    # Its Sender interfaces answer whoever holds its token (the Hub, with the token the CPO gave it).
+    async with httpx.AsyncClient(base_url=reference_cpo.base_url, headers=token_header(reference_cpo.token_b)) as http:
+        connector = (await http.get("/ocpi/2.2.1/locations/REF-HN/REF-HN-E1/2")).json()["data"]
+        assert (connector["power_type"], connector["tariff_ids"]) == ("DC", [net.TARIFF_ID])
+        tariffs = await http.get("/ocpi/2.2.1/tariffs")
+        assert [t["id"] for t in tariffs.json()["data"]] == [net.TARIFF_ID]
+        assert tariffs.headers["X-Total-Count"] == "1"
+        missing = await http.get("/ocpi/2.2.1/locations/REF-HN/NOPE")
+        assert (missing.status_code, missing.json()["status_code"]) == (404, 2004)
+        stranger = await http.get("/ocpi/2.2.1/locations", headers=token_header("not-the-token"))
+        assert (stranger.status_code, stranger.json()["status_code"]) == (401, 2000)
     assert reference_cpo.errors == []
 
 
@@ -197,7 +209,10 @@ async def test_reservation_and_unlock_commands_get_their_results(
         assert answer.json()["data"]["result"] == "ACCEPTED", (kind, answer.json())
         await eventually(lambda kind=kind: bodies(sim, f"{APP}/{kind}") != [], f"the eMSP got {kind}'s result")
         assert bodies(sim, f"{APP}/{kind}") == [{"result": "ACCEPTED"}]
-    # An unknown reservation is refused at once.
+    # An unknown location or reservation is refused at once.
+    nowhere = {**commands["RESERVE_NOW"], "location_id": "NOWHERE", "response_url": f"{sim.base_url}{APP}/nowhere"}
+    answer = await hub_http.http.post(f"{COMMANDS}/RESERVE_NOW", json=nowhere, headers=headers)
+    assert answer.json()["data"]["result"] == "REJECTED"
     unknown = {"reservation_id": "R404", "response_url": f"{sim.base_url}{APP}/unknown"}
     answer = await hub_http.http.post(f"{COMMANDS}/CANCEL_RESERVATION", json=unknown, headers=headers)
     assert answer.json()["data"]["result"] == "REJECTED"
