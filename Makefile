@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: install proto proto-check lint run core facade test test-quick nginx bench soak clean
+.PHONY: install proto proto-check lint run core facade reference-cpo test test-quick nginx bench soak clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ core: $(STAMP)
 
 facade: $(STAMP)
 	$(PY) -m facade
+
+# The reference CPO (clients/simulators) on 127.0.0.1:9100, registered with the Hub `make run` started (sandbox).
+reference-cpo: $(STAMP)
+	$(PY) -m simulators.reference_cpo $(REFERENCE_CPO_ARGS)
 
 # Every test, against HUB_TEST_DATABASE_URL / HUB_TEST_REDIS_URL when set, else embedded PostgreSQL and Redis.
 # Then the end-to-end suite again against a scaled-out Hub: nginx (Debian's, installed here when missing) in front

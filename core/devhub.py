@@ -70,10 +70,26 @@ async def _wait_for_core(address: str, process: asyncio.subprocess.Process, tls:
     raise SystemExit("the core did not become healthy within 30 s")
 
 
+async def _simulated_emsp(env: dict[str, str]) -> asyncio.subprocess.Process | None:
+    """Sandbox and staging: the simulated eMSP <HUB_COUNTRY_CODE>/SIM (simulators.simulated_emsp) beside the Hub,
+    registered like any party with the operator's certificate. Not vital: if it fails, the Hub keeps running."""
+    if env["HUB_ENV"] not in ("sandbox", "staging") or env.get("HUB_SIM_EMSP", "1").lower() in ("0", "false", "no"):
+        return None
+    pki_dir = Path(env["HUB_CLIENT_CA_FILE"]).parent
+    operator = {
+        "HUB_CLIENT_CERT_FILE": str(pki_dir / "operator.crt"),
+        "HUB_CLIENT_KEY_FILE": str(pki_dir / "operator.key"),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "simulators.simulated_emsp", env={**env, **operator}
+    )
+
+
 async def _run(env: dict[str, str]) -> int:
     core = await asyncio.create_subprocess_exec(sys.executable, "-m", "core", env=env)
     await _wait_for_core(env["HUB_CORE_ADDRESS"], core, ClientTls.from_env(env))
     facade = await asyncio.create_subprocess_exec(sys.executable, "-m", "facade", env=env)
+    simulator = await _simulated_emsp(env)
     public_url = env["HUB_PUBLIC_URL"]
     log.info(
         "Hub up: OCPI versions at %s/ocpi/versions, readiness at %s/ready; invite a party with "
@@ -95,6 +111,10 @@ async def _run(env: dict[str, str]) -> int:
             child.send_signal(signal.SIGTERM)
     await asyncio.gather(*waits)
     stopper.cancel()
+    if simulator is not None:
+        if simulator.returncode is None:
+            simulator.send_signal(signal.SIGTERM)
+        await simulator.wait()
     if exited and not stop.is_set():
         log.error("a Hub process exited (code %s); stopped the others", exited[0].returncode)
         return 1

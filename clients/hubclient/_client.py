@@ -21,6 +21,7 @@ from ocpihub.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from ocpihub.billing.v1 import billing_pb2
 from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
 from ocpihub.billing.v1 import billing_service_pb2_grpc as billing_grpc
+from ocpihub.cdrs.v1 import cdrs_pb2
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as cdrs_rpc
 from ocpihub.cdrs.v1 import cdrs_service_pb2_grpc as cdrs_grpc
 from ocpihub.commands.v1 import commands_pb2
@@ -408,6 +409,12 @@ class HubClient:
         request = billing_rpc.QuoteSessionRequest(session=session)
         response = await self._call(lambda: self._billing.QuoteSession(request, timeout=self._timeout), idempotent=True)
         return response.quote
+
+    async def verify_cdr(self, cdr: str) -> cdrs_pb2.CdrVerification:
+        """Prices the stored CDR "cdrs/{cc}/{pid}/{id}" again and records the verification (safe to repeat)."""
+        request = billing_rpc.VerifyCdrRequest(cdr=cdr)
+        response = await self._call(lambda: self._billing.VerifyCdr(request, timeout=self._timeout), idempotent=True)
+        return response.verification
 
     async def get_statement(self, request: billing_rpc.GetStatementRequest) -> billing_pb2.Statement:
         response = await self._call(lambda: self._billing.GetStatement(request, timeout=self._timeout), idempotent=True)

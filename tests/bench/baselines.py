@@ -19,9 +19,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulators import loopback
 from tests.bench import loadgen, payloads, procstat
 from tests.bench.report import ScenarioResult
-from tests.simulators import loopback
 
 HERE = Path(__file__).resolve().parent
 LIBRARY_TOKEN = "bench-library-token"

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from facade.ocpi.proto_json import to_proto_with_fields
 from ocpihub.locations.v1 import locations_pb2 as pb
 from ocpihub.locations.v1 import locations_service_pb2 as rpc
+from simulators import loopback
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.bench import loadgen, payloads
 from tests.bench.harness import BenchHub, token_header
-from tests.simulators import loopback
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 STORM_LOCATIONS, STORM_EVSES = 50, 20
 LOCATIONS_PATH = "/ocpi/2.2.1/receiver/locations/VN/CPA"

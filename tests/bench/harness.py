@@ -25,9 +25,9 @@ from cryptography.fernet import Fernet
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators import loopback
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests import services
-from tests.simulators import loopback
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 
 def token_header(token: str) -> dict[str, str]:

@@ -23,8 +23,8 @@ from ocpihub.commands.v1 import commands_service_pb2 as commands_rpc
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
+from simulators import loopback
 from tests import internal_tls
-from tests.simulators import loopback
 
 USAGE = analytics_rpc.GetUsageRequest(
     **{"from": Timestamp(seconds=1_790_000_000), "to": Timestamp(seconds=1_792_000_000)}

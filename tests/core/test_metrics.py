@@ -15,7 +15,7 @@ from core.server import create_server
 from core.settings import Settings
 from hubclient import HubClient, HubError, call_metadata
 from ocpihub.audit.v1 import audit_service_pb2 as audit_rpc
-from tests.simulators import loopback
+from simulators import loopback
 from tests.waiting import eventually
 
 GET_PARTY = "parties.v1.PartiesService/GetParty"

@@ -27,9 +27,11 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators import cpo_network, loopback, proxy
+from simulators.cpo import ReferenceCpo
+from simulators.hub_link import HubLink
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests import internal_tls
-from tests.simulators import loopback, proxy
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 
 @dataclass
@@ -220,3 +222,21 @@ async def network(hub_http: Hub, start_party: Callable[..., Awaitable[PartySimul
     for sim in (cpo, emsp1, emsp2):
         sim.received.clear()
     return Network(cpo, tokens[0], emsp1, tokens[1], emsp2, tokens[2])
+
+
+@pytest.fixture
+async def reference_cpo(hub_http: Hub) -> AsyncIterator[ReferenceCpo]:
+    """The reference CPO on a free port (not 9100), registered with the Hub: invited as the operator would."""
+    invited = await hub_http.core.invite_party(
+        rpc.InvitePartyRequest(country_code="VN", party_id="REF", role=pb.ROLE_CPO, display_name="Hub reference CPO")
+    )
+    sock = loopback.bind_loopback()
+    async with httpx.AsyncClient(timeout=10.0, trust_env=False) as http:
+        link = HubLink(http, hub_http.versions_url, cpo_network.COUNTRY_CODE, cpo_network.PARTY_ID)
+        cpo = ReferenceCpo(link, base_url=loopback.url_of(sock), meter_interval=0.2)
+        async with loopback.serve(cpo.app(), sock):
+            try:
+                await cpo.start(invited.token_a)
+                yield cpo
+            finally:
+                await cpo.close()

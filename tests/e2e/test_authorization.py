@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators.party import PartySimulator
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators.party import PartySimulator
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -27,11 +27,11 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.cdrs.v1 import cdrs_service_pb2 as cdrs_rpc
 from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
+from simulators import loopback
 from tests import internal_tls, services
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
-from tests.simulators import loopback
 
 CPO_PUSH = "/ocpi/2.2.1/receiver"
 

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from simulators.party import PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators.party import PartySimulator
 
 PREFERENCES = "/ocpi/2.2.1/sender/sessions/{}/charging_preferences"
 AT_CPO = "/ocpi/2.2.1/sessions/{}/charging_preferences"

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from simulators.party import PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
-from tests.simulators.party import PartySimulator
 
 PROFILES = "/ocpi/2.2.1/receiver/chargingprofiles"
 APP_URL = "/ocpi/2.2.1/chargingprofiles/callbacks"

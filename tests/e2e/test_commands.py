@@ -20,12 +20,12 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.commands.v1 import commands_pb2
 from ocpihub.commands.v1 import commands_service_pb2 as rpc
+from simulators import loopback
+from simulators.party import PartySimulator, Received
 from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators import loopback
-from tests.simulators.party import PartySimulator, Received
 
 COMMANDS = "/ocpi/2.2.1/receiver/commands"
 APP_URL = "/ocpi/2.2.1/commands/callbacks"  # where the eMSP simulator wants its results

@@ -21,11 +21,11 @@ import pytest
 from facade.app import create_app
 from facade.settings import Settings
 from hubclient import HubClient
+from simulators import loopback
 from tests import internal_tls
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
-from tests.simulators import loopback
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from simulators import loopback
+from simulators.party import PartySimulator
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators import loopback
-from tests.simulators.party import PartySimulator
 
 
 async def assert_nothing_registered(hub_http: Hub, db: asyncpg.Pool, token_a: str) -> None:

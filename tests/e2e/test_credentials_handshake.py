@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
+from simulators.party import PartySimulator
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators.party import PartySimulator
 
 
 async def test_cpo_registers_and_token_c_replaces_token_a(hub_http: Hub, cpo: PartySimulator, db: asyncpg.Pool) -> None:

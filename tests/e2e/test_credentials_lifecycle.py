@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 from cryptography.fernet import Fernet
 
+from simulators.party import PartySimulator
 from tests.conftest import ROTATION_GRACE, TOKEN_KEY
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators.party import PartySimulator
 from tests.waiting import eventually
 
 

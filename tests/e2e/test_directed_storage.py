@@ -18,10 +18,10 @@ import pytest
 
 from ocpihub.billing.v1 import billing_service_pb2 as billing_rpc
 from ocpihub.cdrs.v1 import cdrs_pb2
+from simulators import loopback
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators import loopback
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 CDRS = "/ocpi/2.2.1/receiver/cdrs"
 S1 = "/ocpi/2.2.1/receiver/sessions/VN/CPA/S1"

@@ -15,9 +15,9 @@ from facade.ocpi.proto_json import to_proto_with_fields
 from hubclient import HubError
 from ocpihub.locations.v1 import locations_pb2 as pb
 from ocpihub.locations.v1 import locations_service_pb2 as rpc
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 from tests.waiting import eventually
 
 LOCATION = "/ocpi/2.2.1/receiver/locations/VN/CPA/{id}"

@@ -26,12 +26,12 @@ from core.settings import Settings as CoreSettings
 from facade.app import create_app
 from facade.settings import Settings
 from hubclient import HubClient
+from simulators import loopback
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests import internal_tls, services
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators import loopback
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 from tests.waiting import eventually
 
 # Fault drills (a real PostgreSQL restart, Redis stopped, SIGKILL): `make test-quick` skips them.

@@ -30,7 +30,7 @@ async def test_ready_says_unready_when_the_core_is_gone(core_address: str) -> No
 
     from facade.app import create_app
     from facade.settings import Settings
-    from tests.simulators import loopback
+    from simulators import loopback
 
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))

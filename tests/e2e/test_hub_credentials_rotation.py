@@ -23,10 +23,10 @@ from facade.credentials.rotation import CredentialsRotator
 from facade.peers.client import PeerClient
 from hubclient import HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests import internal_tls
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, delivery_workers, facade_settings, token_header
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 CREDENTIALS = "/ocpi/2.2.1/credentials"
 WITHIN = 10.0

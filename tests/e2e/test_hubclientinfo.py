@@ -19,8 +19,8 @@ from facade.peers.client import PeerClient
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 
 async def test_every_party_with_its_connection_status(hub_http: Hub, network: Network) -> None:

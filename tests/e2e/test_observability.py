@@ -20,10 +20,10 @@ from facade import logs as facade_logs
 from hubclient import call_metadata
 from ocpihub.deliveries.v1 import deliveries_pb2
 from ocpihub.deliveries.v1 import deliveries_service_pb2 as deliveries_rpc
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, delivery_workers, token_header
 from tests.e2e.test_commands import COMMANDS, start_session
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

@@ -27,10 +27,10 @@ from cryptography.x509.oid import NameOID
 from facade.app import create_app
 from facade.settings import Settings
 from hubclient import HubClient
+from simulators import loopback
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators import loopback
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 NOW = datetime.datetime.now(datetime.UTC)
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"

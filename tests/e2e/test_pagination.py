@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from simulators.party import PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators.party import PartySimulator
 
 SENDER = "/ocpi/2.2.1/sender/locations"
 _LINK = re.compile(r'^<([^>]+)>; rel="next"$')

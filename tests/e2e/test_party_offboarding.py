@@ -15,10 +15,10 @@ import pytest
 from hubclient import HubClient, HubError
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, delivery_workers, token_header
 from tests.e2e.test_auth_cache import refused_within, status_of
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 HCI = ("hubclientinfo", "RECEIVER")
 # More than one round of nginx's round robin over the two facades.

@@ -14,10 +14,10 @@ from core.settings import Settings as CoreSettings
 from facade.app import create_app
 from hubclient import HubClient
 from ocpihub.qr.v1 import qr_service_pb2 as qr_rpc
+from simulators import loopback
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, facade_settings, token_header
 from tests.e2e.test_qr_resolve import CPA, LOC1, error_of, registry_csv, resolve
-from tests.simulators import loopback
 
 CHARGE = "/charge?cpo=CPA&loc=LOC1&evse=LOC1-E1&conn=1"
 

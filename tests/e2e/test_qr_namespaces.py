@@ -13,11 +13,11 @@ import pytest
 from hubclient import HubError
 from ocpihub.qr.v1 import qr_service_pb2 as qr_rpc
 from ocpihub.types.v1 import types_pb2
+from simulators import loopback
+from simulators.qr_api import QrApiSimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
 from tests.e2e.test_qr_resolve import CPA, LOC1, api_data, error_of, registry_csv, resolve
-from tests.simulators import loopback
-from tests.simulators.qr_api import QrApiSimulator
 
 CPB = types_pb2.PartyRef(country_code="VN", party_id="CPB", role="CPO")
 

@@ -21,12 +21,12 @@ from hubclient import HubClient
 from ocpihub.qr.v1 import qr_pb2
 from ocpihub.qr.v1 import qr_service_pb2 as qr_rpc
 from ocpihub.types.v1 import types_pb2
+from simulators import loopback
+from simulators.qr_api import QrApiSimulator
 from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators import loopback
-from tests.simulators.qr_api import QrApiSimulator
 
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
 hubctl = test_hubctl.hubctl

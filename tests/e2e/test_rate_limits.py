@@ -24,10 +24,10 @@ from facade.settings import Settings
 from hubclient import HubClient
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.types.v1 import types_pb2
+from simulators import loopback
 from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.e2e.conftest import Hub, Network, token_header
-from tests.simulators import loopback
 from tests.waiting import eventually
 
 hubctl = test_hubctl.hubctl

@@ -8,10 +8,10 @@ import asyncpg
 
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
+from simulators import loopback
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
-from tests.simulators import loopback
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
 

@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 from hubclient import HubClient
+from simulators import loopback, proxy
+from simulators.party import EMSP_MODULES, PartySimulator
 from tests import internal_tls, services
 from tests.conftest import TOKEN_KEY
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, token_header
-from tests.simulators import loopback, proxy
-from tests.simulators.party import EMSP_MODULES, PartySimulator
 
 QUIET = 2.0  # seconds without a request before a platform gets a still-alive check
 

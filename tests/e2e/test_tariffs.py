@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from simulators.party import PartySimulator, Received
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network
-from tests.simulators.party import PartySimulator, Received
 
 TARIFF_AC = "/ocpi/2.2.1/receiver/tariffs/VN/CPA/TARIFF-AC"
 PUSHED_PATH = "/ocpi/2.2.1/tariffs/VN/CPA/TARIFF-AC"

@@ -16,7 +16,7 @@ from facade.app import create_app
 from facade.settings import Settings
 from facade.tls import ensure_self_signed
 from hubclient import HubClient
-from tests.simulators import loopback
+from simulators import loopback
 
 
 @pytest.fixture(scope="module")

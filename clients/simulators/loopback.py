@@ -14,12 +14,13 @@ from litestar.types import ASGIApp
 from facade import tls
 
 
-def bind_loopback() -> socket.socket:
+def bind_loopback(port: int = 0) -> socket.socket:
+    """127.0.0.1:`port` (0: a free port)."""
     # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and accepted sockets
     # copy it. With proto 0, Nagle and delayed ACKs held every response ~40 ms.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     return sock
 
 
