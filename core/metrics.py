@@ -14,12 +14,14 @@ from decimal import Decimal, InvalidOperation
 from wsgiref.simple_server import WSGIServer
 
 import asyncpg
+from cryptography import x509
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from core.deliveries.repository import DeliveryRepository
 from core.errors import RuleViolation
 from core.parties.model import PartyKey
 from core.sessions.rules import Flags
+from ocpihub.sessions.v1 import sessions_pb2 as pb
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,16 @@ RULE_FLAGS = Counter(
     "ocpihub_rule_flags_total",
     "Writes accepted but flagged (what OCPI allows and the Hub's rules narrow), by the sending party and flag.",
     ["party", "flag"],
+)
+SESSION_DURATION = Histogram(
+    "ocpihub_session_duration_seconds",
+    "Length of charging sessions (end_date_time - start_date_time), observed once when a session ends (COMPLETED).",
+    buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400),
+)
+TLS_CERTIFICATE_EXPIRY = Gauge(
+    # Its own name, not a label of one shared gauge: tests run core and facade in one process (one registry).
+    "ocpihub_grpc_certificate_expiry_timestamp_seconds",
+    "When the core's own gRPC TLS certificate expires, seconds since the epoch (alert 14 days before).",
 )
 SECURITY_EVENTS = Counter(
     "ocpihub_security_events_total", "Security events (auth failures, suspensions, rotations) by kind.", ["kind"]
@@ -94,6 +106,24 @@ def count_cdr(total_energy: str, currency: str, total_cost_excl_vat: str) -> Non
     ENERGY.inc(float(energy))
     if currency:
         REVENUE.labels(currency.upper()).inc(float(cost))
+
+
+def observe_session_end(before: pb.Session | None, after: pb.Session) -> None:
+    """Counts a session's length once: on the write that makes it COMPLETED with both its times known."""
+    ended = after.status == pb.SESSION_STATUS_COMPLETED and (
+        before is None or before.status != pb.SESSION_STATUS_COMPLETED
+    )
+    if ended and after.HasField("start_date_time") and after.HasField("end_date_time"):
+        seconds = after.end_date_time.ToSeconds() - after.start_date_time.ToSeconds()
+        if seconds >= 0:  # a CPO's clock going backwards is no length worth a bucket
+            SESSION_DURATION.observe(seconds)
+
+
+def observe_certificate(cert_file: str) -> None:
+    """Sets the expiry gauge from a PEM certificate (the first of a chain: the server's own)."""
+    with open(cert_file, "rb") as pem:
+        expiry = x509.load_pem_x509_certificate(pem.read()).not_valid_after_utc
+    TLS_CERTIFICATE_EXPIRY.set(expiry.timestamp())
 
 
 async def refresh_delivery_gauges(pool: asyncpg.Pool) -> None:

@@ -141,6 +141,8 @@ class CoreServer:
         self._background(self.delivery_purger.run(settings.delivery_purge_interval_seconds), "delivery-purge")
         if settings.metrics_port:
             self._metrics_server, self.metrics_port = metrics.serve_metrics(settings.grpc_host, settings.metrics_port)
+            if settings.grpc_tls_cert_file:
+                metrics.observe_certificate(settings.grpc_tls_cert_file)
             self._background(
                 metrics.run_delivery_gauges(self._pool, settings.metrics_refresh_seconds), "delivery-gauges"
             )

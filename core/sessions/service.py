@@ -105,6 +105,7 @@ class SessionsService:
                 ),
             )
         metrics.count_flags(owner, new_flags)
+        metrics.observe_session_end(stored, session)
         if stored is None:
             metrics.SESSIONS_CREATED.inc()
         return SessionWrite(session, CREATED if stored is None else UPDATED, queued, flags)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import socket
+from pathlib import Path
 
 import asyncpg
 import httpx
+from cryptography import x509
 from prometheus_client import REGISTRY
 
 from core import metrics
@@ -54,6 +57,7 @@ async def test_queue_gauges_are_zero_on_an_empty_outbox(db: asyncpg.Pool) -> Non
 
 async def test_a_core_with_a_metrics_port_serves_prometheus_text_there(core_settings: Settings) -> None:
     port = loopback.free_port()
+    pem = await asyncio.to_thread(Path(core_settings.grpc_tls_cert_file).read_bytes)
     core, grpc_port = await create_server(dataclasses.replace(core_settings, metrics_port=port))
     await core.start()
     try:
@@ -76,5 +80,10 @@ async def test_a_core_with_a_metrics_port_serves_prometheus_text_there(core_sett
     ):
         assert series in response.text, series
     assert core.metrics_port == port
+    # The core's own certificate's end, so an alert can fire 14 days before it.
+    certificate = x509.load_pem_x509_certificate(pem)
+    expiry = "ocpihub_grpc_certificate_expiry_timestamp_seconds "
+    line = next(line for line in response.text.splitlines() if line.startswith(expiry))
+    assert float(line.removeprefix(expiry)) == certificate.not_valid_after_utc.timestamp()
     with socket.socket() as sock:  # stopped with the core: nothing listens there any more
         assert sock.connect_ex(("127.0.0.1", port)) != 0
