@@ -20,6 +20,7 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from core.deliveries.repository import DeliveryRepository
 from core.errors import RuleViolation
 from core.parties.model import PartyKey
+from core.parties.repository import PartyRepository
 from core.sessions.rules import Flags
 from ocpihub.sessions.v1 import sessions_pb2 as pb
 
@@ -58,6 +59,11 @@ RULE_FLAGS = Counter(
     "ocpihub_rule_flags_total",
     "Writes accepted but flagged (what OCPI allows and the Hub's rules narrow), by the sending party and flag.",
     ["party", "flag"],
+)
+PARTY_OFFLINE = Gauge(
+    "ocpihub_party_offline",
+    "1 per registered party (CC/PID, role) whose platform failed the still-alive check and is unreachable since.",
+    ["party", "role"],
 )
 SESSION_DURATION = Histogram(
     "ocpihub_session_duration_seconds",
@@ -132,6 +138,11 @@ async def refresh_delivery_gauges(pool: asyncpg.Pool) -> None:
     DELIVERY_QUEUE_DEPTH.labels("PENDING").set(queue.pending)
     DELIVERY_QUEUE_DEPTH.labels("DEAD").set(queue.dead)
     DELIVERY_LAG.set(queue.oldest_pending_age.total_seconds())
+    async with asyncio.timeout(_QUERY_SECONDS), pool.acquire() as conn:
+        offline = await PartyRepository(conn).offline_parties()
+    PARTY_OFFLINE.clear()  # a party back online leaves the gauge, not a stale 1
+    for country_code, party_id, role in offline:
+        PARTY_OFFLINE.labels(f"{country_code}/{party_id}", role).set(1)
 
 
 async def run_delivery_gauges(pool: asyncpg.Pool, interval: float) -> None:

@@ -18,6 +18,7 @@ from core.server import create_server
 from core.settings import Settings
 from hubclient import HubClient, HubError, call_metadata
 from ocpihub.audit.v1 import audit_service_pb2 as audit_rpc
+from tests.clients.test_hubctl_lifecycle import register
 from tests.simulators import loopback
 from tests.waiting import eventually
 
@@ -53,6 +54,22 @@ async def test_queue_gauges_are_zero_on_an_empty_outbox(db: asyncpg.Pool) -> Non
     assert REGISTRY.get_sample_value("ocpihub_delivery_queue_depth", {"state": "PENDING"}) == 0
     assert REGISTRY.get_sample_value("ocpihub_delivery_queue_depth", {"state": "DEAD"}) == 0
     assert REGISTRY.get_sample_value("ocpihub_delivery_lag_seconds") == 0
+
+
+async def test_a_registered_party_whose_platform_is_unreachable_is_offline_until_heard_from_again(
+    hub: HubClient, db: asyncpg.Pool
+) -> None:
+    await register(hub, "VN/ABC")
+
+    async def offline() -> float | None:
+        await metrics.refresh_delivery_gauges(db)
+        return REGISTRY.get_sample_value("ocpihub_party_offline", {"party": "VN/ABC", "role": "CPO"})
+
+    assert await offline() is None
+    await db.execute("UPDATE platforms SET offline_time = now()")  # what a failed still-alive check records
+    assert await offline() == 1
+    await db.execute("UPDATE platforms SET offline_time = NULL")
+    assert await offline() is None
 
 
 async def test_a_core_with_a_metrics_port_serves_prometheus_text_there(core_settings: Settings) -> None:
