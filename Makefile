@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: install proto proto-check lint run core facade reference-cpo test test-quick nginx bench soak clean
+.PHONY: install proto proto-check lint run core facade reference-cpo test test-quick nginx promtool bench soak clean
 
 install: $(STAMP)
 
@@ -60,16 +60,23 @@ reference-cpo: $(STAMP)
 # of two facades on two cores, one database. Branch coverage of both passes (the processes tests start included) is
 # printed and must stay over the floor in pyproject.toml; so is the duration (tests/suite.sh, which reads PYTEST_ARGS:
 # make puts variables given on its command line in the recipes' environment).
-test: $(STAMP) nginx
+test: $(STAMP) nginx promtool
 	@bash tests/suite.sh full
 
 # Local iteration: the first pass without the tests marked slow (fault drills, scale-out, long waits), no coverage.
-test-quick: $(STAMP)
+test-quick: $(STAMP) promtool
 	@bash tests/suite.sh quick
 
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
+# promtool checks and unit-tests deploy/prometheus/alerts.yml (tests/deploy/test_observability_rules.py). Debian
+# ships it in `prometheus`; --no-install-recommends keeps the exporters out, and the server it installs stays stopped
+# where there is no init system (CI containers).
+promtool:
+	@command -v promtool >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null)
 
 # Benchmarks print figures (no pass/fail): one Hub on loopback, every scenario bounded in count and time, one table,
 # the same figures in bench/results/latest.json. BENCH_ARGS: e.g. --quick, --profile facade (see tests/bench/runner.py).

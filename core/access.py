@@ -3,7 +3,8 @@
 A certificate's subject names the caller (CN) and its role (OU): `facade` (the RPCs OCPI traffic needs), `operator`
 (everything, admin included), `analyst` (reads of analytics, billing and the network), `billing` (the analyst's
 reads and settlement runs) and `dashboard` (acts for a signed-in person with that person's role, `operator` or
-`analyst`, named in call metadata). Only operator and dashboard callers may name a person (`x-hub-person`); the audit
+`analyst`, named in call metadata; its own role only for the sign-in check, VerifyOperatorPassword, which no other role
+may call). Only operator and dashboard callers may name a person (`x-hub-person`); the audit
 log records that person, or else the certificate's caller, for every admin call. Anything not granted is denied.
 """
 
@@ -42,6 +43,9 @@ class Caller:
     name: str  # the certificate's CN: a service ("facade") or a person's certificate ("alice@hub.vn")
     role: Role  # the role the call is checked against (for a dashboard: the signed-in person's)
     person: str = ""
+    # The call came through the dashboard's certificate (acting for `person`): services that must know the person's
+    # own account, such as account management (admins only), check it.
+    dashboard: bool = False
 
     @property
     def actor(self) -> str:
@@ -57,6 +61,9 @@ _READ_VERBS = ("Get", "List", "Summarize", "Quote", "Verify")
 _NETWORK_READS = ("locations.v1.LocationsService", "tariffs.v1.TariffsService", "sessions.v1.SessionsService")
 _ANALYST_SERVICES = ("analytics.v1.AnalyticsService", "billing.v1.BillingService", "cdrs.v1.CdrsService")
 _OPEN_TO_ALL = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection")
+# The dashboard's sign-in: the dashboard service's alone (no person is signed in yet), not even an operator's, so a
+# stolen operator certificate is no password oracle.
+_SIGN_IN = ("operators.v1.OperatorsService", "VerifyOperatorPassword")
 
 # Per role: service (without the "ocpihub." prefix) -> methods granted ("*": all).
 _FACADE: Mapping[str, frozenset[str]] = {
@@ -99,6 +106,8 @@ def is_read(method: str) -> bool:
 
 def allowed(role: Role, full_method: str) -> bool:
     service, method = _split(full_method)
+    if (service, method) == _SIGN_IN:
+        return role is Role.DASHBOARD
     if service in _OPEN_TO_ALL or role is Role.OPERATOR:
         return True
     if role is Role.FACADE:
@@ -129,7 +138,7 @@ class AccessDenied(Exception):
     pass
 
 
-def identify(auth_context: Mapping[str, list[bytes]], metadata: Mapping[str, str]) -> Caller:
+def identify(auth_context: Mapping[str, list[bytes]], metadata: Mapping[str, str], full_method: str = "") -> Caller:
     """The caller of a call on the TLS port, from its verified certificate and the person it names."""
     pems = auth_context.get("x509_pem_cert")
     if not pems:
@@ -142,13 +151,15 @@ def identify(auth_context: Mapping[str, list[bytes]], metadata: Mapping[str, str
     person = metadata.get(PERSON_METADATA, "")
     if person and role not in (Role.OPERATOR, Role.DASHBOARD):
         raise AccessDenied(f"a {role} caller may not speak for a person")
+    if role is Role.DASHBOARD and _split(full_method) == _SIGN_IN:
+        return Caller(name=name, role=role)
     if role is Role.DASHBOARD:
         if not person:
             raise AccessDenied("a dashboard call must name the signed-in person")
         acting = metadata.get(ACTING_ROLE_METADATA, "")
         if acting not in (Role.OPERATOR, Role.ANALYST):
             raise AccessDenied("a dashboard call must name the person's role: operator or analyst")
-        role = Role(acting)
+        return Caller(name=name, role=Role(acting), person=person, dashboard=True)
     return Caller(name=name, role=role, person=person)
 
 
@@ -184,7 +195,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
             if not self._tls:
                 return Caller(name="anonymous", role=Role.OPERATOR, person=metadata.get(PERSON_METADATA, ""))
             try:
-                caller = identify(context.auth_context(), metadata)
+                caller = identify(context.auth_context(), metadata, method)
             except AccessDenied as denied:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(denied))
             if not allowed(caller.role, method):

@@ -7,7 +7,9 @@ DomainError
 ├── NotFound             NOT_FOUND
 ├── AlreadyExists        ALREADY_EXISTS
 ├── FailedPrecondition   FAILED_PRECONDITION
-└── Unauthenticated      UNAUTHENTICATED
+├── Unauthenticated      UNAUTHENTICATED
+├── PermissionDenied     PERMISSION_DENIED
+└── ResourceExhausted    RESOURCE_EXHAUSTED (a caller over a limit, e.g. sign-ins)
 """
 
 from __future__ import annotations
@@ -81,3 +83,7 @@ class Unauthenticated(DomainError):
 
 class PermissionDenied(DomainError):
     code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhausted(DomainError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED

@@ -38,6 +38,8 @@ from core.directory import Directory
 from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
 from core.locations.servicer import LocationsServicer
+from core.operators.service import OperatorsService
+from core.operators.servicer import OperatorsServicer
 from core.parties.auth_changes import AuthChanges
 from core.parties.model import Environment
 from core.parties.secrets import TokenVault
@@ -63,6 +65,7 @@ from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
 from ocpihub.denylist.v1 import denylist_service_pb2, denylist_service_pb2_grpc
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
+from ocpihub.operators.v1 import operators_service_pb2, operators_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
 from ocpihub.qr.v1 import qr_service_pb2, qr_service_pb2_grpc
 from ocpihub.routing.v1 import routing_service_pb2, routing_service_pb2_grpc
@@ -137,6 +140,8 @@ class CoreServer:
         self._background(self.delivery_purger.run(settings.delivery_purge_interval_seconds), "delivery-purge")
         if settings.metrics_port:
             self._metrics_server, self.metrics_port = metrics.serve_metrics(settings.grpc_host, settings.metrics_port)
+            if settings.grpc_tls_cert_file:
+                metrics.observe_certificate(settings.grpc_tls_cert_file)
             self._background(
                 metrics.run_delivery_gauges(self._pool, settings.metrics_refresh_seconds), "delivery-gauges"
             )
@@ -263,6 +268,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     commands_service_pb2_grpc.add_CommandsServiceServicer_to_server(CommandsServicer(commands), server)
     audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(audit), server)
     denylist_service_pb2_grpc.add_DenylistServiceServicer_to_server(DenylistServicer(DenylistService(pool)), server)
+    operators_service_pb2_grpc.add_OperatorsServiceServicer_to_server(OperatorsServicer(OperatorsService(pool)), server)
     qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline, settings.qr_hosts)
     qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
@@ -284,6 +290,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             qr_service_pb2,
             audit_service_pb2,
             denylist_service_pb2,
+            operators_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]

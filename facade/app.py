@@ -32,7 +32,7 @@ from facade.limits.guard import RateLimits
 from facade.limits.policy import Defaults
 from facade.limits.token_bucket import TokenBuckets
 from facade.locations.routes import LocationsReceiver, LocationsSender
-from facade.metrics import metrics, metrics_middleware
+from facade.metrics import metrics, metrics_middleware, observe_certificate
 from facade.ocpi.auth_cache import AuthCache
 from facade.ocpi.errors import OCPI_EXCEPTION_HANDLERS, http_exception_handler
 from facade.ocpi.request_ids import request_ids_middleware
@@ -79,6 +79,8 @@ def peer_http(timeout: httpx.Timeout, connections: int, verify: ssl.SSLContext) 
 
 def create_app(settings: Settings, hub: HubClient | None = None) -> Litestar:
     """`hub` lets tests share a client; otherwise the app connects to settings.core_address and owns the client."""
+    if settings.tls_cert_file:  # a self-signed sandbox pair or a proxy's certificate is not the facade's to watch
+        observe_certificate(settings.tls_cert_file)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -13,6 +13,7 @@ import os
 import re
 import time
 
+from cryptography import x509
 from litestar import Response, get
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +22,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -51,6 +53,24 @@ COMMAND_RESULT_TRANSLATIONS = Counter(
     "ocpihub_command_result_translations_total",
     "CommandResults a CPO sent in the seed's words (`from`: SUCCESS, FAILED) that the Hub relayed in OCPI's, by CPO.",
     ["party", "from"],
+)
+QR_MAPPING_API_DURATION = Histogram(
+    "ocpihub_qr_mapping_api_duration_seconds",
+    "Time a CPO's own QR mapping API took to answer (or to fail), by CPO (CC/PID); the seed wants p95 under 0.5 s.",
+    ["party"],
+    buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0),
+)
+QR_MAPPING_API_CALLS = Counter(
+    "ocpihub_qr_mapping_api_calls_total",
+    "Calls to a CPO's QR mapping API by CPO and outcome: answered, not_found (both: the API is up), timeout, error"
+    " (no connection, not JSON, an error answer), refused (its URL is not one the Hub calls).",
+    ["party", "outcome"],
+)
+TLS_CERTIFICATE_EXPIRY = Gauge(
+    # Its own name, not a label of one shared gauge: tests run core and facade in one process (one registry).
+    "ocpihub_https_certificate_expiry_timestamp_seconds",
+    "When the facade's own HTTPS certificate expires, seconds since the epoch (alert 14 days before).",
+    multiprocess_mode="min",  # every worker serves the same file; the earliest is what matters
 )
 AUTH_CACHE = Counter(
     "ocpihub_auth_cache_total",
@@ -113,6 +133,13 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
             PARTY_REQUESTS.labels(party, module, status_class).inc()
 
     return middleware
+
+
+def observe_certificate(cert_file: str) -> None:
+    """Sets the expiry gauge from a PEM certificate (the first of a chain: the server's own)."""
+    with open(cert_file, "rb") as pem:
+        expiry = x509.load_pem_x509_certificate(pem.read()).not_valid_after_utc
+    TLS_CERTIFICATE_EXPIRY.set(expiry.timestamp())
 
 
 def exposition() -> bytes:

@@ -36,6 +36,9 @@ from ocpihub.denylist.v1 import denylist_service_pb2_grpc as denylist_grpc
 from ocpihub.locations.v1 import locations_pb2
 from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
 from ocpihub.locations.v1 import locations_service_pb2_grpc as locations_grpc
+from ocpihub.operators.v1 import operators_pb2
+from ocpihub.operators.v1 import operators_service_pb2 as operators_rpc
+from ocpihub.operators.v1 import operators_service_pb2_grpc as operators_grpc
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
 from ocpihub.parties.v1 import parties_service_pb2_grpc as rpc_grpc
@@ -115,6 +118,7 @@ class HubClient:
         self._qr = qr_grpc.QrServiceStub(self._channel)
         self._audit = audit_grpc.AuditServiceStub(self._channel)
         self._denylist = denylist_grpc.DenylistServiceStub(self._channel)
+        self._operators = operators_grpc.OperatorsServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -156,6 +160,44 @@ class HubClient:
     async def remove_denied_network(self, network: str) -> None:
         request = denylist_rpc.RemoveDeniedNetworkRequest(network=network)
         await self._call(lambda: self._denylist.RemoveDeniedNetwork(request, timeout=self._timeout), idempotent=False)
+
+    # Dashboard accounts
+
+    async def add_operator(
+        self, email: str, role: operators_pb2.OperatorRole.ValueType, password: str
+    ) -> operators_pb2.Operator:
+        request = operators_rpc.AddOperatorRequest(email=email, role=role, password=password)
+        response = await self._call(
+            lambda: self._operators.AddOperator(request, timeout=self._timeout), idempotent=False
+        )
+        return response.operator
+
+    async def list_operators(self) -> list[operators_pb2.Operator]:
+        request = operators_rpc.ListOperatorsRequest()
+        response = await self._call(
+            lambda: self._operators.ListOperators(request, timeout=self._timeout), idempotent=True
+        )
+        return list(response.operators)
+
+    async def disable_operator(self, email: str) -> operators_pb2.Operator:
+        request = operators_rpc.DisableOperatorRequest(email=email)
+        response = await self._call(
+            lambda: self._operators.DisableOperator(request, timeout=self._timeout), idempotent=True
+        )
+        return response.operator
+
+    async def verify_operator_password(
+        self, email: str, password: str, remote_address: str = ""
+    ) -> operators_pb2.Operator:
+        """The dashboard's sign-in (its own certificate, no person): never retried, each try counts against the
+        e-mail's limit."""
+        request = operators_rpc.VerifyOperatorPasswordRequest(
+            email=email, password=password, remote_address=remote_address
+        )
+        response = await self._call(
+            lambda: self._operators.VerifyOperatorPassword(request, timeout=self._timeout), idempotent=False
+        )
+        return response.operator
 
     # Audit
 

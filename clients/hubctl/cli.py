@@ -7,6 +7,7 @@
     hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage|utilisation ...
     hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...   denylist add|list|remove CIDR
     hubctl [--core HOST:PORT] sessions list|show ...   cdrs list|show ...   tokens list|show ...
+    hubctl [--core HOST:PORT] operator add EMAIL --role admin|operator|analyst (password on stdin)   list   disable
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
 """
@@ -25,7 +26,19 @@ from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import analytics, audit, billing, command_log, denylist, lifecycle, network, party_limits, qr, records
+from hubctl import (
+    analytics,
+    audit,
+    billing,
+    command_log,
+    denylist,
+    lifecycle,
+    network,
+    operators,
+    party_limits,
+    qr,
+    records,
+)
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -246,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_commands(groups, as_json)
     records.add_commands(groups, as_json)
     denylist.add_commands(groups, as_json)
+    operators.add_commands(groups, as_json)
     lifecycle.add_keys_commands(groups, as_json)
     return parser
 

@@ -130,6 +130,17 @@ class PartyRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
+    async def offline_parties(self, limit: int = 500) -> list[tuple[str, str, str]]:
+        """(country_code, party_id, role) of registered parties whose platform failed its still-alive check and has
+        not been heard from since (OFFLINE in HubClientInfo)."""
+        rows = await self._conn.fetch(
+            "SELECT p.country_code, p.party_id, p.role FROM parties p JOIN platforms pl ON pl.id = p.platform_id"
+            " WHERE p.state = 'REGISTERED' AND pl.state = 'REGISTERED' AND pl.offline_time IS NOT NULL"
+            " ORDER BY 1, 2, 3 LIMIT $1",
+            limit,
+        )
+        return [(row["country_code"], row["party_id"], row["role"]) for row in rows]
+
     @property
     def connection(self) -> asyncpg.Connection:
         """For other aggregates' writes that belong to the same transaction (the outbox)."""

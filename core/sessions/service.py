@@ -105,16 +105,7 @@ class SessionsService:
                 ),
             )
         metrics.count_flags(owner, new_flags)
+        metrics.observe_session_end(stored, session)
         if stored is None:
             metrics.SESSIONS_CREATED.inc()
-        if _ends(stored, session):
-            ended = session.end_date_time.ToDatetime() - session.start_date_time.ToDatetime()
-            metrics.SESSION_DURATION.observe(ended.total_seconds())
         return SessionWrite(session, CREATED if stored is None else UPDATED, queued, flags)
-
-
-def _ends(stored: pb.Session | None, session: pb.Session) -> bool:
-    """Whether this write completes the session: observed once, not again for a later correction."""
-    completed = pb.SESSION_STATUS_COMPLETED
-    was_completed = stored is not None and stored.status == completed
-    return session.status == completed and not was_completed and session.HasField("end_date_time")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import socket
+from pathlib import Path
 
 import asyncpg
 import httpx
+from cryptography import x509
 from prometheus_client import REGISTRY
 
 from core import metrics
@@ -16,6 +19,7 @@ from core.settings import Settings
 from hubclient import HubClient, HubError, call_metadata
 from ocpihub.audit.v1 import audit_service_pb2 as audit_rpc
 from simulators import loopback
+from tests.clients.test_hubctl_lifecycle import register
 from tests.waiting import eventually
 
 GET_PARTY = "parties.v1.PartiesService/GetParty"
@@ -52,8 +56,25 @@ async def test_queue_gauges_are_zero_on_an_empty_outbox(db: asyncpg.Pool) -> Non
     assert REGISTRY.get_sample_value("ocpihub_delivery_lag_seconds") == 0
 
 
+async def test_a_registered_party_whose_platform_is_unreachable_is_offline_until_heard_from_again(
+    hub: HubClient, db: asyncpg.Pool
+) -> None:
+    await register(hub, "VN/ABC")
+
+    async def offline() -> float | None:
+        await metrics.refresh_delivery_gauges(db)
+        return REGISTRY.get_sample_value("ocpihub_party_offline", {"party": "VN/ABC", "role": "CPO"})
+
+    assert await offline() is None
+    await db.execute("UPDATE platforms SET offline_time = now()")  # what a failed still-alive check records
+    assert await offline() == 1
+    await db.execute("UPDATE platforms SET offline_time = NULL")
+    assert await offline() is None
+
+
 async def test_a_core_with_a_metrics_port_serves_prometheus_text_there(core_settings: Settings) -> None:
     port = loopback.free_port()
+    pem = await asyncio.to_thread(Path(core_settings.grpc_tls_cert_file).read_bytes)
     core, grpc_port = await create_server(dataclasses.replace(core_settings, metrics_port=port))
     await core.start()
     try:
@@ -76,5 +97,10 @@ async def test_a_core_with_a_metrics_port_serves_prometheus_text_there(core_sett
     ):
         assert series in response.text, series
     assert core.metrics_port == port
+    # The core's own certificate's end, so an alert can fire 14 days before it.
+    certificate = x509.load_pem_x509_certificate(pem)
+    expiry = "ocpihub_grpc_certificate_expiry_timestamp_seconds "
+    line = next(line for line in response.text.splitlines() if line.startswith(expiry))
+    assert float(line.removeprefix(expiry)) == certificate.not_valid_after_utc.timestamp()
     with socket.socket() as sock:  # stopped with the core: nothing listens there any more
         assert sock.connect_ex(("127.0.0.1", port)) != 0

@@ -119,6 +119,13 @@ async def test_sessions_energy_and_revenue_are_counted_where_the_core_stores_the
     assert (await hub_http.http.put(s1, json=samples.session(), headers=network.cpo_headers())).status_code < 300
     patch = {"kwh": 5, "last_updated": "2026-11-01T09:00:00Z"}
     await hub_http.http.patch(s1, json=patch, headers=network.cpo_headers())  # an update is not a new session
+    ended = value("ocpihub_session_duration_seconds_count"), value("ocpihub_session_duration_seconds_sum")
+    end = {"status": "COMPLETED", "end_date_time": "2026-11-01T10:00:00Z", "last_updated": "2026-11-01T10:00:00Z"}
+    assert (await hub_http.http.patch(s1, json=end, headers=network.cpo_headers())).json()["status_code"] == 1000
+    later = {"kwh": 10, "last_updated": "2026-11-01T10:00:05Z"}  # a session ends once, however often it is updated
+    await hub_http.http.patch(s1, json=later, headers=network.cpo_headers())
+    assert value("ocpihub_session_duration_seconds_count") == ended[0] + 1
+    assert value("ocpihub_session_duration_seconds_sum") == ended[1] + 7200  # 08:00 to 10:00
     answer = await hub_http.http.post("/ocpi/2.2.1/receiver/cdrs", json=samples.cdr(), headers=network.cpo_headers())
     assert answer.json()["status_code"] == 1000
     await hub_http.http.post("/ocpi/2.2.1/receiver/cdrs", json=samples.cdr(), headers=network.cpo_headers())  # again

@@ -27,6 +27,7 @@ from tests.clients import test_hubctl
 from tests.clients.test_hubctl import Hubctl
 from tests.e2e import samples
 from tests.e2e.conftest import Hub, Network, token_header
+from tests.e2e.test_observability import value
 
 LOC1 = "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1"
 hubctl = test_hubctl.hubctl
@@ -253,6 +254,9 @@ def api_data(evse_uid: str = "LOC1-E1") -> dict[str, Any]:
 async def test_mapping_api_answers_and_is_cached_for_when_it_is_down(
     hub_http: Hub, located: Network, qr_api: QrApiSimulator
 ) -> None:
+    outcomes = ("answered", "timeout", "error", "not_found")
+    before = [value("ocpihub_qr_mapping_api_calls_total", party="VN/CPA", outcome=o) for o in outcomes]
+    timed_before = value("ocpihub_qr_mapping_api_duration_seconds_count", party="VN/CPA")
     qr_api.codes["CPA-STATION-1-A"] = api_data()
     answer = await resolve(hub_http, located, "CPA-STATION-1-A")
     assert answer.json()["data"] == EXPECTED  # names and status from Locations, ids from the CPO's API
@@ -269,6 +273,11 @@ async def test_mapping_api_answers_and_is_cached_for_when_it_is_down(
     assert (await resolve(hub_http, located, "CPA-STATION-1-A")).status_code == 200
     qr_api.fail_with = None
     assert error_of(await resolve(hub_http, located, "CPA-UNKNOWN")) == (404, "QR_NOT_FOUND")
+
+    # Each call counted by outcome (what the availability alert divides) and timed (the p95 alert's histogram).
+    after = [value("ocpihub_qr_mapping_api_calls_total", party="VN/CPA", outcome=o) for o in outcomes]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 2, 1, 1]
+    assert value("ocpihub_qr_mapping_api_duration_seconds_count", party="VN/CPA") - timed_before == 5
 
 
 async def test_mapping_api_answer_must_exist_in_locations(

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from prometheus_client import REGISTRY
 
+from facade.app import create_app
 from facade.settings import Settings
 from facade.tls import certificate_files, ensure_self_signed, server_context
 
@@ -76,3 +78,10 @@ def test_certificate_files_are_the_configured_ones_or_none() -> None:
 
     assert certificate_files(configured) == (Path("/c.pem"), Path("/k.pem"))
     assert certificate_files(Settings()) is None
+
+
+def test_the_facade_exports_when_its_own_certificate_expires(pair: tuple[Path, Path]) -> None:
+    cert_file, key_file = pair
+    create_app(Settings(tls_cert_file=str(cert_file), tls_key_file=str(key_file)))
+    expiry = x509.load_pem_x509_certificate(cert_file.read_bytes()).not_valid_after_utc.timestamp()
+    assert REGISTRY.get_sample_value("ocpihub_https_certificate_expiry_timestamp_seconds") == expiry

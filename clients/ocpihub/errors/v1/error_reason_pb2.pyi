@@ -74,6 +74,12 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """The code names a location, EVSE or connector that is not in Locations."""
     ERROR_REASON_API_TIMEOUT: _ErrorReason.ValueType  # 28
     """The CPO's mapping API did not answer in time and nothing cached can stand in."""
+    ERROR_REASON_SIGN_IN_FAILED: _ErrorReason.ValueType  # 29
+    """A dashboard sign-in refused: unknown e-mail, wrong password or disabled account (never told apart)."""
+    ERROR_REASON_SIGN_IN_LOCKED: _ErrorReason.ValueType  # 30
+    """Too many failed sign-ins for this e-mail lately: refused, the right password included, until the lock ends."""
+    ERROR_REASON_NOT_ADMIN: _ErrorReason.ValueType  # 31
+    """Managing dashboard accounts is for admins; the person the dashboard acts for is not one."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a core RPC failed. Sent as google.rpc.ErrorInfo.reason (the value's name without the ERROR_REASON_ prefix)
@@ -132,4 +138,10 @@ ERROR_REASON_EVSE_NOT_FOUND: ErrorReason.ValueType  # 27
 """The code names a location, EVSE or connector that is not in Locations."""
 ERROR_REASON_API_TIMEOUT: ErrorReason.ValueType  # 28
 """The CPO's mapping API did not answer in time and nothing cached can stand in."""
+ERROR_REASON_SIGN_IN_FAILED: ErrorReason.ValueType  # 29
+"""A dashboard sign-in refused: unknown e-mail, wrong password or disabled account (never told apart)."""
+ERROR_REASON_SIGN_IN_LOCKED: ErrorReason.ValueType  # 30
+"""Too many failed sign-ins for this e-mail lately: refused, the right password included, until the lock ends."""
+ERROR_REASON_NOT_ADMIN: ErrorReason.ValueType  # 31
+"""Managing dashboard accounts is for admins; the person the dashboard acts for is not one."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

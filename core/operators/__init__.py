@@ -1,0 +1,1 @@
+"""Dashboard accounts: who may sign in, with which role, and how failed sign-ins are limited."""
