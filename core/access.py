@@ -57,6 +57,8 @@ _READ_VERBS = ("Get", "List", "Summarize", "Quote", "Verify")
 _NETWORK_READS = ("locations.v1.LocationsService", "tariffs.v1.TariffsService", "sessions.v1.SessionsService")
 _ANALYST_SERVICES = ("analytics.v1.AnalyticsService", "billing.v1.BillingService", "cdrs.v1.CdrsService")
 _OPEN_TO_ALL = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection")
+# Reads whose names do not start with a read verb: the event stream tells what reads would show.
+_STREAMED_READS = ("events.v1.EventsService/StreamEvents",)
 
 # Per role: service (without the "ocpihub." prefix) -> methods granted ("*": all).
 _FACADE: Mapping[str, frozenset[str]] = {
@@ -85,6 +87,14 @@ def is_read(method: str) -> bool:
     return method.startswith(_READ_VERBS)
 
 
+def _is_streamed_read(service: str, method: str) -> bool:
+    return f"{service}/{method}" in _STREAMED_READS
+
+
+def _reads(service: str, method: str) -> bool:
+    return is_read(method) or _is_streamed_read(service, method)
+
+
 def allowed(role: Role, full_method: str) -> bool:
     service, method = _split(full_method)
     if service in _OPEN_TO_ALL or role is Role.OPERATOR:
@@ -93,6 +103,8 @@ def allowed(role: Role, full_method: str) -> bool:
         granted = _FACADE.get(service, frozenset())
         return "*" in granted or method in granted
     if role in (Role.ANALYST, Role.BILLING):
+        if _is_streamed_read(service, method):
+            return True
         if role is Role.BILLING and service == "billing.v1.BillingService":
             return True
         return service in (*_ANALYST_SERVICES, *_NETWORK_READS) and is_read(method)
@@ -102,7 +114,7 @@ def allowed(role: Role, full_method: str) -> bool:
 def is_admin_call(caller: Caller, full_method: str) -> bool:
     """An action the audit log must attribute: anything but a read, by anyone but the facade's OCPI traffic."""
     service, method = _split(full_method)
-    return caller.role is not Role.FACADE and service not in _OPEN_TO_ALL and not is_read(method)
+    return caller.role is not Role.FACADE and service not in _OPEN_TO_ALL and not _reads(service, method)
 
 
 @functools.lru_cache(maxsize=256)
@@ -176,7 +188,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
             except AccessDenied as denied:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(denied))
             if not allowed(caller.role, method):
-                if not is_read(_split(method)[1]):  # an attempt at a write outside one's role is worth a record
+                if not _reads(*_split(method)):  # an attempt at a write outside one's role is worth a record
                     await self._admin_log(caller, method, "PERMISSION_DENIED")
                 await context.abort(
                     grpc.StatusCode.PERMISSION_DENIED, f"{caller.name} ({caller.role}) may not call {method}"

@@ -52,6 +52,9 @@ class Settings:
     audit_retention: timedelta = timedelta(days=365)
     # How often a replica purges the audit logs.
     audit_purge_interval_seconds: float = 3600.0
+    # Events of the stream older than this are purged (HUB_EVENT_RETENTION_SECONDS), by every replica this often.
+    event_retention: timedelta = timedelta(days=7)
+    event_purge_interval_seconds: float = 300.0
     # Mutual TLS on the gRPC port (core/access.py): the core's pair and the CA its callers' certificates must chain to.
     # Production refuses to start without them; a sandbox without them serves plain text to anyone who can reach it.
     grpc_tls_cert_file: str = ""
@@ -104,6 +107,7 @@ class Settings:
             qr_hosts=_qr_hosts(environ),
             metrics_port=int(environ.get("HUB_CORE_METRICS_PORT", "9464")),
             audit_retention=timedelta(days=float(environ.get("HUB_AUDIT_RETENTION_DAYS", 365))),
+            event_retention=timedelta(seconds=float(environ.get("HUB_EVENT_RETENTION_SECONDS", 7 * 86400))),
             grpc_tls_cert_file=tls_files[0],
             grpc_tls_key_file=tls_files[1],
             grpc_client_ca_file=tls_files[2],

@@ -6,6 +6,7 @@
     hubctl [--core HOST:PORT] billing settle|close|mismatches|quote ...   analytics usage ...
     hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...   denylist add|list|remove CIDR
     hubctl [--core HOST:PORT] sessions show CC/ID/SESSION_ID   cdrs show CC/ID/CDR_ID
+    hubctl [--core HOST:PORT] events [--follow] [--kind K …] [--party CC/PID] [--since CURSOR] [--json]
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
 """
@@ -24,7 +25,7 @@ from google.protobuf.duration_pb2 import Duration
 
 from hubclient import DEFAULT_ADDRESS, ClientTls, HubClient, HubError, HubUnavailable
 from hubctl import _render as render
-from hubctl import audit, billing, command_log, denylist, network, party_limits, qr, records
+from hubctl import audit, billing, command_log, denylist, events, network, party_limits, qr, records
 from hubctl._base import CliError, Command, party_ref, print_json
 from ocpihub.parties.v1 import parties_pb2 as pb
 from ocpihub.parties.v1 import parties_service_pb2 as rpc
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_commands(groups, as_json)
     records.add_commands(groups, as_json)
     denylist.add_commands(groups, as_json)
+    events.add_commands(groups, as_json)
     return parser
 
 
