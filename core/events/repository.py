@@ -59,6 +59,11 @@ class EventRepository:
         value = await self._conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
         return int(value)
 
+    async def next_xid(self) -> int:
+        """The id the next transaction will get: every transaction that committed before now is below it."""
+        value = await self._conn.fetchval("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        return int(value)
+
     async def read(self, after: Cursor, horizon: int, filters: Filters, limit: int) -> list[Event]:
         rows = await self._conn.fetch(
             "SELECT xid::text AS xid, seq, event_time, kind, party, environment, subject, data::text AS data"

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _PAGE = 500
 _PURGE_BATCH = 1000
+_END_POLL_SECONDS = 0.05
 
 
 class EventsService:
@@ -49,8 +50,15 @@ class EventsService:
             waiter.set()
 
     async def stream(self, after: Cursor, filters: Filters, *, follow: bool) -> AsyncIterator[Event]:
-        """The events after `after` in stream order; with `follow`, then every new one as it becomes final."""
+        """The events after `after` in stream order; with `follow`, then every new one as it becomes final.
+
+        Without `follow`: every event committed before the call, so it waits for the transactions running at the
+        call to end (their events come first in the order, and must not be left out of "what there is")."""
         position = after
+        until: int | None = None
+        if not follow:
+            async with self._pool.acquire() as conn:
+                until = await EventRepository(conn).next_xid()
         while True:
             # Registered before reading: a commit during the read wakes the next wait instead of being missed.
             wake = asyncio.Event()
@@ -68,10 +76,11 @@ class EventsService:
                     continue
                 # Everything below the horizon was read: later reads need not scan the filtered-out rows again.
                 position = max(position, Cursor(horizon, 0))
-                if not follow or self.closed:
+                if self.closed or (until is not None and horizon >= until):
                     return
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._poll_seconds):
+                    # Waiting for transactions to end (which may have written no events, so notify nobody) is short.
+                    async with asyncio.timeout(self._poll_seconds if until is None else _END_POLL_SECONDS):
                         await wake.wait()
             finally:
                 self._waiters.discard(wake)
