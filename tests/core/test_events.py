@@ -358,3 +358,17 @@ async def test_analysts_and_billing_may_stream_and_the_facade_may_not(
     # A refused read is no admin action.
     method = "%StreamEvents"
     assert await db.fetchval("SELECT count(*) FROM security_events WHERE detail->>'method' LIKE $1", method) == 0
+
+
+async def test_a_platform_failing_its_alive_check_makes_its_parties_unreachable(
+    hub: HubClient, db: asyncpg.Pool
+) -> None:
+    checked = await register(hub, "EV1")
+    await hub.report_alive_check(checked.platform.name, reachable=False, detail="GET timed out")
+    await hub.report_alive_check(checked.platform.name, reachable=False, detail="still down")  # no change: told once
+    await hub.report_alive_check(checked.platform.name, reachable=True)
+    await hub.report_alive_check(checked.platform.name, reachable=False, detail="down again")
+    unreachable = rpc.StreamEventsRequest(kinds=[pb.EVENT_KIND_PARTY_UNREACHABLE])
+    events = await collect(hub, lambda got: len(got) == 2, unreachable)
+    assert [(e.party, e.subject, e.data["role"]) for e in events] == [("VN/EV1", "parties/VN/EV1/CPO", "CPO")] * 2
+    assert len(await read_all(hub, kinds=[pb.EVENT_KIND_PARTY_UNREACHABLE])) == 2
