@@ -1,10 +1,11 @@
 """Who may call what on the core's port: the caller's role comes from its verified client certificate.
 
 A certificate's subject names the caller (CN) and its role (OU): `facade` (the RPCs OCPI traffic needs), `operator`
-(everything, admin included), `analyst` (reads of analytics, billing and the network), `billing` (the analyst's
-reads and settlement runs) and `dashboard` (acts for a signed-in person with that person's role, `operator` or
-`analyst`, named in call metadata). Only operator and dashboard callers may name a person (`x-hub-person`); the audit
-log records that person, or else the certificate's caller, for every admin call. Anything not granted is denied.
+(everything, admin included), `analyst` (reads of analytics, billing and the network, and the event stream),
+`billing` (the analyst's reads and settlement runs) and `dashboard` (acts for a signed-in person with that person's
+role, `operator` or `analyst`, named in call metadata). Only operator and dashboard callers may name a person
+(`x-hub-person`); the audit log records that person, or else the certificate's caller, for every admin call. Anything
+not granted is denied.
 """
 
 from __future__ import annotations
