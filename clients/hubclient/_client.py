@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
-from hubclient._metadata import MetadataInterceptor
+from hubclient._metadata import MetadataInterceptor, StreamMetadataInterceptor
 from hubclient._tls import ClientTls
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
@@ -94,7 +94,10 @@ class HubClient:
         on_behalf = tuple(
             (key, value) for key, value in (("x-hub-person", person), ("x-hub-acting-role", acting_role)) if value
         )
-        interceptors = [MetadataInterceptor(on_behalf)]
+        interceptors: list[grpc.aio.ClientInterceptor] = [
+            MetadataInterceptor(on_behalf),
+            StreamMetadataInterceptor(on_behalf),
+        ]
         if tls is None:
             self._channel = grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)
         else:

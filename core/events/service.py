@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 _PAGE = 500
 _PURGE_BATCH = 1000
 _END_POLL_SECONDS = 0.05
+_GATHER_SECONDS = 0.05
 
 
 class EventsService:
@@ -82,6 +83,9 @@ class EventsService:
                     # Waiting for transactions to end (which may have written no events, so notify nobody) is short.
                     async with asyncio.timeout(self._poll_seconds if until is None else _END_POLL_SECONDS):
                         await wake.wait()
+                    # Woken by a commit: in a status storm more follow at once, and one read takes them all (a read
+                    # per commit and follower would cost more than the writes).
+                    await asyncio.sleep(_GATHER_SECONDS)
             finally:
                 self._waiters.discard(wake)
 

@@ -344,13 +344,16 @@ async def test_events_past_retention_are_purged(hub: HubClient, db: asyncpg.Pool
     assert kinds(await read_all(hub)) == ["EVSE_STATUS_CHANGED"]
 
 
-async def test_analysts_and_billing_may_stream_and_the_facade_may_not(
+async def test_analysts_billing_and_the_dashboard_may_stream_and_the_facade_may_not(
     core_address: str, hub: HubClient, db: asyncpg.Pool
 ) -> None:
     await register(hub, "EV1")
     for role in ("analyst", "billing"):
         async with HubClient(core_address, tls=internal_tls.session_client(role)) as reader:
             assert kinds(await read_all(reader)) == ["PARTY_REGISTERED"]
+    dashboard = internal_tls.session_client("dashboard")
+    async with HubClient(core_address, tls=dashboard, person="mai@hub.vn", acting_role="analyst") as signed_in:
+        assert kinds(await read_all(signed_in)) == ["PARTY_REGISTERED"]
     async with HubClient(core_address, tls=internal_tls.session_client("facade")) as facade:
         with pytest.raises(HubError) as refused:
             await read_all(facade)
