@@ -158,6 +158,8 @@ class CommandsService:
                     changes |= {"state": "ACCEPTED", "deadline": deadline}
             elif row["state"] == "SENT":
                 changes |= {"state": "DECLINED", "deadline": now, "callback_valid_until": now}
+                # No result will follow a refusal: the CPO's response is its answer.
+                await _tell(conn, Kind.COMMAND_ANSWERED, row, response=response)
             return to_pb(await repo.update(command_id, changes))
 
     async def record_result(

@@ -123,3 +123,21 @@ async def test_suspensions_dead_letters_and_re_drives_are_told(
         "VN/EM2",
         "parties/VN/EM2/EMSP",
     )
+
+
+async def test_a_command_the_cpo_refuses_is_answered_by_its_response(
+    hub_http: Hub, network: Network, delivering: None
+) -> None:
+    await hub_http.http.put(
+        "/ocpi/2.2.1/receiver/locations/VN/CPA/LOC1", json=samples.location(), headers=network.cpo_headers()
+    )
+    network.cpo.command_response = {"result": "REJECTED", "timeout": 0}
+    await hub_http.http.post(
+        f"{COMMANDS}/START_SESSION", json=start_session(network, "no"), headers=network.emsp_headers()
+    )
+    sent, answered = await following(hub_http.core, 2, pb.EVENT_KIND_COMMAND_SENT, pb.EVENT_KIND_COMMAND_ANSWERED)
+    assert (answered.kind, answered.subject, answered.data["response"]) == (
+        pb.EVENT_KIND_COMMAND_ANSWERED,
+        sent.subject,
+        "REJECTED",
+    )

@@ -43,7 +43,9 @@ class _EventKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventKind.V
     EVENT_KIND_COMMAND_SENT: _EventKind.ValueType  # 9
     """party: the eMSP that sent it. data: command, cpo."""
     EVENT_KIND_COMMAND_ANSWERED: _EventKind.ValueType  # 10
-    """party: the eMSP. data: command, result (the CPO's CommandResult)."""
+    """party: the eMSP. data: command, cpo, and result (the CPO's CommandResult) or response (a refusing
+    CommandResponse: no result follows).
+    """
     EVENT_KIND_COMMAND_TIMED_OUT: _EventKind.ValueType  # 11
     EVENT_KIND_PARTY_REGISTERED: _EventKind.ValueType  # 12
     """data: role."""
@@ -75,7 +77,9 @@ EVENT_KIND_CDR_RECEIVED: EventKind.ValueType  # 8
 EVENT_KIND_COMMAND_SENT: EventKind.ValueType  # 9
 """party: the eMSP that sent it. data: command, cpo."""
 EVENT_KIND_COMMAND_ANSWERED: EventKind.ValueType  # 10
-"""party: the eMSP. data: command, result (the CPO's CommandResult)."""
+"""party: the eMSP. data: command, cpo, and result (the CPO's CommandResult) or response (a refusing
+CommandResponse: no result follows).
+"""
 EVENT_KIND_COMMAND_TIMED_OUT: EventKind.ValueType  # 11
 EVENT_KIND_PARTY_REGISTERED: EventKind.ValueType  # 12
 """data: role."""
