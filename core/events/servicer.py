@@ -8,6 +8,7 @@ import grpc
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from core import db
 from core.events.model import START, Cursor, Event, Filters, Kind
 from core.events.service import EventsService
 from ocpihub.events.v1 import events_pb2 as pb
@@ -42,8 +43,16 @@ class EventsServicer(events_service_pb2_grpc.EventsServiceServicer):
             parties=parties,
             environment=environment,
         )
-        async for event in self._service.stream(after, filters, follow=request.follow):
-            yield rpc.StreamEventsResponse(event=event_to_pb(event))
+        try:
+            async for event in self._service.stream(after, filters, follow=request.follow):
+                yield rpc.StreamEventsResponse(event=event_to_pb(event))
+        except Exception as exc:
+            if not db.is_unavailable(exc):
+                raise
+            # PostgreSQL down or restarting: the client comes back later from its cursor (hubclient does so itself).
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, "the event store cannot be reached: resume from your cursor"
+            )
         if request.follow:  # a followed stream ends only when this replica stops: the client resumes elsewhere
             await context.abort(grpc.StatusCode.UNAVAILABLE, "this core is shutting down: resume from your cursor")
 
