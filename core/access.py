@@ -1,11 +1,12 @@
 """Who may call what on the core's port: the caller's role comes from its verified client certificate.
 
 A certificate's subject names the caller (CN) and its role (OU): `facade` (the RPCs OCPI traffic needs), `operator`
-(everything, admin included), `analyst` (reads of analytics, billing and the network), `billing` (the analyst's
-reads and settlement runs) and `dashboard` (acts for a signed-in person with that person's role, `operator` or
-`analyst`, named in call metadata; its own role only for the sign-in check, VerifyOperatorPassword, which no other role
-may call). Only operator and dashboard callers may name a person (`x-hub-person`); the audit
-log records that person, or else the certificate's caller, for every admin call. Anything not granted is denied.
+(everything, admin included), `analyst` (reads of analytics, billing and the network, and the event stream),
+`billing` (the analyst's reads and settlement runs) and `dashboard` (acts for a signed-in person with that person's
+role, `operator` or `analyst`, named in call metadata; its own role only for the sign-in check,
+VerifyOperatorPassword, which no other role may call). Only operator and dashboard callers may name a person
+(`x-hub-person`); the audit log records that person, or else the certificate's caller, for every admin call. Anything
+not granted is denied.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ _OPEN_TO_ALL = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflecti
 # The dashboard's sign-in: the dashboard service's alone (no person is signed in yet), not even an operator's, so a
 # stolen operator certificate is no password oracle.
 _SIGN_IN = ("operators.v1.OperatorsService", "VerifyOperatorPassword")
+# Reads whose names do not start with a read verb: the event stream tells what reads would show.
+_STREAMED_READS = ("events.v1.EventsService/StreamEvents",)
 
 # Per role: service (without the "ocpihub." prefix) -> methods granted ("*": all).
 _FACADE: Mapping[str, frozenset[str]] = {
@@ -104,6 +107,14 @@ def is_read(method: str) -> bool:
     return method.startswith(_READ_VERBS)
 
 
+def _is_streamed_read(service: str, method: str) -> bool:
+    return f"{service}/{method}" in _STREAMED_READS
+
+
+def _reads(service: str, method: str) -> bool:
+    return is_read(method) or _is_streamed_read(service, method)
+
+
 def allowed(role: Role, full_method: str) -> bool:
     service, method = _split(full_method)
     if (service, method) == _SIGN_IN:
@@ -114,6 +125,8 @@ def allowed(role: Role, full_method: str) -> bool:
         granted = _FACADE.get(service, frozenset())
         return "*" in granted or method in granted
     if role in (Role.ANALYST, Role.BILLING):
+        if _is_streamed_read(service, method):
+            return True
         if role is Role.BILLING and service == "billing.v1.BillingService":
             return True
         return service in (*_ANALYST_SERVICES, *_NETWORK_READS) and is_read(method)
@@ -123,7 +136,7 @@ def allowed(role: Role, full_method: str) -> bool:
 def is_admin_call(caller: Caller, full_method: str) -> bool:
     """An action the audit log must attribute: anything but a read, by anyone but the facade's OCPI traffic."""
     service, method = _split(full_method)
-    return caller.role is not Role.FACADE and service not in _OPEN_TO_ALL and not is_read(method)
+    return caller.role is not Role.FACADE and service not in _OPEN_TO_ALL and not _reads(service, method)
 
 
 @functools.lru_cache(maxsize=256)
@@ -199,7 +212,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
             except AccessDenied as denied:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(denied))
             if not allowed(caller.role, method):
-                if not is_read(_split(method)[1]):  # an attempt at a write outside one's role is worth a record
+                if not _reads(*_split(method)):  # an attempt at a write outside one's role is worth a record
                     await self._admin_log(caller, method, "PERMISSION_DENIED")
                 await context.abort(
                     grpc.StatusCode.PERMISSION_DENIED, f"{caller.name} ({caller.role}) may not call {method}"

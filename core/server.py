@@ -35,6 +35,8 @@ from core.deliveries.servicer import DeliveriesServicer
 from core.denylist.service import DenylistService
 from core.denylist.servicer import DenylistServicer
 from core.directory import Directory
+from core.events.service import EventsService
+from core.events.servicer import EventsServicer
 from core.interceptors import DomainErrorInterceptor, ObservabilityInterceptor
 from core.locations.service import LocationsService
 from core.locations.servicer import LocationsServicer
@@ -64,6 +66,7 @@ from ocpihub.cdrs.v1 import cdrs_service_pb2, cdrs_service_pb2_grpc
 from ocpihub.commands.v1 import commands_service_pb2, commands_service_pb2_grpc
 from ocpihub.deliveries.v1 import deliveries_service_pb2, deliveries_service_pb2_grpc
 from ocpihub.denylist.v1 import denylist_service_pb2, denylist_service_pb2_grpc
+from ocpihub.events.v1 import events_service_pb2, events_service_pb2_grpc
 from ocpihub.locations.v1 import locations_service_pb2, locations_service_pb2_grpc
 from ocpihub.operators.v1 import operators_service_pb2, operators_service_pb2_grpc
 from ocpihub.parties.v1 import parties_service_pb2, parties_service_pb2_grpc
@@ -92,6 +95,7 @@ class Services:
     audit: AuditService
     auth_changes: AuthChanges
     delivery_purger: DeliveryPurger
+    events: EventsService
 
 
 class CoreServer:
@@ -121,6 +125,7 @@ class CoreServer:
         # Public for tests: they run a sweep at the simulated time they choose instead of waiting for one.
         self.commands = services.commands
         self._auth_changes = services.auth_changes
+        self.events = services.events
         self._settings = settings
         self._metrics_server: WSGIServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -128,6 +133,7 @@ class CoreServer:
     async def start(self) -> None:
         await self._deliveries.start()
         await self._auth_changes.start()
+        await self.events.start()
         await self.grpc.start()
         if self._health_server is not None:
             await self._health_server.start()
@@ -138,6 +144,7 @@ class CoreServer:
         self._background(self._flush_auth_failures(), "auth-failure-flush")
         self._background(self.audit.run_purger(settings.audit_purge_interval_seconds), "audit-purge")
         self._background(self.delivery_purger.run(settings.delivery_purge_interval_seconds), "delivery-purge")
+        self._background(self.events.run_purger(settings.event_purge_interval_seconds), "event-purge")
         if settings.metrics_port:
             self._metrics_server, self.metrics_port = metrics.serve_metrics(settings.grpc_host, settings.metrics_port)
             if settings.grpc_tls_cert_file:
@@ -168,6 +175,7 @@ class CoreServer:
         await self._deliveries.close()
         # Ends the watch streams, which would otherwise hold the graceful stop for its whole grace period.
         await self._auth_changes.close()
+        await self.events.close()
         await self.grpc.stop(grace)
         if self._health_server is not None:
             await self._health_server.stop(None)
@@ -224,6 +232,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         pool, vault, clock, settings.command_response_wait, (settings.hub_country_code, settings.hub_party_id)
     )
     audit = AuditService(pool, settings.audit_retention)
+    events = EventsService(pool, settings.database_url, settings.event_retention)
     # so_reuseport=0: a second core on the same port must fail, not silently share the traffic.
     # The observability interceptor is outermost: it sees the status code the others decided, refusals included.
     access = AccessInterceptor(audit.record_admin_action, tls=settings.grpc_tls)
@@ -269,6 +278,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
     audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(audit), server)
     denylist_service_pb2_grpc.add_DenylistServiceServicer_to_server(DenylistServicer(DenylistService(pool)), server)
     operators_service_pb2_grpc.add_OperatorsServiceServicer_to_server(OperatorsServicer(OperatorsService(pool)), server)
+    events_service_pb2_grpc.add_EventsServiceServicer_to_server(EventsServicer(events), server)
     qr = QrService(pool, vault, settings.hub_country_code, settings.qr_api_deadline, settings.qr_hosts)
     qr_service_pb2_grpc.add_QrServiceServicer_to_server(QrServicer(qr, StickersService(pool)), server)
     health_servicer = health.aio.HealthServicer()
@@ -291,6 +301,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
             audit_service_pb2,
             denylist_service_pb2,
             operators_service_pb2,
+            events_service_pb2,
         )
         for service in module.DESCRIPTOR.services_by_name.values()
     ]
@@ -305,7 +316,7 @@ async def create_server(settings: Settings, clock: Clock | None = None) -> tuple
         await pool.close()
         raise
     purger = DeliveryPurger(pool, settings.delivery_retention)
-    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes, purger)
+    background = Services(deliveries, commands, parties.auth_failures, audit, auth_changes, purger, events)
     return CoreServer(server, pool, health_servicer, background, settings, clock, health_server), port
 
 

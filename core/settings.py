@@ -65,6 +65,9 @@ class Settings:
     delivery_retention: timedelta = timedelta(days=7)
     # How often a replica purges delivered outbox rows (each purge deletes in small batches until none is due).
     delivery_purge_interval_seconds: float = 300.0
+    # Events of the stream older than this are purged (HUB_EVENT_RETENTION_SECONDS), by every replica this often.
+    event_retention: timedelta = timedelta(days=7)
+    event_purge_interval_seconds: float = 300.0
     # Mutual TLS on the gRPC port (core/access.py): the core's pair and the CA its callers' certificates must chain to.
     # Production refuses to start without them; a sandbox without them serves plain text to anyone who can reach it.
     grpc_tls_cert_file: str = ""
@@ -122,6 +125,7 @@ class Settings:
             metrics_port=int(environ.get("HUB_CORE_METRICS_PORT", "9464")),
             audit_retention=timedelta(days=float(environ.get("HUB_AUDIT_RETENTION_DAYS", 365))),
             delivery_retention=timedelta(seconds=float(environ.get("HUB_DELIVERY_RETENTION_SECONDS", 7 * 86400))),
+            event_retention=timedelta(seconds=float(environ.get("HUB_EVENT_RETENTION_SECONDS", 7 * 86400))),
             grpc_tls_cert_file=tls_files[0],
             grpc_tls_key_file=tls_files[1],
             grpc_client_ca_file=tls_files[2],

@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from hubclient._errors import HubUnavailable, from_rpc_error
-from hubclient._metadata import MetadataInterceptor
+from hubclient._metadata import MetadataInterceptor, StreamMetadataInterceptor
 from hubclient._tls import ClientTls
 from ocpihub.analytics.v1 import analytics_service_pb2 as analytics_rpc
 from ocpihub.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
@@ -33,6 +33,9 @@ from ocpihub.deliveries.v1 import deliveries_service_pb2_grpc as deliveries_grpc
 from ocpihub.denylist.v1 import denylist_pb2
 from ocpihub.denylist.v1 import denylist_service_pb2 as denylist_rpc
 from ocpihub.denylist.v1 import denylist_service_pb2_grpc as denylist_grpc
+from ocpihub.events.v1 import events_pb2
+from ocpihub.events.v1 import events_service_pb2 as events_rpc
+from ocpihub.events.v1 import events_service_pb2_grpc as events_grpc
 from ocpihub.locations.v1 import locations_pb2
 from ocpihub.locations.v1 import locations_service_pb2 as locations_rpc
 from ocpihub.locations.v1 import locations_service_pb2_grpc as locations_grpc
@@ -60,6 +63,8 @@ Response = TypeVar("Response")
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 _RETRY_DELAYS = (0.05, 0.2, 0.5)
+# A followed event stream that broke is opened again after this, from the last cursor received.
+_STREAM_RECONNECT_SECONDS = 1.0
 # gRPC's default 4 MiB would refuse a CPO's sticker batch (a ZIP is about 20 kB a connector); the core's send side
 # has no limit.
 _MAX_RECEIVE_BYTES = 64 * 1024 * 1024
@@ -93,7 +98,10 @@ class HubClient:
         on_behalf = tuple(
             (key, value) for key, value in (("x-hub-person", person), ("x-hub-acting-role", acting_role)) if value
         )
-        interceptors = [MetadataInterceptor(on_behalf)]
+        interceptors: list[grpc.aio.ClientInterceptor] = [
+            MetadataInterceptor(on_behalf),
+            StreamMetadataInterceptor(on_behalf),
+        ]
         if tls is None:
             self._channel = grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)
         else:
@@ -119,6 +127,7 @@ class HubClient:
         self._audit = audit_grpc.AuditServiceStub(self._channel)
         self._denylist = denylist_grpc.DenylistServiceStub(self._channel)
         self._operators = operators_grpc.OperatorsServiceStub(self._channel)
+        self._events = events_grpc.EventsServiceStub(self._channel)
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -198,6 +207,29 @@ class HubClient:
             lambda: self._operators.VerifyOperatorPassword(request, timeout=self._timeout), idempotent=False
         )
         return response.operator
+
+    # Events
+
+    async def stream_events(self, request: events_rpc.StreamEventsRequest) -> AsyncIterator[events_pb2.Event]:
+        """The events after `request.after_cursor`, in stream order. Without `follow` it ends after the last one there
+        is; with it, it never ends by itself: when the core goes away (a replica restarting, a dropped connection) it
+        opens the stream again from the last cursor received, so nothing is missed and nothing comes twice."""
+        resume = events_rpc.StreamEventsRequest()
+        resume.CopyFrom(request)
+        while True:
+            call = self._events.StreamEvents(resume)
+            try:
+                async for response in call:
+                    resume.after_cursor = response.event.cursor
+                    yield response.event
+                return
+            except grpc.aio.AioRpcError as error:
+                converted = from_rpc_error(error)
+                if not (request.follow and isinstance(converted, HubUnavailable)):
+                    raise converted from None
+            finally:
+                call.cancel()
+            await asyncio.sleep(_STREAM_RECONNECT_SECONDS)
 
     # Audit
 

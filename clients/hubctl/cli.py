@@ -8,6 +8,7 @@
     hubctl [--core HOST:PORT] audit list [--since 7d] [--kind AUTH_FAILED] ...   denylist add|list|remove CIDR
     hubctl [--core HOST:PORT] sessions list|show ...   cdrs list|show ...   tokens list|show ...
     hubctl [--core HOST:PORT] operator add EMAIL --role admin|operator|analyst (password on stdin)   list   disable
+    hubctl [--core HOST:PORT] events [--follow] [--kind K …] [--party CC/PID] [--since CURSOR] [--json]
 
 Exit status: 0 on success, 1 when the Hub refuses or cannot be reached, 2 for usage errors.
 """
@@ -32,6 +33,7 @@ from hubctl import (
     billing,
     command_log,
     denylist,
+    events,
     lifecycle,
     network,
     operators,
@@ -261,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     denylist.add_commands(groups, as_json)
     operators.add_commands(groups, as_json)
     lifecycle.add_keys_commands(groups, as_json)
+    events.add_commands(groups, as_json)
     return parser
 
 

@@ -16,6 +16,8 @@ from core.clock import Clock
 from core.deliveries.model import relay_from_pb
 from core.directory import Directory
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from core.events.model import Kind, party_of
+from core.events.repository import emit
 from core.locations.repository import LocationRepository
 from core.parties.model import Role
 from core.routing import addressed
@@ -86,6 +88,20 @@ class CdrsService:
                     f"the CDR's cost does not follow from its tariff: {differences}",
                 )
             await repo.insert(cdr, verification, addressed.addressee(relay))
+            party = party_of(owner.country_code, owner.party_id)
+            await emit(
+                conn,
+                Kind.CDR_RECEIVED,
+                party,
+                f"cdrs/{party}/{cdr.id}",
+                cdr_id=cdr.id,
+                session_id=cdr.session_id,
+                verification=pb.VerificationState.Name(verification.state).removeprefix("VERIFICATION_STATE_"),
+                flags=list(verification.flags),
+                total_cost=cdr.total_cost.excl_vat,
+                currency=cdr.currency,
+                emsp=party_of(cdr.cdr_token.country_code, cdr.cdr_token.party_id),
+            )
             queued = await addressed.enqueue(
                 conn,
                 relay,

@@ -23,6 +23,8 @@ from core.commands.repository import CommandRepository, to_pb
 from core.deliveries.model import Relay
 from core.deliveries.repository import DeliveryRepository
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
+from core.events.model import Kind, party_of
+from core.events.repository import emit
 from core.locations.repository import LocationRepository
 from core.names import page_offset
 from core.parties.model import PartyKey, Role
@@ -139,6 +141,7 @@ class CommandsService:
                 earlier = await repo.by_request(*requester, request.request_id, now - IDEMPOTENCY_WINDOW)
                 assert earlier is not None
                 return _replay(earlier)
+            await _tell(conn, Kind.COMMAND_SENT, row)
         return Created(
             to_pb(row), route.endpoint_url, self._vault.decrypt(route.token_b_encrypted), route.encode_auth_token
         )
@@ -249,6 +252,8 @@ class CommandsService:
                     changes |= {"state": "ACCEPTED", "deadline": deadline}
             elif row["state"] == "SENT":
                 changes |= {"state": "DECLINED", "deadline": now, "callback_valid_until": now}
+                # No result will follow a refusal: the CPO's response is its answer.
+                await _tell(conn, Kind.COMMAND_ANSWERED, row, response=response)
             return to_pb(await repo.update(command_id, changes))
 
     async def record_result(
@@ -275,6 +280,7 @@ class CommandsService:
             }
             if row["state"] in ("SENT", "ACCEPTED"):
                 changes["state"] = "COMPLETED"
+            await _tell(conn, Kind.COMMAND_ANSWERED, row, result=result)
             return to_pb(await repo.update(command_id, changes)), disposition
 
     async def sweep(self) -> int:
@@ -300,6 +306,7 @@ class CommandsService:
                     await _relay_result(conn, row, target, body, row["correlation_id"])
                     changes |= {"result": "TIMEOUT", "result_sent_as": "", "result_count": row["result_count"] + 1}
                 await repo.update(row["id"], changes)
+                await _tell(conn, Kind.COMMAND_TIMED_OUT, row)
             return len(overdue)
 
     async def run_sweeper(self, interval: float = 0.25) -> None:
@@ -506,3 +513,16 @@ async def _location_owner(
     elif request.connector_id:
         raise InvalidArgument([("evse_uid", "is required when connector_id is set")])
     return location.country_code, location.party_id
+
+
+async def _tell(conn: asyncpg.Connection, kind: Kind, row: asyncpg.Record, **data: object) -> None:
+    """A command's event belongs to its requester (the eMSP); the CPO it went to is in the data."""
+    await emit(
+        conn,
+        kind,
+        party_of(row["requester_country_code"], row["requester_party_id"]),
+        f"commands/{row['id']}",
+        command=row["type"],
+        cpo=party_of(row["target_country_code"], row["target_party_id"]),
+        **data,
+    )

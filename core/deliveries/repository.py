@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from core.deliveries.model import Delivery, Relay
+from core.events.model import Kind, NewEvent, party_of
+from core.events.repository import EventRepository
 from core.parties.model import PartyKey, Role
 from core.routing.policy import Receiver
 
@@ -265,6 +267,12 @@ class DeliveryRepository:
             [o.next_attempt_time for o in outcomes],
             CHANNEL,
         )
+        dead = [
+            delivery_event(Kind.DELIVERY_DEAD_LETTERED, o.delivery, last_error=o.detail)
+            for o in outcomes
+            if o.state == "DEAD"
+        ]
+        await EventRepository(self._conn).record(dead)
 
     async def queue_figures(self) -> QueueFigures:
         row = await self._conn.fetchrow(
@@ -370,3 +378,10 @@ def _receiver_url(endpoints_json: str, module: str) -> str:
         if endpoint["identifier"] == module and endpoint["role"] == "RECEIVER":
             return str(endpoint["url"])
     return ""
+
+
+def delivery_event(kind: Kind, delivery: Delivery, **data: object) -> NewEvent:
+    """An event about a delivery belongs to its receiver."""
+    party = party_of(delivery.receiver.country_code, delivery.receiver.party_id)
+    facts = {"module": delivery.relay.module, "object": delivery.relay.object_key, "attempts": delivery.attempts}
+    return NewEvent(kind, party, delivery.name, facts | data)

@@ -12,8 +12,10 @@ import asyncpg
 from core import db
 from core.clock import Clock
 from core.deliveries.model import Delivery, retry_delay
-from core.deliveries.repository import CHANNEL, DeliveryRepository, Outcome
+from core.deliveries.repository import CHANNEL, DeliveryRepository, Outcome, delivery_event
 from core.errors import FailedPrecondition, NotFound
+from core.events.model import Kind
+from core.events.repository import EventRepository
 from core.metrics import DELIVERY_DEAD_LETTERS, DELIVERY_RETRIES
 from core.parties.model import PartyState
 from core.parties.repository import PartyRepository
@@ -165,6 +167,7 @@ class DeliveriesService:
                     " re-driving the old one would overwrite that with older state",
                 )
             await repo.redrive(delivery)
+            await EventRepository(conn).record([delivery_event(Kind.DELIVERY_REDRIVEN, delivery)])
             log.info("%s re-driven by an operator", delivery.name)
             return await self._get(repo, delivery_id)
 

@@ -27,6 +27,9 @@ from core.deliveries.model import Relay, relay_from_pb
 from core.deliveries.repository import DeliveryRepository
 from core.directory import Directory
 from core.errors import DomainError, NotFound
+from core.events.model import NewEvent
+from core.events.repository import EventRepository
+from core.locations.events import location_events
 from core.locations.repository import LocationRepository, StatusRow
 from core.parties.model import PartyKey
 from core.routing import addressed, policy
@@ -121,18 +124,22 @@ class LocationWrites:
             audiences: dict[Key, list[str] | None] = {}
             relays: list[tuple[int, Relay, list[Receiver], timedelta | None]] = []
             history: list[StatusRow] = []
+            events: list[NewEvent] = []
             for index, write in enumerate(writes):
                 if index in refusals:
                     answers.append(refusals[index])
                     continue
                 try:
                     answers.append(
-                        await self._apply(conn, write, len(answers), current, changed, audiences, relays, history)
+                        await self._apply(
+                            conn, write, len(answers), current, changed, audiences, relays, history, events
+                        )
                     )
                 except DomainError as exc:
                     answers.append(exc)
             await repo.upsert_many([(location, audiences[key]) for key, location in changed.items()])
             await repo.record_statuses(history)
+            await EventRepository(conn).record(events)  # the whole batch's events in one statement
             for index, name in await _enqueue(conn, relays):
                 answer = answers[index]
                 assert isinstance(answer, WriteOutcome)
@@ -149,6 +156,7 @@ class LocationWrites:
         audiences: dict[Key, list[str] | None],
         relays: list[tuple[int, Relay, list[Receiver], timedelta | None]],
         history: list[StatusRow],
+        events: list[NewEvent],
     ) -> WriteOutcome:
         before = current.get(write.key)
         if before is None and not write.creates:
@@ -177,6 +185,7 @@ class LocationWrites:
         audiences[write.key] = None if to is None or shown_to is None else sorted({*shown_to, to})
         object_key = f"locations/{write.owner.country_code}/{write.owner.party_id}/{write.location_id.upper()}"
         relays.append((answer_index, relay_from_pb(write.relay, write.owner, object_key), receivers, lease))
+        events.extend(location_events(before, after))
         return WriteOutcome(after, CREATED if before is None or write.created else UPDATED, len(receivers))
 
 

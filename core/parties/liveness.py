@@ -11,6 +11,8 @@ import asyncpg
 
 from core.deliveries.repository import DeliveryRepository
 from core.errors import NotFound
+from core.events.model import Kind, party_event
+from core.events.repository import EventRepository
 from core.parties.client_info import ClientInfoAnnouncer
 from core.parties.model import AliveCheck, PartyState, Platform, PlatformState
 from core.parties.repository import PartyRepository
@@ -74,3 +76,5 @@ class Liveness:
         parties = await repo.list_parties(after=None, limit=_MAX_PARTIES, platform_id=platform.id)
         active = [p for p in parties if p.state is PartyState.REGISTERED and not p.suspended]
         await self._announcer.announce(repo.connection, active)
+        if not reachable:
+            await EventRepository(repo.connection).record([party_event(Kind.PARTY_UNREACHABLE, p.key) for p in active])

@@ -18,6 +18,8 @@ import asyncpg
 from core.audit.auth_failures import AuthFailures
 from core.audit.repository import AuditRepository
 from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated, reason_name
+from core.events.model import Kind, party_event
+from core.events.repository import EventRepository
 from core.metrics import SECURITY_EVENTS
 from core.parties import limits as party_limits
 from core.parties import validation
@@ -176,6 +178,8 @@ class PartiesService:
                 kind = "PARTY_SUSPENDED" if suspended else "PARTY_REINSTATED"
                 await _security_event(repo, kind, key=key, platform_id=party.platform_id)
                 await self._announcer.announce(repo.connection, [party])
+                if suspended:
+                    await EventRepository(repo.connection).record([party_event(Kind.PARTY_SUSPENDED, key)])
             return party
 
     async def get_platform(self, platform_id: uuid.UUID) -> Platform:
@@ -273,6 +277,9 @@ class PartiesService:
             token_c = mint_token()
             await repo.insert_credentials_token(token_hash(token_c), platform.id)
             await repo.record_event("REGISTERED", key=inviting.key, platform_id=platform.id, detail=_audit(platform))
+            await EventRepository(repo.connection).record(
+                [party_event(Kind.PARTY_REGISTERED, role.key) for role in registration.roles]
+            )
             stored = await repo.get_platform(platform.id)
         assert stored
         return stored, token_c

@@ -14,6 +14,8 @@ from core import metrics, ownership
 from core.deliveries.model import relay_from_pb
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
+from core.events.model import Kind, party_of
+from core.events.repository import emit
 from core.parties.model import Role
 from core.routing import addressed
 from core.sessions.repository import SessionFilter, SessionRepository
@@ -25,6 +27,7 @@ from ocpihub.sessions.v1 import sessions_pb2 as pb
 from ocpihub.types.v1 import types_pb2
 
 MAX_PAGE_SIZE = 1000
+_ENDED = (pb.SESSION_STATUS_COMPLETED, pb.SESSION_STATUS_INVALID)
 # Who owns a session's token and so receives it: eMSPs (and OTHER platforms acting as one).
 TOKEN_OWNER_ROLES = (Role.EMSP, Role.OTHER)
 
@@ -95,6 +98,7 @@ class SessionsService:
             new_flags = metrics.count_rules(owner, lambda: check_session(stored, session, written))
             flags = sorted({*flags, *new_flags.flags})
             await repo.upsert(session, flags, addressed.addressee(relay))
+            await _tell(conn, stored, session)
             object_key = f"sessions/{owner.country_code}/{owner.party_id}/{incoming.id.upper()}"
             queued = await addressed.enqueue(
                 conn,
@@ -109,3 +113,24 @@ class SessionsService:
         if stored is None:
             metrics.SESSIONS_CREATED.inc()
         return SessionWrite(session, CREATED if stored is None else UPDATED, queued, flags)
+
+
+async def _tell(conn: asyncpg.Connection, stored: pb.Session | None, session: pb.Session) -> None:
+    """STARTED when the Hub first hears of a session, ENDED when it turns COMPLETED or INVALID, else UPDATED."""
+    if stored is None:
+        kind = Kind.SESSION_STARTED
+    elif session.status in _ENDED and stored.status not in _ENDED:
+        kind = Kind.SESSION_ENDED
+    else:
+        kind = Kind.SESSION_UPDATED
+    party = party_of(session.country_code, session.party_id)
+    await emit(
+        conn,
+        kind,
+        party,
+        f"sessions/{party}/{session.id}",
+        session_id=session.id,
+        status=pb.SessionStatus.Name(session.status).removeprefix("SESSION_STATUS_"),
+        kwh=session.kwh,
+        emsp=party_of(session.cdr_token.country_code, session.cdr_token.party_id),
+    )

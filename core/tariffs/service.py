@@ -11,6 +11,8 @@ from core import ownership
 from core.deliveries.model import relay_from_pb
 from core.directory import Directory
 from core.errors import InvalidArgument, NotFound
+from core.events.model import Kind, party_of
+from core.events.repository import emit
 from core.parties.model import PartyKey, Role
 from core.routing import addressed
 from core.tariffs.repository import TariffRepository
@@ -80,7 +82,9 @@ class TariffsService:
                 return TariffWrite(stored, UNCHANGED, addressed.Queued(0))
             await repo.upsert(tariff, addressed.addressee(relay))
             queued = await self._relay(conn, owner, tariff.id, relay)
-            return TariffWrite(tariff, CREATED if stored is None else UPDATED, queued)
+            result = CREATED if stored is None else UPDATED
+            await _tell(conn, owner, tariff.id, types_pb2.WriteResult.Name(result).removeprefix("WRITE_RESULT_"))
+            return TariffWrite(tariff, result, queued)
 
     async def delete(
         self, country_code: str, party_id: str, tariff_id: str, caller_platform: str, relay: deliveries_pb2.Message
@@ -95,6 +99,7 @@ class TariffsService:
                     f"no tariff {owner.country_code}/{owner.party_id}/{tariff_id}",
                 )
             await repo.delete(owner.country_code, owner.party_id, tariff_id)
+            await _tell(conn, owner, tariff_id, "DELETED")
             return await self._relay(conn, owner, tariff_id, relay)
 
     async def _relay(
@@ -107,3 +112,8 @@ class TariffsService:
             relay_from_pb(relay, owner, object_key),
             lambda: self._directory.broadcast_receivers(conn, "tariffs", owner),
         )
+
+
+async def _tell(conn: asyncpg.Connection, owner: PartyKey, tariff_id: str, result: str) -> None:
+    party = party_of(owner.country_code, owner.party_id)
+    await emit(conn, Kind.TARIFF_CHANGED, party, f"tariffs/{party}/{tariff_id}", tariff_id=tariff_id, result=result)
